@@ -1,0 +1,85 @@
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, showDialog, Dialog } from '@jupyterlab/apputils';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { Widget } from '@lumino/widgets';
+
+import { fetchPolicy } from './api';
+
+const PLUGIN_ID = 'jupyter-secrets:plugin';
+
+export namespace CommandIDs {
+  export const showPolicy = 'jupyter-secrets:show-policy';
+}
+
+/** Text shown when the server side of the extension does not answer. */
+export const MISSING_TEXT = 'Secrets: server extension missing';
+
+/** Ask the server for the policy and turn the answer into status text. */
+async function describePolicy(): Promise<string> {
+  try {
+    const { policy } = await fetchPolicy();
+    return `Secrets: ${policy}`;
+  } catch (error) {
+    console.warn(String(error));
+    return MISSING_TEXT;
+  }
+}
+
+function createStatusWidget(): Widget {
+  const widget = new Widget();
+  widget.addClass('jp-SecretsStatus');
+  widget.node.setAttribute('data-jp-secrets-status', '');
+  widget.node.title = 'jupyter-secrets save policy';
+  widget.node.textContent = 'Secrets: …';
+  return widget;
+}
+
+function setStatus(widget: Widget, text: string): void {
+  widget.node.textContent = text;
+  widget.node.setAttribute('data-jp-secrets-status', text);
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description:
+    'Shows the jupyter-secrets save policy and checks that the server extension answers.',
+  autoStart: true,
+  optional: [ICommandPalette, IStatusBar],
+  activate: (
+    app: JupyterFrontEnd,
+    palette: ICommandPalette | null,
+    statusBar: IStatusBar | null
+  ) => {
+    const status = createStatusWidget();
+    if (statusBar) {
+      statusBar.registerStatusItem(PLUGIN_ID, {
+        item: status,
+        align: 'left',
+        rank: 100
+      });
+    }
+    void describePolicy().then(text => setStatus(status, text));
+
+    app.commands.addCommand(CommandIDs.showPolicy, {
+      label: 'Show Secrets Policy',
+      caption: 'Show what jupyter-secrets does when a save contains a secret',
+      execute: async () => {
+        const text = await describePolicy();
+        setStatus(status, text);
+        await showDialog({
+          title: 'jupyter-secrets',
+          body: text,
+          buttons: [Dialog.okButton()]
+        });
+      }
+    });
+    if (palette) {
+      palette.addItem({ command: CommandIDs.showPolicy, category: 'Secrets' });
+    }
+  }
+};
+
+export default plugin;
