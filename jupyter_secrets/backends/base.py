@@ -1,0 +1,107 @@
+"""The small interface every secret store implements.
+
+A backend stores whole secrets keyed by ``ref.path``; versions are optional
+(``@previous`` and ``@N``), JSON fields (``#field``) are extracted by the
+core, not by backends. Backends are discovered through the entry-point group
+``jupyter_secrets.backends`` (see :mod:`jupyter_secrets.backends.registry`).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from ..errors import BackendReadOnlyError, ConfigError, SecretNotFoundError
+from ..refs import SecretRef
+
+
+@dataclass(frozen=True)
+class Viability:
+    """Whether a backend can serve requests on this machine, and why (not)."""
+
+    ok: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+@dataclass(frozen=True)
+class SecretRecord:
+    """A fetched secret. ``repr`` never shows the value."""
+
+    value: str = field(repr=False)
+    version: str | None = None
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    """Metadata about a stored secret; never the value."""
+
+    path: str
+    backend: str
+    version: str | None = None
+    updated: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(abc.ABC):
+    """Base class of secret stores.
+
+    Subclasses set ``name`` (the entry-point name users write in routing
+    config), ``priority`` (higher wins when no route is configured and the
+    backend is viable) and ``writable``.
+    """
+
+    name: ClassVar[str] = ""
+    priority: ClassVar[float] = 0.0
+    writable: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+
+    #: Option names the backend accepts (``backend_options[name]``); ``None``: any.
+    option_names: ClassVar[frozenset[str] | None] = None
+
+    def __init__(self, **options: Any) -> None:
+        if self.option_names is not None:
+            unknown = sorted(set(options) - self.option_names)
+            if unknown:
+                raise ConfigError(
+                    f"unknown option(s) {', '.join(unknown)} for backend '{self.name}' in "
+                    f"SecretsConfig.backend_options; known: {', '.join(sorted(self.option_names))}"
+                )
+        self.options = options
+
+    @abc.abstractmethod
+    def viable(self) -> Viability:
+        """Cheap check that the backend can work here; never raises."""
+
+    @abc.abstractmethod
+    def get(self, ref: SecretRef) -> SecretRecord:
+        """Return ``ref.base`` at ``ref.version``.
+
+        Raises SecretNotFoundError, BackendUnavailableError.
+        """
+
+    def set(self, ref: SecretRef, value: str) -> str | None:
+        """Store a new current version; return its version id if the store has one."""
+        raise BackendReadOnlyError(
+            f"backend '{self.name}' is read-only; store '{ref.path}' in a writable backend "
+            "(e.g. --backend file or --backend keyring)"
+        )
+
+    def delete(self, ref: SecretRef) -> None:
+        raise BackendReadOnlyError(
+            f"backend '{self.name}' is read-only; cannot delete '{ref.path}'"
+        )
+
+    @abc.abstractmethod
+    def list(self, scope: str | None = None) -> list[SecretInfo]:
+        """Metadata of the secrets this backend holds, optionally for one scope."""
+
+    def not_found(self, ref: SecretRef, hint: str = "") -> SecretNotFoundError:
+        what = f"version '{ref.version}' of '{ref.path}'" if ref.version else f"'{ref.path}'"
+        fix = hint or f"store it with: jupyter-secrets set {ref.path} --backend {self.name}"
+        return SecretNotFoundError(f"secret {what} not found in backend '{self.name}'; {fix}")

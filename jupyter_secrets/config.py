@@ -1,0 +1,132 @@
+"""Configuration shared by the kernel, the CLI and the server.
+
+Admins write it where they configure the rest of Jupyter::
+
+    # jupyter_secrets_config.py (any directory of `jupyter --paths` config),
+    # read by kernels, the CLI and the server alike
+    c.SecretsConfig.allowed_scopes = ["dev", "stg", "prod"]
+    c.SecretsConfig.routes = {"dev/": "keyring", "": "env"}
+
+``JUPYTER_SECRETS_CONFIG`` may name one more file (``.py`` or ``.json``),
+read last. ``JUPYTER_SECRETS_BACKEND`` forces one backend for every ref.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from traitlets import Bool, Dict, Float, Int, List, Unicode
+from traitlets.config import Config, Configurable
+from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+from .errors import ConfigError
+from .refs import DEFAULT_SCOPES
+
+CONFIG_BASENAME = "jupyter_secrets_config"
+ENV_CONFIG = "JUPYTER_SECRETS_CONFIG"
+ENV_BACKEND = "JUPYTER_SECRETS_BACKEND"
+
+
+class SecretsConfig(Configurable):  # type: ignore[misc]
+    """Where secrets come from and how they are handled in memory."""
+
+    allowed_scopes = List(
+        Unicode(),
+        default_value=list(DEFAULT_SCOPES),
+        help="Scopes (first path segment of a ref, usually the environment) that refs may use. "
+        "A ref in any other scope is refused with a one-line error.",
+    ).tag(config=True)
+
+    routes = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        default_value={},
+        help="Which backend serves which refs: a map from ref prefix to backend name, e.g. "
+        '{"prod/": "aws", "dev/": "keyring", "": "env"}. The longest matching prefix wins; '
+        "refs no prefix matches go to default_backend. JUPYTER_SECRETS_BACKEND overrides all routes.",
+    ).tag(config=True)
+
+    default_backend = Unicode(
+        "",
+        help="Backend for refs no route matches. Empty: the viable writable backend with the "
+        "highest priority (the OS keyring where one works, else the encrypted local file).",
+    ).tag(config=True)
+
+    backend_options = Dict(
+        key_trait=Unicode(),
+        value_trait=Dict(),
+        default_value={},
+        help='Options passed to each backend by name, e.g. {"env": {"prefix": "SECRET_", '
+        '"dotenv_paths": [".env"]}, "file": {"path": "/data/secrets.enc"}}.',
+    ).tag(config=True)
+
+    cache_ttl = Float(
+        300.0,
+        help="Seconds a fetched secret stays in the kernel's in-memory cache; 0 disables the "
+        "cache. `%secret REF --refresh` always bypasses it.",
+    ).tag(config=True)
+
+    audit_log = Unicode(
+        "",
+        help="Path of the JSON-lines audit log (one event per fetch; never a value). Empty: "
+        "<jupyter data dir>/jupyter_secrets/audit.log. Created with mode 0600.",
+    ).tag(config=True)
+
+    audit_enabled = Bool(True, help="Write the audit log.").tag(config=True)
+
+    redact_min_length = Int(
+        4,
+        help="Values shorter than this are too short to redact as free text without mangling "
+        "unrelated output: they are redacted only where they stand alone as a whole token, and "
+        "the user is warned once per secret.",
+    ).tag(config=True)
+
+    redact_substring_length = Int(
+        8,
+        help="Any run of at least this many consecutive characters of a fetched value is "
+        "redacted (catches truncated or sliced prints). 0 disables substring matching.",
+    ).tag(config=True)
+
+    redact_encodings = Bool(
+        True,
+        help="Also redact base64, hex, URL-encoded, reversed and separator-split forms of "
+        "fetched values.",
+    ).tag(config=True)
+
+
+def config_paths() -> list[Path]:
+    """Directories searched for jupyter_secrets_config.{json,py}, lowest priority first."""
+    from jupyter_core.paths import jupyter_config_path
+
+    # jupyter_config_path() lists highest priority first.
+    return [Path(p) for p in reversed(jupyter_config_path())]
+
+
+def load_config(extra_file: str | os.PathLike[str] | None = None) -> Config:
+    """Read every jupyter_secrets_config file plus $JUPYTER_SECRETS_CONFIG, merged."""
+    merged = Config()
+    for directory in config_paths():
+        for loader_cls, suffix in ((JSONFileConfigLoader, ".json"), (PyFileConfigLoader, ".py")):
+            if (directory / (CONFIG_BASENAME + suffix)).is_file():
+                merged.merge(_load_one(loader_cls, directory / (CONFIG_BASENAME + suffix)))
+    extra = extra_file or os.environ.get(ENV_CONFIG)
+    if extra:
+        path = Path(extra).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path} (from ${ENV_CONFIG}) does not exist; fix the path")
+        loader_cls = JSONFileConfigLoader if path.suffix == ".json" else PyFileConfigLoader
+        merged.merge(_load_one(loader_cls, path))
+    return merged
+
+
+def _load_one(loader_cls: Any, path: Path) -> Config:
+    try:
+        return loader_cls(path.name, str(path.parent)).load_config()
+    except Exception as exc:
+        raise ConfigError(f"cannot read {path}: {type(exc).__name__}; fix or remove the file") from None
+
+
+def default_settings() -> SecretsConfig:
+    return SecretsConfig(config=load_config())

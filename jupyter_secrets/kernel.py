@@ -1,0 +1,297 @@
+"""IPython/ipykernel integration: the ``%secret`` magics and output redaction.
+
+Loaded in every kernel of the environment by a startup file, or with
+``%load_ext jupyter_secrets``. Imports nothing from jupyter_server.
+
+Where redaction happens, and why there:
+
+* In a kernel, every message that leaves it goes through one method,
+  ``kernel.session.send`` (stdout/stderr streams, display data, results,
+  errors, execute replies, comms). Filtering there covers every channel at
+  once, including output IPython 9 routes through per-cell stream wrappers.
+* The display formatter is filtered too, because its result also feeds the
+  history database (``db_log_output``) and the ``Out`` cache decision.
+* ``Out``/``_`` never keep a result whose display had to be redacted: they
+  get a placeholder instead.
+* Log records are redacted when created, so file and fd handlers (which
+  bypass the kernel's streams) never write a value either.
+* Outside a kernel (terminal IPython), ``sys.stdout``/``sys.stderr`` are
+  wrapped before each cell.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .errors import SecretError
+from .redaction import Redactor
+from .refs import SecretRef
+from .session import get_manager
+from .value import SecretStr
+
+
+class RedactedResult:
+    """What ``Out[n]`` holds for a result whose display contained a secret."""
+
+    def __repr__(self) -> str:
+        return "[REDACTED result: it contained a secret]"
+
+
+class RedactingStream:
+    """A text stream proxy that redacts before writing (terminal IPython only)."""
+
+    def __init__(self, stream: Any, redactor: Redactor) -> None:
+        self._stream = stream
+        self._redactor = redactor
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._redactor.redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class KernelGuard:
+    """Installs and removes the redaction hooks on one IPython shell."""
+
+    def __init__(self, shell: Any, redactor: Redactor) -> None:
+        self.shell = shell
+        self.redactor = redactor
+        self.loaded: dict[str, float] = {}
+        self._undo: list[Callable[[], None]] = []
+        self._last_display_redacted = False
+
+    # -- install / uninstall ----------------------------------------------
+
+    def install(self) -> None:
+        kernel = getattr(self.shell, "kernel", None)
+        session = getattr(kernel, "session", None)
+        if session is not None:
+            self._patch(session, "send", self._wrap_send(session.send))
+        else:
+            self.shell.events.register("pre_run_cell", self._wrap_std_streams)
+            self._undo.append(lambda: self.shell.events.unregister("pre_run_cell", self._wrap_std_streams))
+        formatter = self.shell.display_formatter
+        self._patch(formatter, "format", self._wrap_format(formatter.format))
+        displayhook = self.shell.displayhook
+        self._patch(displayhook, "update_user_ns", self._wrap_update_user_ns(displayhook.update_user_ns))
+        self._install_log_filter()
+        self.shell.set_custom_exc((SecretError,), _show_secret_error)
+        self._undo.append(lambda: self.shell.set_custom_exc((), None))
+
+    def uninstall(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    def _patch(self, owner: Any, name: str, replacement: Callable[..., Any]) -> None:
+        had_own = name in vars(owner)
+        previous = vars(owner).get(name)
+        setattr(owner, name, replacement)
+
+        def undo() -> None:
+            if had_own:
+                setattr(owner, name, previous)
+            else:
+                delattr(owner, name)
+
+        self._undo.append(undo)
+
+    # -- the filters ------------------------------------------------------
+
+    def _wrap_send(self, send: Callable[..., Any]) -> Callable[..., Any]:
+        redactor = self.redactor
+
+        def redacting_send(stream: Any, msg_or_type: Any, content: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if len(redactor):
+                if isinstance(msg_or_type, dict) and "content" in msg_or_type:
+                    msg_or_type = {**msg_or_type, "content": redactor.redact_data(msg_or_type["content"])}
+                if content is not None:
+                    content = redactor.redact_data(content)
+            return send(stream, msg_or_type, content, *args, **kwargs)
+
+        return redacting_send
+
+    def _wrap_format(self, format_: Callable[..., Any]) -> Callable[..., Any]:
+        def redacting_format(obj: Any, *args: Any, **kwargs: Any) -> Any:
+            data, metadata = format_(obj, *args, **kwargs)
+            self._last_display_redacted = False
+            if len(self.redactor):
+                redacted = self.redactor.redact_data(data)
+                self._last_display_redacted = redacted != data
+                data = redacted
+            return data, metadata
+
+        return redacting_format
+
+    def _wrap_update_user_ns(self, update: Callable[[Any], None]) -> Callable[[Any], None]:
+        def update_without_secrets(result: Any) -> None:
+            if isinstance(result, SecretStr) or self._last_display_redacted:
+                result = RedactedResult()
+            update(result)
+
+        return update_without_secrets
+
+    def _wrap_std_streams(self, *_: Any) -> None:
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if not isinstance(stream, RedactingStream):
+                setattr(sys, name, RedactingStream(stream, self.redactor))
+
+    def _install_log_filter(self) -> None:
+        previous = logging.getLogRecordFactory()
+        redactor = self.redactor
+
+        def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if len(redactor):
+                _redact_record(record, redactor)
+            return record
+
+        logging.setLogRecordFactory(redacting_factory)
+        self._undo.append(lambda: logging.setLogRecordFactory(previous))
+
+
+def _redact_record(record: logging.LogRecord, redactor: Redactor) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string is logging's own error to report
+        return
+    redacted = redactor.redact(message)
+    if redacted != message:
+        record.msg, record.args = redacted, None
+    if record.exc_info and record.exc_info[0] is not None:
+        text = logging.Formatter().formatException(record.exc_info)
+        record.exc_text = redactor.redact(text)
+
+
+def _show_secret_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+    # One line, no frames: frames (and %xmode Verbose locals) could carry a value.
+    return [f"{etype.__name__}: {value}"]
+
+
+@magics_class
+class SecretMagics(Magics):  # type: ignore[misc]
+    """``%secret REF`` and ``%secrets``."""
+
+    def __init__(self, shell: Any, guard: KernelGuard) -> None:
+        super().__init__(shell)
+        self.guard = guard
+
+    @magic_arguments()  # type: ignore[misc]
+    @argument("ref", help="secret ref, e.g. dev/warehouse/password or secret://prod/db#password")
+    @argument("--env", metavar="VAR", help="put the value into os.environ[VAR] instead of returning it")
+    @argument("--refresh", action="store_true", help="bypass the in-memory cache")
+    @line_magic  # type: ignore[misc]
+    def secret(self, line: str) -> SecretStr | None:
+        """Fetch a secret into kernel memory: ``pw = %secret dev/db/password``."""
+        try:
+            args = parse_argstring(self.secret, line)
+        except UsageError:
+            raise UsageError(
+                "usage: %secret REF [--env VAR] [--refresh], e.g. pw = %secret dev/db/password"
+            ) from None
+        value = fetch(args.ref, refresh=args.refresh, guard=self.guard)
+        if args.env:
+            if not args.env.isidentifier():
+                raise UsageError(f"--env needs a variable name like DB_PASSWORD, not {args.env[:30]!r}")
+            os.environ[args.env] = value.reveal()
+            return None
+        return value
+
+    @line_magic  # type: ignore[misc]
+    def secrets(self, line: str) -> None:
+        """List the refs this kernel has fetched (never values)."""
+        if not self.guard.loaded:
+            print("No secrets loaded in this kernel. Fetch one with: pw = %secret dev/db/password")
+            return
+        for ref, when in sorted(self.guard.loaded.items()):
+            stamp = time.strftime("%H:%M:%S", time.localtime(when))
+            print(f"{ref}  (fetched {stamp})")
+
+
+def fetch(ref: str, refresh: bool = False, guard: KernelGuard | None = None) -> SecretStr:
+    """Fetch through the process manager, turning errors into one-line UsageErrors."""
+    try:
+        return get_manager().get(ref, refresh=refresh)
+    except SecretError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _kernel_context(shell: Any) -> dict[str, str | None]:
+    kernel_id = None
+    try:
+        from ipykernel.connect import get_connection_file
+
+        name = Path(get_connection_file()).stem
+        kernel_id = name[len("kernel-") :] if name.startswith("kernel-") else name
+    except Exception:  # not in a kernel, or no connection file
+        kernel_id = None
+    notebook = os.environ.get("JPY_SESSION_NAME") or shell.user_ns.get("__vsc_ipynb_file__")
+    return {"kernel_id": kernel_id, "notebook": notebook, "source": "kernel"}
+
+
+def _on_fetch(guard: KernelGuard) -> Callable[[SecretRef, str], None]:
+    def remember(ref: SecretRef, value: str) -> None:
+        label = str(ref)
+        if guard.redactor.add(label, value) and guard.redactor.is_short(value):
+            print(
+                f"jupyter-secrets: '{label}' is shorter than {guard.redactor.min_length} characters, "
+                "so output redaction only masks it as a whole word; rotate it to a longer value",
+                file=sys.stderr,
+            )
+        guard.loaded[label] = time.time()
+        _announce(label, value)
+
+    return remember
+
+
+def _announce(ref: str, value: str) -> None:
+    """Tell the Jupyter server's save gate about the value (fingerprints only)."""
+    try:
+        from . import kernel_link
+    except ImportError:
+        return
+    announce = getattr(kernel_link, "announce", None)
+    if announce is not None:
+        announce(ref, value)
+
+
+_GUARDS: dict[int, KernelGuard] = {}
+
+
+def load(shell: Any) -> KernelGuard:
+    """Install the magics and the redaction hooks once per shell."""
+    guard = _GUARDS.get(id(shell))
+    if guard is not None:
+        return guard
+    manager = get_manager()
+    settings = manager.settings
+    redactor = Redactor(
+        min_length=settings.redact_min_length,
+        substring_length=settings.redact_substring_length,
+        encodings=settings.redact_encodings,
+    )
+    guard = KernelGuard(shell, redactor)
+    guard.install()
+    manager.context.update(_kernel_context(shell))
+    manager.add_fetch_listener(_on_fetch(guard))
+    shell.register_magics(SecretMagics(shell, guard))
+    _GUARDS[id(shell)] = guard
+    return guard
+
+
+def unload(shell: Any) -> None:
+    guard = _GUARDS.pop(id(shell), None)
+    if guard is not None:
+        guard.uninstall()

@@ -1,0 +1,235 @@
+"""The secret core: parse, check scope, route, cache, extract fields, audit.
+
+Everything that fetches a secret (the ``%secret`` magic, ``secret()``,
+``resolve()``, the CLI, the server) goes through :class:`SecretManager`, so
+every access is checked and audited the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .audit import AuditLog
+from .backends.base import Backend, SecretInfo, SecretRecord
+from .config import SecretsConfig, default_settings
+from .errors import InvalidRefError, ScopeDeniedError, SecretError, SecretNotFoundError
+from .identity import current_user
+from .refs import SecretRef, parse_ref
+from .value import SecretStr
+
+FetchListener = Callable[[SecretRef, str], None]
+
+
+class TTLCache:
+    """Fetched records in memory only, each for ``ttl`` seconds."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._items: dict[tuple[str, str], tuple[float, SecretRecord]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> SecretRecord | None:
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            expires, record = item
+            if self._clock() >= expires:
+                del self._items[key]
+                return None
+            return record
+
+    def put(self, key: tuple[str, str], record: SecretRecord) -> None:
+        if self.ttl > 0:
+            with self._lock:
+                self._items[key] = (self._clock() + self.ttl, record)
+
+    def forget(self, path: str) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k[1].split("@", 1)[0] == path]:
+                del self._items[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class SecretManager:
+    """Fetch, store and list secrets for one user, with audit and cache."""
+
+    def __init__(
+        self,
+        settings: SecretsConfig | None = None,
+        user: str | None = None,
+        audit: AuditLog | None = None,
+    ) -> None:
+        from .backends.router import Router
+
+        self.settings = settings if settings is not None else default_settings()
+        self.user = user or current_user()
+        self.router = Router(self.settings)
+        self.audit = audit or AuditLog(self.settings.audit_log or None)
+        self.cache = TTLCache(self.settings.cache_ttl)
+        #: Extra audit fields (kernel_id, notebook, source) set by integrations.
+        self.context: dict[str, str | None] = {}
+        self._listeners: list[FetchListener] = []
+
+    # -- reading ---------------------------------------------------------
+
+    def parse(self, ref: str | SecretRef) -> SecretRef:
+        """Parse and scope-check ``ref``; denials are audited."""
+        if isinstance(ref, SecretRef):
+            parsed = ref
+        else:
+            parsed = parse_ref(ref)
+        try:
+            self.check_access(parsed)
+        except ScopeDeniedError as exc:
+            self._audit("read", parsed, None, "denied", reason=exc.message)
+            raise
+        return parsed
+
+    def check_access(self, ref: SecretRef) -> None:
+        """Raise ScopeDeniedError when this user may not use ``ref``."""
+        from .refs import check_scope
+
+        check_scope(ref, self.settings.allowed_scopes)
+
+    def get(self, ref: str | SecretRef, refresh: bool = False) -> SecretStr:
+        """The value of ``ref`` as a :class:`SecretStr`; audited, cached for ``cache_ttl``."""
+        parsed = self.parse(ref)
+        backend: Backend | None = None
+        try:
+            backend = self.router.backend_for(parsed)
+            record = self._fetch(backend, parsed, refresh)
+            value = extract_field(record.value, parsed)
+        except SecretError as exc:
+            outcome = "not_found" if isinstance(exc, SecretNotFoundError) else "error"
+            self._audit("read", parsed, backend, outcome, reason=type(exc).__name__)
+            raise
+        self._audit("read", parsed, backend, "allowed", version=record.version)
+        for listener in list(self._listeners):
+            try:
+                listener(parsed, value)
+            except Exception:  # a listener must never break a fetch
+                continue
+        return SecretStr(value, str(parsed))
+
+    def _fetch(self, backend: Backend, ref: SecretRef, refresh: bool) -> SecretRecord:
+        key = (backend.name, ref.path + (f"@{ref.version}" if ref.version else ""))
+        if not refresh:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        record = backend.get(SecretRef(ref.path, ref.version))
+        self.cache.put(key, record)
+        return record
+
+    def add_fetch_listener(self, listener: FetchListener) -> None:
+        """Call ``listener(ref, value)`` after every successful fetch (redaction, known values)."""
+        self._listeners.append(listener)
+
+    # -- writing ---------------------------------------------------------
+
+    def set(self, ref: str | SecretRef, value: str, backend: str | None = None) -> str | None:
+        parsed = self._parse_for_write(ref)
+        if not isinstance(value, str) or value == "":
+            raise InvalidRefError(f"refusing to store an empty value for '{parsed}'; give a non-empty value")
+        target = self.router.writable_backend_for(parsed, backend)
+        try:
+            version = target.set(parsed, value)
+        except SecretError as exc:
+            self._audit("write", parsed, target, "error", reason=type(exc).__name__)
+            raise
+        self.cache.forget(parsed.path)
+        self._audit("write", parsed, target, "stored", version=version)
+        return version
+
+    def delete(self, ref: str | SecretRef, backend: str | None = None) -> None:
+        parsed = self._parse_for_write(ref)
+        target = self.router.writable_backend_for(parsed, backend)
+        target.delete(parsed)
+        self.cache.forget(parsed.path)
+        self._audit("delete", parsed, target, "deleted")
+
+    def _parse_for_write(self, ref: str | SecretRef) -> SecretRef:
+        parsed = self.parse(ref)
+        if parsed.version is not None or parsed.field is not None:
+            raise InvalidRefError(
+                f"'{parsed}' names a version or field; store the whole secret as '{parsed.path}'"
+            )
+        return parsed
+
+    # -- listing ---------------------------------------------------------
+
+    def list(self, scope: str | None = None) -> list[SecretInfo]:
+        """Metadata of every secret in every viable backend, in allowed scopes only."""
+        if scope is not None and scope not in self.settings.allowed_scopes:
+            raise ScopeDeniedError(
+                f"scope '{scope}' is not allowed here; use one of {', '.join(self.settings.allowed_scopes)}"
+            )
+        found: list[SecretInfo] = []
+        for backend in self.router.backends().values():
+            if not backend.viable():
+                continue
+            try:
+                infos = backend.list(scope)
+            except SecretError:
+                continue
+            found.extend(i for i in infos if i.path.split("/", 1)[0] in self.settings.allowed_scopes)
+        return sorted(found, key=lambda info: (info.path, info.backend))
+
+    # -- audit -----------------------------------------------------------
+
+    def _audit(
+        self,
+        action: str,
+        ref: SecretRef,
+        backend: Backend | None,
+        outcome: str,
+        version: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        if not self.settings.audit_enabled:
+            return
+        self.audit.record(
+            user=self.user,
+            action=action,
+            ref=str(ref),
+            backend=backend.name if backend is not None else None,
+            version=version,
+            outcome=outcome,
+            reason=reason,
+            kernel_id=self.context.get("kernel_id"),
+            notebook=self.context.get("notebook"),
+            source=self.context.get("source"),
+        )
+
+
+def extract_field(value: str, ref: SecretRef) -> str:
+    """``value`` itself, or the ``#field`` of a JSON-object secret."""
+    if ref.field is None:
+        return value
+    try:
+        document: Any = json.loads(value)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise SecretNotFoundError(
+            f"secret '{ref.path}' is not a JSON object, so it has no field '{ref.field}'; "
+            f"use '{ref.path}' without '#{ref.field}'"
+        )
+    if ref.field not in document:
+        names = ", ".join(sorted(str(k) for k in document)[:20]) or "(none)"
+        raise SecretNotFoundError(f"secret '{ref.path}' has no field '{ref.field}'; its fields are: {names}")
+    field_value = document[ref.field]
+    if isinstance(field_value, str):
+        return field_value
+    return json.dumps(field_value)

@@ -1,0 +1,242 @@
+"""Find and mask fetched secret values in text, including obvious transforms.
+
+Pure and thread-safe: :meth:`Redactor.add` builds a new immutable matcher
+and swaps it in, so :meth:`Redactor.redact` may run on any thread (the
+kernel's IOPub thread does) without locks.
+
+What is matched, for each value of at least ``min_length`` characters:
+
+* the value, its reversal, and its JSON-, HTML-, repr- and URL-escaped forms;
+* its hex (both cases) and base64 (standard and URL-safe, at every byte
+  alignment, so the value is found inside a longer base64 blob such as a
+  Basic-auth header);
+* the value with up to four separator characters (spaces, punctuation,
+  quotes, zero-width characters) between its characters;
+* any run of at least ``substring_length`` consecutive characters of it.
+
+Values shorter than ``min_length`` are matched only as whole tokens (not
+inside longer words), because masking every occurrence of, say, ``ab``
+would make output unreadable. What no redactor can stop is deliberate
+exfiltration: a value transformed in a way not listed here (encrypted,
+hashed, interleaved, sent over the network) passes through.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import re
+import threading
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+
+MARKER = "[REDACTED {ref}]"
+_SEPARATORS = r"[\s\-_.,:;|/\\'\"`+\u200b\u200c\u200d\u2060\ufeff]{0,4}"
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    ref: str
+    value: str
+
+
+@dataclass(frozen=True)
+class _Literal:
+    entry: int
+    length: int
+
+
+@dataclass(frozen=True)
+class _Gram:
+    entry: int
+    offsets: tuple[int, ...]
+
+
+class _Matcher:
+    """Everything needed to scan text for a fixed set of values."""
+
+    def __init__(self, entries: list[_Entry], min_length: int, substring_length: int, encodings: bool):
+        self.entries = entries
+        self.automaton: Any = None
+        self.separated: re.Pattern[str] | None = None
+        self.short_tokens: re.Pattern[str] | None = None
+        literals: dict[str, _Literal | _Gram] = {}
+        separated: list[str] = []
+        short: list[str] = []
+        for index, entry in enumerate(entries):
+            value = entry.value
+            if len(value) < min_length:
+                short.append(f"(?P<s{index}>(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9]))")
+                continue
+            for variant in _variants(value, encodings):
+                if len(variant) >= min_length:
+                    literals.setdefault(variant, _Literal(index, len(variant)))
+            if encodings:
+                separated.append(f"(?P<s{index}>" + _SEPARATORS.join(map(re.escape, value)) + ")")
+            if 0 < substring_length < len(value):
+                grams: dict[str, list[int]] = {}
+                for start in range(len(value) - substring_length + 1):
+                    grams.setdefault(value[start : start + substring_length], []).append(start)
+                for gram, offsets in grams.items():
+                    if gram not in literals:
+                        literals[gram] = _Gram(index, tuple(offsets))
+        if literals:
+            automaton = ahocorasick.Automaton()
+            for key, payload in literals.items():
+                automaton.add_word(key, (key, payload))
+            automaton.make_automaton()
+            self.automaton = automaton
+        if separated:
+            self.separated = re.compile("|".join(separated))
+        if short:
+            self.short_tokens = re.compile("|".join(short))
+
+    def spans(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, entry index) of every match, unmerged."""
+        found: list[tuple[int, int, int]] = []
+        if self.automaton is not None:
+            for end, (key, payload) in self.automaton.iter(text):
+                if isinstance(payload, _Literal):
+                    found.append((end - payload.length + 1, end + 1, payload.entry))
+                else:
+                    found.append(self._extend(text, end - len(key) + 1, len(key), payload))
+        for pattern in (self.separated, self.short_tokens):
+            if pattern is None:
+                continue
+            for match in pattern.finditer(text):
+                group = match.lastgroup
+                if group is not None and match.end() > match.start():
+                    found.append((match.start(), match.end(), int(group[1:])))
+        return found
+
+    def _extend(self, text: str, start: int, length: int, gram: _Gram) -> tuple[int, int, int]:
+        """Grow a substring match to the longest run of the value around it."""
+        value = self.entries[gram.entry].value
+        best = (start, start + length)
+        for offset in gram.offsets:
+            left, right = start, start + length
+            v_left, v_right = offset, offset + length
+            while left > 0 and v_left > 0 and text[left - 1] == value[v_left - 1]:
+                left, v_left = left - 1, v_left - 1
+            while right < len(text) and v_right < len(value) and text[right] == value[v_right]:
+                right, v_right = right + 1, v_right + 1
+            if right - left > best[1] - best[0]:
+                best = (left, right)
+        return best[0], best[1], gram.entry
+
+
+class Redactor:
+    """Masks every registered value (and its transforms) in text and JSON-like data."""
+
+    def __init__(self, min_length: int = 4, substring_length: int = 8, encodings: bool = True) -> None:
+        self.min_length = max(1, min_length)
+        self.substring_length = substring_length
+        self.encodings = encodings
+        self._entries: list[_Entry] = []
+        self._matcher: _Matcher | None = None
+        self._lock = threading.Lock()
+
+    def add(self, ref: str, value: str) -> bool:
+        """Register ``value`` under ``ref``. Returns False if it was already known."""
+        if not value:
+            return False
+        with self._lock:
+            if any(e.value == value for e in self._entries):
+                return False
+            entries = [*self._entries, _Entry(ref, value)]
+            # Longest first, so a long value wins over a short one inside it.
+            entries.sort(key=lambda e: -len(e.value))
+            matcher = _Matcher(entries, self.min_length, self.substring_length, self.encodings)
+            self._entries, self._matcher = entries, matcher
+        return True
+
+    def is_short(self, value: str) -> bool:
+        return len(value) < self.min_length
+
+    @property
+    def refs(self) -> list[str]:
+        return [e.ref for e in self._entries]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"<Redactor with {len(self._entries)} value(s)>"
+
+    def contains(self, text: str) -> bool:
+        matcher = self._matcher
+        return matcher is not None and bool(matcher.spans(text))
+
+    def redact(self, text: str) -> str:
+        matcher = self._matcher
+        if matcher is None or not text:
+            return text
+        spans = matcher.spans(text)
+        if not spans:
+            return text
+        spans.sort()
+        pieces: list[str] = []
+        cursor = 0
+        current_start, current_end, current_entry = spans[0]
+        for start, end, entry in spans[1:]:
+            if start <= current_end:
+                current_end = max(current_end, end)
+                continue
+            pieces += [text[cursor:current_start], _marker(matcher, current_entry)]
+            cursor = current_end
+            current_start, current_end, current_entry = start, end, entry
+        pieces += [text[cursor:current_start], _marker(matcher, current_entry), text[current_end:]]
+        return "".join(pieces)
+
+    def redact_data(self, data: Any) -> Any:
+        """A copy of JSON-like ``data`` with every string redacted (dict keys too)."""
+        if self._matcher is None:
+            return data
+        return self._redact_data(data)
+
+    def _redact_data(self, data: Any) -> Any:
+        if isinstance(data, str):
+            return self.redact(data)
+        if isinstance(data, dict):
+            return {
+                (self.redact(k) if isinstance(k, str) else k): self._redact_data(v) for k, v in data.items()
+            }
+        if isinstance(data, (list, tuple)):
+            return type(data)(self._redact_data(v) for v in data)
+        return data
+
+
+def _marker(matcher: _Matcher, entry: int) -> str:
+    return MARKER.format(ref=matcher.entries[entry].ref)
+
+
+def _variants(value: str, encodings: bool) -> Iterable[str]:
+    yield value
+    yield from (value.replace(ch, "") for ch in _ZERO_WIDTH if ch in value)
+    if not encodings:
+        return
+    raw = value.encode("utf-8")
+    yield value[::-1]
+    yield json.dumps(value)[1:-1]
+    yield json.dumps(value, ensure_ascii=False)[1:-1]
+    yield repr(value)[1:-1]
+    yield html.escape(value, quote=True)
+    yield html.escape(value, quote=False)
+    for quoted in (urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)):
+        yield quoted
+        yield re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted)
+    hexed = binascii.hexlify(raw).decode("ascii")
+    yield hexed
+    yield hexed.upper()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
+        core = encoded[-(-8 * offset // 6) : (8 * (offset + len(raw))) // 6]
+        yield core
+        yield core.replace("+", "-").replace("/", "_")
