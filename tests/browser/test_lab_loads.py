@@ -1,0 +1,83 @@
+"""JupyterLab loads the jupyter-secrets frontend plugin in a real browser."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+STATUS = "[data-jp-secrets-status]"
+MISSING = "Secrets: server extension missing"
+POLICY_TEXT = re.compile(r"^Secrets: [a-z][a-z-]*$")
+
+
+def settled_status(page: Any) -> str:
+    """Wait until the plugin has replaced its placeholder with an answer."""
+    page.wait_for_function(
+        "sel => { const el = document.querySelector(sel);"
+        " return el && el.getAttribute('data-jp-secrets-status').startsWith('Secrets: ')"
+        " && !el.textContent.endsWith('…'); }",
+        arg=STATUS,
+    )
+    text: str = page.locator(STATUS).inner_text().strip()
+    return text
+
+
+def check_status_text(text: str, server_present: bool) -> None:
+    assert text.startswith("Secrets:"), f"unexpected status text {text!r}"
+    if server_present:
+        # Once jupyter_secrets/server exists, the REST call must work end to end.
+        assert text != MISSING, "server extension did not answer GET /jupyter-secrets/policy"
+        assert POLICY_TEXT.match(text), f"status does not name a policy: {text!r}"
+    else:
+        assert text == MISSING or POLICY_TEXT.match(text), f"unexpected status {text!r}"
+
+
+def unexpected_errors(console: Any, server_present: bool) -> list[str]:
+    errors: list[str] = console.mentioning("jupyter-secrets", "jupyter_secrets")
+    if not server_present:
+        # Without the server side the policy request 404s; that is the "missing" state.
+        errors = [e for e in errors if "/jupyter-secrets/policy" not in e]
+    return errors
+
+
+def test_plugin_activates_and_shows_policy(
+    lab_page: Any, lab_server: Any, console: Any, secrets_server_present: bool
+) -> None:
+    text = settled_status(lab_page)
+    check_status_text(text, secrets_server_present)
+    assert lab_page.locator(STATUS).get_attribute("data-jp-secrets-status") == text
+    errors = unexpected_errors(console, secrets_server_present)
+    assert not errors, f"console errors from jupyter-secrets: {errors}"
+    # The server log is the other place a broken extension shows up.
+    bad_lines = [
+        line
+        for line in lab_server.log_text().splitlines()
+        if "jupyter_secrets" in line and (line.startswith("[E") or "failed" in line)
+    ]
+    assert not bad_lines, f"server log reports jupyter_secrets problems: {bad_lines}"
+
+
+def test_palette_command_shows_policy_dialog(
+    lab_page: Any, console: Any, secrets_server_present: bool
+) -> None:
+    status = settled_status(lab_page)
+    lab_page.keyboard.press("Control+Shift+C")
+    palette_input = lab_page.locator(".lm-CommandPalette-input")
+    palette_input.wait_for(state="visible")
+    palette_input.fill("Show Secrets Policy")
+    item = lab_page.locator(".lm-CommandPalette-item", has_text="Show Secrets Policy")
+    item.first.wait_for(state="visible")
+    header = lab_page.locator(".lm-CommandPalette-header", has_text="Secrets")
+    assert header.count() >= 1, "command is not in the Secrets palette category"
+    item.first.click()
+    dialog = lab_page.locator(".jp-Dialog")
+    dialog.wait_for(state="visible")
+    assert dialog.locator(".jp-Dialog-body").inner_text().strip() == status
+    dialog.locator("button.jp-mod-accept").click()
+    dialog.wait_for(state="detached")
+    errors = unexpected_errors(console, secrets_server_present)
+    assert not errors, f"console errors from jupyter-secrets: {errors}"
