@@ -1,0 +1,127 @@
+"""The ``JupyterSecrets`` ExtensionApp: settings, the gate and the REST handlers.
+
+Admins configure it where they configure the server::
+
+    c.JupyterSecrets.save_policy = "block"
+    c.JupyterSecrets.path_policies = {"scratch/**": "warn", "*.md": "off"}
+    c.JupyterSecrets.fail_closed = True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, validate
+from traitlets.config import Config
+
+from .policy import DEFAULT_SCANNED_EXTENSIONS, POLICIES, GatePolicy, check_policies
+
+
+class JupyterSecrets(ExtensionApp):
+    """Scan every save for credentials; serve the secrets REST API."""
+
+    name = "jupyter_secrets"
+    description = "Keep credentials out of notebooks: the save gate and REST API."
+    load_other_extensions = True
+
+    save_policy = Enum(
+        list(POLICIES),
+        default_value="block",
+        help="What a save that contains a credential does. 'block': refuse it with HTTP 422 "
+        "and the findings (nothing is written, the file on disk stays as it was); 'strip': "
+        "redact the credentials and save; 'warn': save unchanged and report the findings; "
+        "'off': do not scan.",
+    ).tag(config=True)
+
+    path_policies = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        default_value={},
+        help="Per-path overrides of save_policy: a map from glob to policy, e.g. "
+        '{"scratch/**": "warn", "*.md": "off"}. A glob without "/" matches file names '
+        'anywhere; "dir/**" matches everything below dir. The most specific match wins.',
+    ).tag(config=True)
+
+    fail_closed = Bool(
+        True,
+        help="When the scanner fails, times out or cannot read the content, refuse the save "
+        "with a clear message (True) instead of saving it unscanned with a logged warning.",
+    ).tag(config=True)
+
+    max_scan_bytes = Int(
+        64 * 1024 * 1024,
+        help="Largest amount of text (bytes) one save may ask the scanner to read; image "
+        "outputs do not count. Larger saves are treated as a scan failure (see fail_closed). "
+        "0 means no limit.",
+    ).tag(config=True)
+
+    scan_timeout_seconds = Float(
+        10.0,
+        help="Longest time one save may spend scanning before it is treated as a scan "
+        "failure (see fail_closed). 0 means no limit.",
+    ).tag(config=True)
+
+    scanned_extensions = List(
+        Unicode(),
+        default_value=list(DEFAULT_SCANNED_EXTENSIONS),
+        help="File name endings that are scanned at save. Dotfiles such as .env are matched "
+        "by name; note that jupyter_server refuses to save hidden files at all unless "
+        "ContentsManager.allow_hidden is True.",
+    ).tag(config=True)
+
+    baseline_path = Unicode(
+        "",
+        help="A detect-secrets style baseline/allowlist file: findings it lists are accepted. "
+        "Empty: none.",
+    ).tag(config=True)
+
+    known_values = Bool(
+        True,
+        help="Give kernels of this server a private link so that values fetched with "
+        "%secret are caught at save even where no detector would flag them. Kernels send "
+        "keyed fingerprints only; nothing about the values is written to disk.",
+    ).tag(config=True)
+
+    @validate("path_policies")
+    def _check_path_policies(self, proposal: Any) -> dict[str, str]:
+        value: dict[str, str] = proposal["value"]
+        check_policies(value.values(), "JupyterSecrets.path_policies")
+        return value
+
+    def gate_policy(self) -> GatePolicy:
+        return GatePolicy(
+            default=self.save_policy,
+            overrides=dict(self.path_policies),
+            fail_closed=self.fail_closed,
+            scanned_extensions=tuple(self.scanned_extensions),
+            max_scan_bytes=self.max_scan_bytes,
+            scan_timeout_seconds=self.scan_timeout_seconds,
+        )
+
+    def secrets_config_source(self) -> Config:
+        """Shared jupyter_secrets_config files, then this server's own config on top."""
+        from ..config import load_config
+
+        merged = load_config()
+        merged.merge(self.config)
+        return merged
+
+    def initialize_settings(self) -> None:
+        from .state import ServerState
+
+        assert self.serverapp is not None, "initialize_settings runs after the server links us"
+        state = ServerState.create(self)
+        self.settings["jupyter_secrets"] = state
+        state.install(self.serverapp)
+        self.log.info(
+            "jupyter-secrets: save policy %s (fail_closed=%s) on %s",
+            self.save_policy,
+            self.fail_closed,
+            type(self.serverapp.contents_manager).__name__,
+        )
+
+    def initialize_handlers(self) -> None:
+        from .handlers import handlers
+
+        self.handlers.extend(handlers())

@@ -1,0 +1,103 @@
+"""What the gate does with a path: pure functions over the admin's settings.
+
+Kept free of tornado and jupyter_server so it can be unit-tested alone and
+reused by the REST API (``GET /jupyter-secrets/policy?path=``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+POLICIES: tuple[str, ...] = ("block", "strip", "warn", "off")
+
+DEFAULT_SCANNED_EXTENSIONS: tuple[str, ...] = (
+    ".ipynb",
+    ".py",
+    ".env",
+    ".yaml",
+    ".yml",
+    ".json",
+    ".txt",
+    ".ini",
+    ".cfg",
+    ".toml",
+    ".sql",
+    ".sh",
+    ".md",
+)
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """The effective save policy of one server."""
+
+    default: str = "block"
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    fail_closed: bool = True
+    scanned_extensions: tuple[str, ...] = DEFAULT_SCANNED_EXTENSIONS
+    max_scan_bytes: int = 0
+    scan_timeout_seconds: float = 0.0
+
+    def for_path(self, path: str) -> str:
+        """The policy for an API path: the most specific matching glob wins, else the default."""
+        clean = path.strip("/")
+        best: tuple[int, str] | None = None
+        for pattern, policy in self.overrides.items():
+            if _matches(clean, pattern.strip("/")):
+                specificity = len(pattern.replace("*", "").replace("?", ""))
+                if best is None or specificity > best[0]:
+                    best = (specificity, policy)
+        return best[1] if best else self.default
+
+    def is_scanned(self, path: str) -> bool:
+        """True when files at ``path`` are scanned at all (by extension or dotfile name)."""
+        name = posixpath.basename(path.strip("/")).lower()
+        for raw_ext in self.scanned_extensions:
+            ext = raw_ext.lower()
+            # ".env" also covers ".env.local" and "prod.env".
+            if name.endswith(ext) or name == ext or name.startswith(ext + "."):
+                return True
+        return False
+
+    def to_json(self, path: str | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "policy": self.for_path(path) if path is not None else self.default,
+            "default_policy": self.default,
+            "fail_closed": self.fail_closed,
+            "overrides": dict(self.overrides),
+            "scanned_types": list(self.scanned_extensions),
+            "limits": {
+                "max_scan_bytes": self.max_scan_bytes,
+                "scan_timeout_seconds": self.scan_timeout_seconds,
+            },
+        }
+        if path is not None:
+            data["path"] = path.strip("/")
+            data["scanned"] = self.is_scanned(path) and data["policy"] != "off"
+        return data
+
+
+def _matches(path: str, pattern: str) -> bool:
+    # A glob without "/" matches a name anywhere ("*.env"); one with "/"
+    # matches from the root ("scratch/*"), and "dir/**" matches everything below.
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(posixpath.basename(path), pattern) or fnmatch.fnmatchcase(
+            path, pattern
+        )
+    if pattern.endswith("/**"):
+        prefix = pattern[:-3]
+        return path == prefix or path.startswith(prefix + "/") or fnmatch.fnmatchcase(path, pattern)
+    return fnmatch.fnmatchcase(path, pattern)
+
+
+def check_policies(values: Iterable[str], where: str) -> None:
+    """Raise ValueError naming ``where`` for any value not in POLICIES."""
+    for value in values:
+        if value not in POLICIES:
+            raise ValueError(
+                f"{where}: unknown save policy {value!r}; use one of {', '.join(POLICIES)}"
+            )
