@@ -211,8 +211,8 @@ class EncryptedFileBackend(Backend):
     def _read_state(self) -> _State | None:
         try:
             raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # no store yet; a write says what is wrong with the path
         except OSError as exc:
             raise BackendUnavailableError(
                 f"cannot read the encrypted secret file {self.path} ({type(exc).__name__}); "

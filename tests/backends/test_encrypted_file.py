@@ -1,0 +1,306 @@
+"""The encrypted file backend: real files, real AES-GCM and scrypt, real processes."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from jupyter_secrets.backends import encrypted_file
+from jupyter_secrets.backends.encrypted_file import EncryptedFileBackend
+from jupyter_secrets.errors import BackendUnavailableError, ConfigError, SecretNotFoundError
+from jupyter_secrets.refs import SecretRef
+
+from .conftest import fake_secret
+
+REPO = Path(__file__).resolve().parents[2]
+REF = SecretRef("dev/db/password")
+
+
+def test_set_get_versions(file_backend: EncryptedFileBackend) -> None:
+    first, second, third = fake_secret(), fake_secret(), fake_secret()
+    assert file_backend.set(REF, first) == "1"
+    assert file_backend.set(REF, second) == "2"
+    assert file_backend.set(REF, third) == "3"
+    current = file_backend.get(REF)
+    assert current.value == third, "current value differs"
+    assert current.version == "3"
+    assert current.created is not None
+    assert file_backend.get(SecretRef(REF.path, version="previous")).value == second, "@previous"
+    assert file_backend.get(SecretRef(REF.path, version="1")).value == first, "@1 differs"
+    assert third not in repr(current), "value leaked into repr"
+
+
+def test_keeps_max_versions(tmp_path: Path, passphrase: str) -> None:
+    backend = EncryptedFileBackend(path=str(tmp_path / "s.enc"), max_versions=2)
+    for _ in range(4):
+        backend.set(REF, fake_secret())
+    assert backend.get(REF).version == "4"
+    with pytest.raises(SecretNotFoundError, match="versions kept: 3, 4"):
+        backend.get(SecretRef(REF.path, version="1"))
+
+
+def test_missing_secret_and_versions(file_backend: EncryptedFileBackend) -> None:
+    with pytest.raises(SecretNotFoundError, match="no encrypted store at"):
+        file_backend.get(REF)
+    assert file_backend.list() == []
+    file_backend.set(REF, fake_secret())
+    with pytest.raises(SecretNotFoundError, match="only one version"):
+        file_backend.get(SecretRef(REF.path, version="previous"))
+    with pytest.raises(SecretNotFoundError, match="jupyter-secrets set dev/other/x --backend file"):
+        file_backend.get(SecretRef("dev/other/x"))
+
+
+def test_list_and_delete(file_backend: EncryptedFileBackend) -> None:
+    value = fake_secret()
+    file_backend.set(REF, value)
+    file_backend.set(REF, value)
+    file_backend.set(SecretRef("prod/api/key"), value)
+    infos = file_backend.list()
+    assert [(i.path, i.version, i.backend) for i in infos] == [
+        ("dev/db/password", "2", "file"),
+        ("prod/api/key", "1", "file"),
+    ]
+    assert all(i.updated is not None for i in infos)
+    assert [i.path for i in file_backend.list("prod")] == ["prod/api/key"]
+    assert value not in repr(infos), "value leaked into list()"
+    file_backend.delete(REF)
+    assert [i.path for i in file_backend.list()] == ["prod/api/key"]
+    with pytest.raises(SecretNotFoundError, match="nothing to delete"):
+        file_backend.delete(REF)
+
+
+def test_nothing_readable_on_disk(file_backend: EncryptedFileBackend) -> None:
+    value = fake_secret()
+    file_backend.set(SecretRef("dev/very/distinctive_name"), value)
+    raw = file_backend.path.read_bytes()
+    assert value.encode() not in raw, "value stored in clear"
+    assert b"distinctive_name" not in raw, "secret name stored in clear"
+    envelope = json.loads(raw)
+    assert envelope["format"] == "jupyter-secrets-file"
+    assert envelope["version"] == 1
+    assert envelope["kdf"]["name"] == "scrypt"
+    assert set(envelope) == {"format", "version", "kdf", "nonce", "ciphertext"}
+    assert stat.S_IMODE(file_backend.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(file_backend.path.parent.stat().st_mode) == 0o700
+    leftovers = [p.name for p in file_backend.path.parent.iterdir()]
+    assert sorted(leftovers) == ["secrets.enc", "secrets.enc.lock"], "temp file left behind"
+
+
+def test_fresh_nonce_same_salt_on_every_write(file_backend: EncryptedFileBackend) -> None:
+    envelopes = []
+    for _ in range(3):
+        file_backend.set(REF, fake_secret())
+        envelopes.append(json.loads(file_backend.path.read_bytes()))
+    assert len({e["nonce"] for e in envelopes}) == 3
+    assert len({e["kdf"]["salt"] for e in envelopes}) == 1
+
+
+def test_kdf_runs_once_per_process(
+    file_backend: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    real = encrypted_file.Scrypt
+
+    def counting_scrypt(**kwargs: object) -> object:
+        calls.append(1)  # one Scrypt object per key derivation
+        return real(**kwargs)
+
+    monkeypatch.setattr(encrypted_file, "Scrypt", counting_scrypt)
+    for _ in range(3):
+        file_backend.set(REF, fake_secret())
+    fresh_instance = EncryptedFileBackend(path=str(file_backend.path))
+    fresh_instance.get(REF)
+    assert len(calls) == 1
+
+
+def test_wrong_passphrase_is_one_line(
+    file_backend: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file_backend.set(REF, fake_secret())
+    before = file_backend.path.read_bytes()
+    monkeypatch.setenv("JUPYTER_SECRETS_PASSPHRASE", "not-the-passphrase")
+    with pytest.raises(BackendUnavailableError) as caught:
+        file_backend.get(REF)
+    message = str(caught.value)
+    assert "passphrase does not match the one the file was created with" in message
+    assert "\n" not in message
+    with pytest.raises(BackendUnavailableError):
+        file_backend.set(REF, fake_secret())
+    assert file_backend.path.read_bytes() == before, "a failed write changed the file"
+
+
+def test_locked_without_passphrase_or_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a tty
+    backend = EncryptedFileBackend(path=str(tmp_path / "s.enc"))
+    with pytest.raises(BackendUnavailableError) as caught:
+        backend.set(REF, fake_secret())
+    assert str(caught.value) == (
+        f"the encrypted secret file {tmp_path / 's.enc'} is locked; set "
+        "JUPYTER_SECRETS_PASSPHRASE or run in a terminal to be prompted"
+    )
+    assert not backend.path.exists()
+    assert "no terminal to prompt" in backend.viable().reason
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_prompts_in_a_terminal_and_confirms_new_passphrase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = iter(["typed-passphrase", "typed-passphrase"])
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:
+        # getpass itself needs a real terminal; this stands in for the user's typing.
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr(encrypted_file.getpass, "getpass", fake_getpass)
+    backend = EncryptedFileBackend(path=str(tmp_path / "s.enc"))
+    assert "will prompt" in backend.viable().reason
+    value = fake_secret()
+    backend.set(REF, value)
+    assert len(prompts) == 2 and "Choose a passphrase" in prompts[0]
+    assert backend.get(REF).value == value, "value differs"
+    assert len(prompts) == 2, "the derived key should be reused, not prompted again"
+    # The typed passphrase is the one the file is encrypted with.
+    monkeypatch.setenv("JUPYTER_SECRETS_PASSPHRASE", "typed-passphrase")
+    encrypted_file._KEY_CACHE.clear()
+    assert EncryptedFileBackend(path=str(backend.path)).get(REF).value == value
+
+
+def test_mismatched_new_passphrases_store_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = iter(["one", "two"])
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr(encrypted_file.getpass, "getpass", lambda prompt="": next(answers))
+    backend = EncryptedFileBackend(path=str(tmp_path / "s.enc"))
+    with pytest.raises(BackendUnavailableError, match="two passphrases differ"):
+        backend.set(REF, fake_secret())
+    assert not backend.path.exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],
+        lambda raw: b"not json at all",
+        lambda raw: raw.replace(b'"jupyter-secrets-file"', b'"something-else"'),
+        lambda raw: raw.replace(b'"nonce": "', b'"nonce": "!!'),
+    ],
+    ids=["truncated", "garbage", "wrong-format", "bad-base64"],
+)
+def test_corrupted_file_is_one_line_and_left_untouched(
+    file_backend: EncryptedFileBackend, damage: object
+) -> None:
+    file_backend.set(REF, fake_secret())
+    damaged = damage(file_backend.path.read_bytes())  # type: ignore[operator]
+    file_backend.path.write_bytes(damaged)
+    for action in (lambda: file_backend.get(REF), lambda: file_backend.set(REF, fake_secret())):
+        with pytest.raises(BackendUnavailableError) as caught:
+            action()
+        assert "is corrupted" in str(caught.value) and "left untouched" in str(caught.value)
+        assert "\n" not in str(caught.value)
+    assert file_backend.path.read_bytes() == damaged, "the corrupted file was modified"
+
+
+def test_header_is_authenticated(file_backend: EncryptedFileBackend) -> None:
+    file_backend.set(REF, fake_secret())
+    envelope = json.loads(file_backend.path.read_bytes())
+    envelope["kdf"]["salt"] = base64.b64encode(b"0" * 16).decode()
+    file_backend.path.write_text(json.dumps(envelope))
+    with pytest.raises(BackendUnavailableError, match="does not match|altered"):
+        file_backend.get(REF)
+
+
+def test_absurd_kdf_parameters_are_refused(file_backend: EncryptedFileBackend) -> None:
+    file_backend.set(REF, fake_secret())
+    envelope = json.loads(file_backend.path.read_bytes())
+    envelope["kdf"]["n"] = 2**30
+    file_backend.path.write_text(json.dumps(envelope))
+    with pytest.raises(BackendUnavailableError, match="invalid scrypt parameters"):
+        file_backend.get(REF)
+
+
+def test_default_path_is_in_jupyter_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passphrase: str
+) -> None:
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    backend = EncryptedFileBackend()
+    assert backend.path == tmp_path / "data" / "jupyter_secrets" / "secrets.enc"
+    assert "will be created on first set" in backend.viable().reason
+    backend.set(REF, fake_secret())
+    assert backend.path.is_file()
+    assert "exists" in backend.viable().reason
+    assert "passphrase from $JUPYTER_SECRETS_PASSPHRASE" in backend.viable().reason
+
+
+def test_unwritable_directory(tmp_path: Path, passphrase: str) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    backend = EncryptedFileBackend(path=str(blocker / "sub" / "s.enc"))
+    with pytest.raises(BackendUnavailableError, match="cannot write the encrypted secret file"):
+        backend.set(REF, fake_secret())
+
+
+@pytest.mark.parametrize(
+    "options", [{"max_versions": 0}, {"max_versions": "3"}, {"passphrase_env": ""}, {"x": 1}]
+)
+def test_bad_options(options: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        EncryptedFileBackend(**options)
+
+
+_WRITER = """
+import pathlib, secrets, sys, time
+from jupyter_secrets.backends.encrypted_file import EncryptedFileBackend
+from jupyter_secrets.refs import SecretRef
+path, name, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), pathlib.Path(sys.argv[4])
+backend = EncryptedFileBackend(path=path, max_versions=1000)
+backend.list()  # derive the key before the race starts
+while not go.exists():
+    time.sleep(0.005)
+for i in range(count):
+    backend.set(SecretRef(f"dev/{name}/k{i}"), secrets.token_urlsafe(8))
+    backend.set(SecretRef("dev/shared/counter"), secrets.token_urlsafe(8))
+"""
+
+
+def test_two_processes_setting_at_once_lose_nothing(tmp_path: Path, passphrase: str) -> None:
+    path = tmp_path / "shared.enc"
+    backend = EncryptedFileBackend(path=str(path), max_versions=1000)
+    backend.set(SecretRef("dev/seed/x"), fake_secret())  # both writers open an existing store
+    go = tmp_path / "go"
+    count = 25
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(path), name, str(count), str(go)], env=env
+        )
+        for name in ("alpha", "beta")
+    ]
+    time.sleep(1.5)  # let both import and unlock
+    go.touch()
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    paths = {info.path for info in backend.list()}
+    for name in ("alpha", "beta"):
+        assert {f"dev/{name}/k{i}" for i in range(count)} <= paths, f"lost a write of {name}"
+    counter = [i for i in backend.list() if i.path == "dev/shared/counter"][0]
+    assert counter.version == str(2 * count)
+    assert counter.extra["versions"] == 2 * count
