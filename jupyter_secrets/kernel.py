@@ -177,7 +177,10 @@ def _redact_record(record: logging.LogRecord, redactor: Redactor) -> None:
 
 def _show_secret_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
     # One line, no frames: frames (and %xmode Verbose locals) could carry a value.
-    return [f"{etype.__name__}: {value}"]
+    # IPython ignores a custom handler's return value, so show it here.
+    structured = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, structured)
+    return structured
 
 
 @magics_class
