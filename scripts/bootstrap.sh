@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install everything jupyter-secrets needs on a fresh Debian machine:
+# system packages (when root), a virtualenv with the package (editable,
+# which builds the JupyterLab extension with jlpm) and its test tools.
+#
+#   scripts/bootstrap.sh            # into ./.venv
+#   VENV=/path scripts/bootstrap.sh # elsewhere
+#
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${VENV:-$PWD/.venv}"
+PYTHON="${PYTHON:-python3}"
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
+command -v dbus-run-session >/dev/null 2>&1 || need_apt+=(dbus dbus-daemon dbus-x11)
+command -v secret-tool >/dev/null 2>&1 || need_apt+=(libsecret-tools)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing system packages: ${need_apt[*]}" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    else
+        echo "bootstrap: missing system packages (${need_apt[*]}); install them with apt-get as root" >&2
+    fi
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "bootstrap: creating $VENV" >&2
+    "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.jupyter-secrets-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
+    echo "bootstrap: installing Python packages and building the JupyterLab extension" >&2
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e ".[lab,test,dev]"
+    touch "$stamp"
+fi
