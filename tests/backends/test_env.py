@@ -123,7 +123,9 @@ def test_list_names_only_with_lossy_guess(tmp_path: Path, monkeypatch: pytest.Mo
     assert backend.get(SecretRef("dev/db_password")).value == value, "guessed ref misses"
 
 
-def test_viability_reports_dotenv_and_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_viability_reports_dotenv_and_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SECRET_DEV_A_B", fake_secret())
     (Path.cwd() / ".env").write_text("SECRET_DEV_C_D=x\n")
     viability = EnvBackend().viable()

@@ -1,0 +1,268 @@
+"""The keyring backend against the real Secret Service (gnome-keyring on a private bus).
+
+Run under ``scripts/with-secret-service``; without it these tests skip, or
+fail when JUPYTER_SECRETS_STRICT_TESTS=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.backend
+import pytest
+from keyring.backends import SecretService, fail, null
+
+from jupyter_secrets.backends.keyring import INDEX_USERNAME, KeyringBackend
+from jupyter_secrets.errors import BackendUnavailableError, SecretNotFoundError
+from jupyter_secrets.refs import SecretRef
+
+from .conftest import SECRET_SERVICE, STRICT, fake_secret
+
+REPO = Path(__file__).resolve().parents[2]
+REF = SecretRef("dev/db/password")
+LOCKED_MESSAGE = (
+    "the Secret Service keyring is locked; unlock it (e.g. log in to the desktop session or run "
+    "gnome-keyring-daemon --unlock) or route this ref to another backend with "
+    "JUPYTER_SECRETS_BACKEND=file"
+)
+
+
+@pytest.mark.keyring_service
+def test_set_get_previous(keyring_backend: KeyringBackend) -> None:
+    first, second = fake_secret(), fake_secret()
+    keyring_backend.set(REF, first)
+    assert keyring_backend.get(REF).value == first, "stored value differs"
+    keyring_backend.set(REF, second)
+    assert keyring_backend.get(REF).value == second, "current value differs"
+    previous = keyring_backend.get(SecretRef(REF.path, version="previous"))
+    assert previous.value == first, "@previous differs"
+    assert previous.version == "previous"
+
+
+@pytest.mark.keyring_service
+def test_values_live_in_the_secret_service(keyring_backend: KeyringBackend) -> None:
+    value = fake_secret()
+    keyring_backend.set(REF, value)
+    direct = SecretService.Keyring().get_password(keyring_backend.service, REF.path)
+    assert direct == value, "value not found in the Secret Service"
+
+
+@pytest.mark.keyring_service
+def test_reads_values_seeded_by_secret_tool(secret_service: None) -> None:
+    value = fake_secret()
+    path = f"dev/seeded/{secrets.token_hex(4)}"
+    attributes = ["service", "jupyter-secrets", "username", path]
+    subprocess.run(
+        ["secret-tool", "store", "--label=x", *attributes], input=value.encode(), check=True
+    )
+    try:
+        backend = KeyringBackend(keyring_backend=SECRET_SERVICE)  # the default service name
+        assert backend.get(SecretRef(path)).value == value, "secret-tool value differs"
+    finally:
+        subprocess.run(["secret-tool", "clear", *attributes], check=True)
+
+
+@pytest.mark.keyring_service
+def test_versions_and_not_found_messages(keyring_backend: KeyringBackend) -> None:
+    with pytest.raises(SecretNotFoundError) as caught:
+        keyring_backend.get(REF)
+    assert "secret-tool store" in str(caught.value)
+    assert f"service {keyring_backend.service} username dev/db/password" in str(caught.value)
+    keyring_backend.set(REF, fake_secret())
+    with pytest.raises(SecretNotFoundError, match="no previous version"):
+        keyring_backend.get(SecretRef(REF.path, version="previous"))
+    with pytest.raises(SecretNotFoundError, match="current and previous versions only"):
+        keyring_backend.get(SecretRef(REF.path, version="3"))
+
+
+@pytest.mark.keyring_service
+def test_index_lists_names_and_times_only(keyring_backend: KeyringBackend) -> None:
+    value = fake_secret()
+    keyring_backend.set(REF, value)
+    keyring_backend.set(SecretRef("prod/api/key"), value)
+    infos = keyring_backend.list()
+    assert [(i.path, i.backend) for i in infos] == [
+        ("dev/db/password", "keyring"),
+        ("prod/api/key", "keyring"),
+    ]
+    assert all(i.updated is not None for i in infos)
+    assert [i.path for i in keyring_backend.list("prod")] == ["prod/api/key"]
+    raw_index = SecretService.Keyring().get_password(keyring_backend.service, INDEX_USERNAME)
+    assert raw_index is not None
+    assert value not in raw_index, "value leaked into the index"
+    assert set(json.loads(raw_index)["dev/db/password"]) == {"updated"}
+
+
+@pytest.mark.keyring_service
+def test_delete_removes_current_previous_and_index(keyring_backend: KeyringBackend) -> None:
+    keyring_backend.set(REF, fake_secret())
+    keyring_backend.set(REF, fake_secret())
+    keyring_backend.delete(REF)
+    direct = SecretService.Keyring()
+    assert direct.get_password(keyring_backend.service, REF.path) is None
+    assert direct.get_password(keyring_backend.service, REF.path + "@previous") is None
+    assert keyring_backend.list() == []
+    with pytest.raises(SecretNotFoundError, match="nothing to delete"):
+        keyring_backend.delete(REF)
+
+
+@pytest.mark.keyring_service
+def test_corrupted_index(keyring_backend: KeyringBackend) -> None:
+    keyring_backend.set(REF, fake_secret())
+    SecretService.Keyring().set_password(keyring_backend.service, INDEX_USERNAME, "{not json")
+    with pytest.raises(BackendUnavailableError, match=r"index item .* is corrupted"):
+        keyring_backend.list()
+    keyring_backend.set(SecretRef("dev/other/x"), fake_secret())  # rebuilds the index
+    assert [i.path for i in keyring_backend.list()] == ["dev/other/x"]
+    assert keyring_backend.get(REF).value, "the value itself must survive"
+
+
+@pytest.mark.keyring_service
+def test_viable_names_the_keyring(keyring_backend: KeyringBackend) -> None:
+    viability = keyring_backend.viable()
+    assert viability.ok, viability.reason
+    assert "keyring.backends.SecretService.Keyring" in viability.reason
+
+
+@pytest.mark.keyring_service
+def test_default_keyring_follows_python_keyring_backend(secret_service: None) -> None:
+    # scripts/with-secret-service sets PYTHON_KEYRING_BACKEND to the Secret Service.
+    assert os.environ.get("PYTHON_KEYRING_BACKEND") == SECRET_SERVICE
+    keyring.core.init_backend()
+    backend = KeyringBackend()
+    assert isinstance(backend.os_keyring(), SecretService.Keyring)
+    assert backend.viable().ok
+
+
+_LOCKED_SCRIPT = """
+import json, secrets, secretstorage
+from jupyter_secrets.backends.keyring import KeyringBackend
+from jupyter_secrets.refs import SecretRef
+from jupyter_secrets.errors import BackendUnavailableError
+backend = KeyringBackend(service="locked-test")
+value = "fake-" + secrets.token_urlsafe(16)
+ref = SecretRef("dev/db/password")
+backend.set(ref, value)
+connection = secretstorage.dbus_init()
+collection = secretstorage.get_default_collection(connection)
+collection.lock()
+assert collection.is_locked()
+result = {}
+for name, action in [
+    ("get", lambda: backend.get(ref)),
+    ("set", lambda: backend.set(ref, "fake-other")),
+    ("list", lambda: backend.list()),
+]:
+    try:
+        action()
+        result[name] = "no error"
+    except BackendUnavailableError as exc:
+        result[name] = str(exc)
+viability = backend.viable()
+result["viable"] = [viability.ok, viability.reason]
+result["value_leaked"] = any(value in json.dumps(v) for v in result.values())
+print(json.dumps(result))
+"""
+
+
+def test_locked_keyring_gives_one_line_fix() -> None:
+    """Locks the real collection in a Secret Service of its own (a nested
+    with-secret-service), so the other tests' keyring stays unlocked."""
+    if not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")):
+        if STRICT:
+            pytest.fail("JUPYTER_SECRETS_STRICT_TESTS=1 but dbus/gnome-keyring are missing")
+        pytest.skip("dbus-run-session or gnome-keyring-daemon not installed")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("JUPYTER_SECRETS_KEEP_HOME", None)
+    done = subprocess.run(
+        [str(REPO / "scripts" / "with-secret-service"), sys.executable, "-c", _LOCKED_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"locked-keyring script failed: {done.stderr[-2000:]}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["value_leaked"] is False, "value leaked into an error message"
+    for action in ("get", "set", "list"):
+        assert result[action] == LOCKED_MESSAGE, f"{action}: {result[action]}"
+    assert result["viable"] == [False, LOCKED_MESSAGE]
+
+
+# -- keyring selection: no Secret Service needed ----------------------------
+
+
+class ThirdPartyKeyring(keyring.backend.KeyringBackend):
+    """A stand-in for an installed keyring plugin (e.g. keyrings.cryptfile)."""
+
+    priority = 3  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise AssertionError("must not be used")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise AssertionError("must not be used")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise AssertionError("must not be used")
+
+
+class PlaintextKeyring(ThirdPartyKeyring):
+    pass
+
+
+class Chain(ThirdPartyKeyring):
+    """Looks like keyring's ChainerBackend: a ``backends`` list, best first."""
+
+    def __init__(self, members: list[Any]) -> None:
+        self.backends = members
+
+
+@pytest.mark.parametrize("name", ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"])
+def test_fail_and_null_keyrings_are_not_viable(name: str) -> None:
+    backend = KeyringBackend(keyring_backend=name)
+    viability = backend.viable()
+    assert not viability.ok
+    assert name in viability.reason
+    with pytest.raises(BackendUnavailableError, match="use the 'file' backend"):
+        backend.get(REF)
+
+
+def test_plaintext_keyring_is_not_viable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keyring, "get_keyring", PlaintextKeyring)
+    viability = KeyringBackend().viable()
+    assert not viability.ok
+    assert "PlaintextKeyring" in viability.reason
+
+
+def test_automatic_chain_without_os_keyring_is_not_viable(monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = Chain([ThirdPartyKeyring(), fail.Keyring()])
+    monkeypatch.setattr(keyring, "get_keyring", lambda: chain)
+    viability = KeyringBackend().viable()
+    assert not viability.ok
+    assert "no OS keyring is available here" in viability.reason
+    assert "ThirdPartyKeyring" in viability.reason
+
+
+def test_automatic_chain_prefers_the_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    # null is shipped with keyring but stores nothing, so it must be skipped too.
+    chain = Chain([ThirdPartyKeyring(), null.Keyring(), SecretService.Keyring()])
+    monkeypatch.setattr(keyring, "get_keyring", lambda: chain)
+    assert isinstance(KeyringBackend().os_keyring(), SecretService.Keyring)
+
+
+def test_unloadable_keyring_is_one_line() -> None:
+    backend = KeyringBackend(keyring_backend="no.such.module.Keyring")
+    viability = backend.viable()
+    assert not viability.ok
+    assert "cannot load 'no.such.module.Keyring'" in viability.reason
+    assert "\n" not in viability.reason
