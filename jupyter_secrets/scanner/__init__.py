@@ -1,0 +1,69 @@
+"""Notebook-aware secret scanner (core: no tornado, jupyter_server or IPython).
+
+Python API (stable)::
+
+    from jupyter_secrets.scanner import Scanner, Finding, KnownValues, ScanError, Baseline
+
+    scanner = Scanner(
+        known=None,        # KnownValues: exact values / fingerprints to find
+        baseline=None,     # Baseline: accepted findings to drop
+        detectors=None,    # detector names (entry points); None = all registered
+        max_bytes=None,    # per-file cap; ScanError beyond it
+        hash_key=None,     # HMAC key of hashed_secret (see below)
+    )
+    scanner.scan_notebook(nb_dict_or_json_text_or_bytes, path="")  -> list[Finding]
+    scanner.scan_text(str_or_utf8_bytes, path="")                   -> list[Finding]
+    scanner.scan_file(path)                                         -> list[Finding]
+    scanner.scan_model(contents_model)                              -> list[Finding]
+    scanner.scan_cell(cell_dict, cell_index=None, path="")          -> list[Finding]  # LRU-cached
+
+    from jupyter_secrets.scanner.strip import strip_notebook, strip_text, strip_model
+    strip_notebook(nb, findings) -> new dict   # findings must come from scanning that nb
+    strip_text(text, findings)   -> str
+    strip_model(model, findings) -> new model
+
+Every ``scan_*`` raises :class:`ScanError` (one line, value-free) on input it
+cannot scan: invalid JSON, not nbformat 4, not UTF-8 text, over ``max_bytes``.
+``scan_model`` returns [] for binary files (base64 content that is not text).
+
+:class:`Finding` is a frozen dataclass; ``to_dict()`` gives exactly the
+keys ``path, cell_index, cell_id, location, output_index, line, column,
+type, hashed_secret, preview``. ``cell_index`` is 0-based in ``nb["cells"]``;
+``location`` is "source" or "output" ("source" for plain files, whose cell
+fields are None); ``line``/``column`` are 1-based within the cell source or
+the output's text (error outputs: ename, evalue, then the ANSI-stripped
+traceback lines). One finding per secret per output, whatever the number of
+mimetypes. ``finding.detector`` names the detector (not in the JSON). The
+plaintext lives only in the private ``finding.span`` (memory only, never in
+repr, equality, ``to_dict()``, pickles).
+
+``hashed_secret`` is HMAC-SHA256(key, secret). The key is ``hash_key`` if
+given, else the baseline's salt (reproducible for everyone sharing that
+baseline), else ``$JUPYTER_SECRETS_HASH_KEY``, else a random per-process key,
+so hashes printed in CI logs cannot be brute-forced offline.
+
+``KnownValues`` (see :mod:`.known`): ``add(value, label)`` for values held
+in memory, ``add_fingerprint("jsfp1:<len>:<hex>")`` for keyed fingerprints
+computed with ``known.fingerprints(value, key)``; findings have type
+"Known secret value" and detector "known_values".
+
+Detector types (``Finding.type``) and names (``Finding.detector``, the
+entry-point names in group ``jupyter_secrets.detectors``): see
+:mod:`.registry`. GitHub classic and npm tokens must carry a valid CRC32
+checksum; build fake ones with
+:func:`jupyter_secrets.scanner.detectors.checksums.make_token`.
+
+Allowlisting: ``pragma: allowlist secret`` on the line (or ``pragma:
+allowlist nextline secret`` on the line before), the cell tag
+``allow-secret`` (whole cell: source and outputs), or a baseline.
+"""
+
+from __future__ import annotations
+
+from .baseline import Baseline
+from .engine import Scanner
+from .errors import ScanError
+from .finding import Finding
+from .known import KnownValues, fingerprints
+
+__all__ = ["Baseline", "Finding", "KnownValues", "ScanError", "Scanner", "fingerprints"]

@@ -1,0 +1,76 @@
+"""Detectors: small classes that find candidate secrets in a :class:`Document`.
+
+A detector declares lowercase ``keywords``; it runs only on the lines that
+contain one (a cheap ``str.find`` prefilter), so most text is never handed
+to a regex. Detectors are registered under the entry-point group
+``jupyter_secrets.detectors`` (see :mod:`jupyter_secrets.scanner.registry`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..document import Document
+
+#: Characters of base64/base62/hex tokens: a secret must not touch them on
+#: either side, so a lucky substring of a base64 blob never matches.
+TOKEN_CHARS = "A-Za-z0-9+/_\\-"
+BEFORE = rf"(?<![{TOKEN_CHARS}])"
+AFTER = rf"(?![{TOKEN_CHARS}])"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible secret at ``doc.text[start:end]``."""
+
+    start: int
+    end: int
+    type: str
+    detector: str
+    priority: int
+
+
+class Detector:
+    """Base class. Subclasses set the class attributes and implement ``find``."""
+
+    name: ClassVar[str] = ""
+    secret_type: ClassVar[str] = ""
+    #: Higher wins when two candidates overlap (vendor formats beat generic rules).
+    priority: ClassVar[int] = 50
+    #: Lowercase substrings; the detector looks only at lines holding one.
+    keywords: ClassVar[tuple[str, ...]] = ()
+    #: Match ``keywords`` against the text as is instead of lowercased.
+    case_sensitive: ClassVar[bool] = False
+    #: Generic detectors get the placeholder/reference/hash filters; vendor
+    #: formats with a fixed shape only get the example-key and mask filters.
+    generic: ClassVar[bool] = False
+
+    def find(self, doc: Document) -> Iterator[Candidate]:
+        raise NotImplementedError
+
+    def candidate(self, start: int, end: int, secret_type: str | None = None) -> Candidate:
+        return Candidate(start, end, secret_type or self.secret_type, self.name, self.priority)
+
+    def __repr__(self) -> str:
+        return f"<detector {self.name}>"
+
+
+class RegexDetector(Detector):
+    """Finds ``pattern`` (its ``secret`` group, else the whole match) in keyword windows."""
+
+    pattern: ClassVar[re.Pattern[str]]
+
+    def find(self, doc: Document) -> Iterator[Candidate]:
+        group = "secret" if "secret" in self.pattern.groupindex else 0
+        for start, end in doc.windows(self.keywords, self.case_sensitive):
+            for match in self.pattern.finditer(doc.text, start, end):
+                s, e = match.span(group)
+                if s < e and self.accept(doc.text[s:e], match, doc):
+                    yield self.candidate(s, e)
+
+    def accept(self, value: str, match: re.Match[str], doc: Document) -> bool:
+        """Extra checks (checksums, context); True keeps the candidate."""
+        return True

@@ -1,0 +1,147 @@
+"""Vendor token formats of the analytics stack (fixed prefixes, fixed shapes)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..document import Document
+from . import AFTER, BEFORE, Candidate, RegexDetector
+from .checksums import verify_token_checksum
+
+VENDOR_PRIORITY = 100
+
+
+class OpenAIKey(RegexDetector):
+    name = "openai"
+    secret_type = "OpenAI API Key"
+    priority = VENDOR_PRIORITY
+    keywords = ("sk-", "t3blbkfj")
+    pattern = re.compile(
+        BEFORE
+        + r"(?P<secret>sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{40,}"
+        + r"|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})"
+        + AFTER
+    )
+
+
+class AnthropicKey(RegexDetector):
+    name = "anthropic"
+    secret_type = "Anthropic API Key"
+    priority = VENDOR_PRIORITY + 10  # sk-ant- also looks like an OpenAI-style key
+    keywords = ("sk-ant-",)
+    pattern = re.compile(BEFORE + r"sk-ant-(?:api|admin|oat|sid)\d\d-[A-Za-z0-9_\-]{40,}" + AFTER)
+
+
+class HuggingFaceToken(RegexDetector):
+    name = "huggingface"
+    secret_type = "Hugging Face Token"
+    priority = VENDOR_PRIORITY
+    keywords = ("hf_",)
+    pattern = re.compile(BEFORE + r"hf_[A-Za-z0-9]{30,40}" + AFTER)
+
+    def accept(self, value: str, match: re.Match[str], doc: Document) -> bool:
+        body = value[3:]
+        # Identifiers like hf_downloadfromhubwithcachedresult are all one case.
+        return any(c.isupper() for c in body) and any(c.islower() for c in body)
+
+
+class DatabricksToken(RegexDetector):
+    name = "databricks"
+    secret_type = "Databricks Token"
+    priority = VENDOR_PRIORITY
+    keywords = ("dapi",)
+    pattern = re.compile(BEFORE + r"dapi[0-9a-f]{32}(?:-\d{1,2})?" + AFTER)
+
+
+class GitHubToken(RegexDetector):
+    name = "github"
+    secret_type = "GitHub Token"
+    priority = VENDOR_PRIORITY
+    keywords = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
+    pattern = re.compile(
+        BEFORE + r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + AFTER
+    )
+
+    def accept(self, value: str, match: re.Match[str], doc: Document) -> bool:
+        # Classic tokens carry a CRC32 checksum; fine-grained ones have no public one.
+        return value.startswith("github_pat_") or verify_token_checksum(value)
+
+
+class GitLabToken(RegexDetector):
+    name = "gitlab"
+    secret_type = "GitLab Token"
+    priority = VENDOR_PRIORITY
+    keywords = ("glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "gloas-", "glcbt-")
+    pattern = re.compile(
+        BEFORE
+        + r"(?:glpat|gldt|glrt|glptt|glft|glsoat|gloas|glcbt)-[A-Za-z0-9_\-]{20,}"
+        + r"(?:\.[0-9a-z]{2}\.[0-9a-z]{7,9})?"
+        + AFTER
+    )
+
+
+class GoogleApiKey(RegexDetector):
+    name = "google_api_key"
+    secret_type = "Google API Key"
+    priority = VENDOR_PRIORITY
+    keywords = ("aiza",)
+    pattern = re.compile(BEFORE + r"AIza[0-9A-Za-z_\-]{35}" + AFTER)
+
+
+class NpmToken(RegexDetector):
+    name = "npm"
+    secret_type = "npm Token"
+    priority = VENDOR_PRIORITY
+    keywords = ("npm_",)
+    pattern = re.compile(BEFORE + r"npm_[A-Za-z0-9]{36}" + AFTER)
+
+    def accept(self, value: str, match: re.Match[str], doc: Document) -> bool:
+        return verify_token_checksum(value)
+
+
+class PyPIToken(RegexDetector):
+    name = "pypi"
+    secret_type = "PyPI Token"
+    priority = VENDOR_PRIORITY
+    keywords = ("pypi-age",)
+    # The body is a macaroon: base64 of b"\x02\x01\x08pypi.org..." starts with AgE.
+    pattern = re.compile(BEFORE + r"pypi-AgE[A-Za-z0-9_\-]{50,}" + AFTER)
+
+
+class SendGridKey(RegexDetector):
+    name = "sendgrid"
+    secret_type = "SendGrid API Key"
+    priority = VENDOR_PRIORITY
+    keywords = ("sg.",)
+    pattern = re.compile(BEFORE + r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}" + AFTER)
+
+
+class TwilioKey(RegexDetector):
+    name = "twilio"
+    secret_type = "Twilio API Key"
+    priority = VENDOR_PRIORITY
+    keywords = ("SK", "twilio", "Twilio", "TWILIO")
+    case_sensitive = True
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9])(?P<secret>SK[0-9a-fA-F]{32})(?![A-Za-z0-9])"
+        r"|(?i:twilio\w{0,20}(?:auth_?token|token|secret)['\"]?\s*[:=]\s*['\"]?)"
+        r"(?P<token>[0-9a-f]{32})(?![A-Za-z0-9])"
+    )
+
+    def find(self, doc: Document) -> Iterator[Candidate]:
+        for start, end in doc.windows(self.keywords, self.case_sensitive):
+            for match in self.pattern.finditer(doc.text, start, end):
+                group = "secret" if match.group("secret") else "token"
+                s, e = match.span(group)
+                yield self.candidate(s, e)
+
+
+class SlackWebhook(RegexDetector):
+    name = "slack_webhook"
+    secret_type = "Slack Webhook"
+    priority = VENDOR_PRIORITY
+    keywords = ("hooks.slack.com",)
+    pattern = re.compile(
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/\-]{20,}"
+    )

@@ -1,0 +1,140 @@
+"""The text the detectors see: segments of one file joined into one string.
+
+Each segment is one piece of unescaped text with its origin (a cell source,
+one output, or a whole plain file). Detectors run once over the joined
+string, so per-cell overhead stays tiny; a separator line of NUL keeps any
+match inside one segment, because no pattern crosses a line holding NUL.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+SEPARATOR = "\n\x00\n"
+#: A keyword hit opens a window of at most this many characters each side
+#: (bounded by its line): huge single-line outputs stay cheap.
+WINDOW_RADIUS = 2048
+
+KIND_CODE = "code"
+KIND_MARKDOWN = "markdown"
+KIND_RAW = "raw"
+KIND_OUTPUT = "output"
+KIND_TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a segment comes from."""
+
+    location: str  # "source" | "output"
+    kind: str  # KIND_*
+    field: tuple[str, ...] = ("source",)
+    cell_index: int | None = None
+    cell_id: str | None = None
+    output_index: int | None = None
+    #: The cell carries the allowlist tag: its findings are dropped.
+    allowed: bool = False
+    #: The cell starts with a cell magic (%%bash...): not Python code.
+    cell_magic: bool = False
+
+
+@dataclass
+class Segment:
+    origin: Origin
+    text: str
+    start: int = 0
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass
+class Document:
+    """All scannable text of one file."""
+
+    path: str
+    segments: list[Segment]
+    text: str = ""
+    _lower: str | None = field(default=None, repr=False)
+    _starts: list[int] = field(default_factory=list, repr=False)
+    _windows: dict[tuple[tuple[str, ...], bool], list[tuple[int, int]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    @classmethod
+    def build(cls, path: str, pieces: Iterable[tuple[Origin, str]]) -> Document:
+        segments: list[Segment] = []
+        offset = 0
+        for origin, text in pieces:
+            if not text:
+                continue
+            segments.append(Segment(origin, text, offset))
+            offset += len(text) + len(SEPARATOR)
+        doc = cls(path, segments, SEPARATOR.join(s.text for s in segments))
+        doc._starts = [s.start for s in segments]
+        return doc
+
+    @property
+    def lower(self) -> str:
+        """ASCII-lowercased text with the same offsets as ``text``."""
+        if self._lower is None:
+            lowered = self.text.lower()
+            if len(lowered) != len(self.text):
+                # Some non-ASCII characters grow when lowercased; keep offsets.
+                lowered = "".join(c.lower() if c.isascii() else c for c in self.text)
+            self._lower = lowered
+        return self._lower
+
+    def segment_at(self, offset: int) -> Segment:
+        return self.segments[bisect.bisect_right(self._starts, offset) - 1]
+
+    def windows(
+        self, keywords: tuple[str, ...], case_sensitive: bool = False
+    ) -> list[tuple[int, int]]:
+        """Merged spans of the lines holding any keyword (lowercase unless case_sensitive)."""
+        cached = self._windows.get((keywords, case_sensitive))
+        if cached is not None:
+            return cached
+        text = self.text
+        lower = text if case_sensitive else self.lower
+        spans: list[tuple[int, int]] = []
+        for keyword in keywords:
+            pos = lower.find(keyword)
+            while pos != -1:
+                start = max(
+                    text.rfind("\n", max(0, pos - WINDOW_RADIUS), pos) + 1, pos - WINDOW_RADIUS, 0
+                )
+                end = text.find("\n", pos, pos + WINDOW_RADIUS)
+                if end == -1:
+                    end = min(len(text), pos + WINDOW_RADIUS)
+                spans.append((start, end))
+                pos = lower.find(keyword, max(end, pos + 1))
+        merged = _merge(spans)
+        self._windows[(keywords, case_sensitive)] = merged
+        return merged
+
+    def line_start(self, offset: int) -> int:
+        return self.text.rfind("\n", 0, offset) + 1
+
+    def line_text(self, offset: int) -> str:
+        start = self.line_start(offset)
+        end = self.text.find("\n", offset)
+        return self.text[start : end if end != -1 else len(self.text)]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if not spans:
+        return []
+    spans.sort()
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = merged[-1]
+        if start <= last_end:
+            if end > last_end:
+                merged[-1] = (last_start, end)
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,279 @@
+"""The :class:`Scanner`: notebooks, plain files and contents models in, findings out."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import os
+import secrets
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .baseline import Baseline
+from .detectors import Candidate, Detector
+from .document import KIND_CODE, KIND_TEXT, Document, Origin
+from .errors import ScanError
+from .filters import is_false_positive
+from .finding import LOCATION_OUTPUT, LOCATION_SOURCE, Finding, Span, hash_secret, mask
+from .known import KnownValues
+from .notebook import cell_pieces, check_notebook, parse_notebook
+from .registry import load_detectors
+
+ENV_HASH_KEY = "JUPYTER_SECRETS_HASH_KEY"
+PRAGMA = "pragma: allowlist secret"
+PRAGMA_NEXTLINE = "pragma: allowlist nextline secret"
+NOTEBOOK_SUFFIXES = (".ipynb",)
+CODE_SUFFIXES = (".py", ".pyw", ".ipy")
+# A per-process key: hashes printed by one run cannot be brute-forced offline.
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+def default_hash_key(baseline: Baseline | None = None) -> bytes:
+    """The baseline's salt, else $JUPYTER_SECRETS_HASH_KEY, else a per-process random key."""
+    if baseline is not None:
+        return baseline.salt
+    env = os.environ.get(ENV_HASH_KEY)
+    if env:
+        return env.encode()
+    return _PROCESS_KEY
+
+
+class Scanner:
+    """Find secrets. Thread-compatible (no shared mutable state but the cell cache)."""
+
+    def __init__(
+        self,
+        known: KnownValues | None = None,
+        baseline: Baseline | None = None,
+        detectors: Iterable[str] | None = None,
+        max_bytes: int | None = None,
+        hash_key: bytes | None = None,
+        cache_size: int = 4096,
+    ) -> None:
+        self.known = known
+        self.baseline = baseline
+        self.max_bytes = max_bytes
+        self.hash_key = hash_key if hash_key is not None else default_hash_key(baseline)
+        self.detectors: list[Detector] = load_detectors(detectors)
+        self._cache: OrderedDict[tuple[bytes, int], list[Finding]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def __repr__(self) -> str:
+        return f"<Scanner detectors={len(self.detectors)} known={self.known!r}>"
+
+    # -- entry points ---------------------------------------------------
+
+    def scan_notebook(self, nb: dict[str, Any] | str | bytes, path: str = "") -> list[Finding]:
+        if isinstance(nb, (str, bytes)):
+            self._check_size(len(nb), path)
+            nb = parse_notebook(nb, path)
+        else:
+            check_notebook(nb, path)
+        pieces = (
+            piece for index, cell in enumerate(nb["cells"]) for piece in cell_pieces(cell, index)
+        )
+        return self._finish(self.scan_document(Document.build(path, pieces)))
+
+    def scan_text(self, text: str | bytes, path: str = "") -> list[Finding]:
+        if isinstance(text, bytes):
+            self._check_size(len(text), path)
+            text = decode_text(text, path)
+        kind = KIND_CODE if path.endswith(CODE_SUFFIXES) else KIND_TEXT
+        doc = Document.build(path, [(Origin(LOCATION_SOURCE, kind, ("text",)), text)])
+        return self._finish(self.scan_document(doc))
+
+    def scan_file(self, path: str | os.PathLike[str]) -> list[Finding]:
+        name = os.fspath(path)
+        try:
+            size = os.stat(name).st_size
+            self._check_size(size, name)
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            raise ScanError(f"{name}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        if name.endswith(NOTEBOOK_SUFFIXES):
+            return self.scan_notebook(data, name)
+        return self.scan_text(data, name)
+
+    def scan_model(self, model: dict[str, Any]) -> list[Finding]:
+        """A jupyter_server contents model; binary (non-UTF-8) files give no findings."""
+        path = str(model.get("path") or "")
+        content = model.get("content")
+        if content is None or model.get("type") == "directory":
+            return []
+        if model.get("type") == "notebook":
+            if not isinstance(content, (dict, str, bytes)):
+                raise ScanError(f"{path or '<model>'}: notebook content is not JSON")
+            return self.scan_notebook(content, path)
+        if model.get("format") == "base64":
+            raw = decode_base64(content, path)
+            try:
+                return self.scan_text(raw, path)
+            except ScanError:
+                if is_binary(raw):
+                    return []  # an image or archive upload: nothing textual to scan
+                raise
+        if isinstance(content, (str, bytes)):
+            return self.scan_text(content, path)
+        raise ScanError(
+            f"{path or '<model>'}: unsupported contents model (format {model.get('format')!r})"
+        )
+
+    def scan_cell(
+        self, cell: dict[str, Any], cell_index: int | None = None, path: str = ""
+    ) -> list[Finding]:
+        """One cell (source and outputs), cached by content hash for incremental rescans."""
+        try:
+            blob = orjson.dumps(cell, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            raise ScanError(f"{path or '<cell>'}: cell is not JSON-serializable") from None
+        key = (
+            hashlib.blake2b(blob, digest_size=20).digest(),
+            self.known.version if self.known else 0,
+        )
+        cached = self._cache.get(key)
+        if cached is None:
+            if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+                raise ScanError(f"{path or '<cell>'}: not a notebook cell (no cell_type)")
+            cached = self.scan_document(Document.build("", cell_pieces(cell, None)))
+            self._cache[key] = cached
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        stamped = [dataclasses.replace(f, path=path, cell_index=cell_index) for f in cached]
+        return self._finish(stamped)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    # -- core ----------------------------------------------------------
+
+    def scan_document(self, doc: Document) -> list[Finding]:
+        """Findings of one document, before baseline filtering."""
+        if not doc.segments:
+            return []
+        candidates: list[Candidate] = []
+        text = doc.text
+        for detector in self.detectors:
+            for cand in detector.find(doc):
+                if not is_false_positive(text[cand.start : cand.end], detector.generic):
+                    candidates.append(cand)
+        if self.known:
+            candidates.extend(self.known.find(doc))
+        check_pragma = "allowlist" in doc.lower if candidates else False
+        findings: list[Finding] = []
+        seen_outputs: set[tuple[Any, ...]] = set()
+        for cand in resolve_overlaps(candidates):
+            segment = doc.segment_at(cand.start)
+            origin = segment.origin
+            if origin.allowed or (
+                check_pragma and self._pragma_allows(segment.text, cand.start - segment.start)
+            ):
+                continue
+            finding = self._finding(
+                doc.path, segment.text, origin, cand, cand.start - segment.start
+            )
+            if origin.location == LOCATION_OUTPUT:
+                # One finding per secret per output, whatever the number of mimetypes.
+                key = (origin.cell_index, origin.output_index, finding.type, finding.hashed_secret)
+                if key in seen_outputs:
+                    continue
+                seen_outputs.add(key)
+            findings.append(finding)
+        return findings
+
+    def _finding(
+        self, path: str, text: str, origin: Origin, cand: Candidate, local: int
+    ) -> Finding:
+        value = text[local : local + cand.end - cand.start]
+        line = text.count("\n", 0, local) + 1
+        column = local - (text.rfind("\n", 0, local) + 1) + 1
+        return Finding(
+            path=path,
+            cell_index=origin.cell_index,
+            cell_id=origin.cell_id,
+            location=origin.location,
+            output_index=origin.output_index,
+            line=line,
+            column=column,
+            type=cand.type,
+            hashed_secret=hash_secret(value, self.hash_key),
+            preview=mask(value),
+            detector=cand.detector,
+            span=Span(value, local, local + len(value), origin.field),
+        )
+
+    @staticmethod
+    def _pragma_allows(text: str, local: int) -> bool:
+        start = text.rfind("\n", 0, local) + 1
+        end = text.find("\n", local)
+        line = text[start : end if end != -1 else len(text)]
+        if PRAGMA in line:
+            return True
+        if start > 0:
+            previous = text[text.rfind("\n", 0, start - 1) + 1 : start - 1]
+            return PRAGMA_NEXTLINE in previous
+        return False
+
+    def _finish(self, findings: list[Finding]) -> list[Finding]:
+        if self.baseline is None:
+            return findings
+        return [f for f in findings if not self.baseline.allows(f)]
+
+    def _check_size(self, size: int, path: str) -> None:
+        if self.max_bytes is not None and size > self.max_bytes:
+            raise ScanError(
+                f"{path or '<input>'}: {size} bytes is over the {self.max_bytes}-byte scan limit; "
+                "raise the limit (--max-bytes) or exclude the file"
+            )
+
+
+def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
+    """Keep one candidate per overlapping group: highest priority, then longest."""
+    if len(candidates) < 2:
+        return candidates
+    candidates.sort(key=lambda c: (c.start, -c.end))
+    kept: list[Candidate] = [candidates[0]]
+    for cand in candidates[1:]:
+        last = kept[-1]
+        if cand.start < last.end:
+            if (cand.priority, cand.end - cand.start) > (last.priority, last.end - last.start):
+                kept[-1] = cand
+        else:
+            kept.append(cand)
+    return kept
+
+
+def decode_text(data: bytes, path: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise ScanError(f"{path or '<input>'}: binary file (NUL bytes), not text; exclude it")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScanError(
+            f"{path or '<input>'}: not UTF-8 text (invalid byte at offset {exc.start}); "
+            "re-encode it as UTF-8 or exclude it"
+        ) from None
+
+
+def decode_base64(content: Any, path: str) -> bytes:
+    try:
+        return base64.b64decode(content, validate=False)
+    except (binascii.Error, TypeError, ValueError):
+        raise ScanError(f"{path or '<model>'}: content is not valid base64") from None
+
+
+def is_binary(data: bytes) -> bool:
+    if b"\x00" in data[:8192]:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False

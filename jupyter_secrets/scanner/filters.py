@@ -1,0 +1,167 @@
+"""What looks like a secret but is not: placeholders, references, masks, examples.
+
+``is_false_positive(value, generic)`` is applied to every candidate except
+known values. Vendor formats (``generic=False``) only get the checks that
+make sense for a fixed-shape token (examples, masks, repeated characters);
+generic rules (passwords, URIs, connection strings) get all of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..refs import is_ref
+
+#: Vendors' documented example keys (and the shape they share).
+EXAMPLE_VALUES = frozenset(
+    {
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AKIAI44QH8DHBEXAMPLE",
+        "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    }
+)
+_EXAMPLE_SUFFIX_RE = re.compile(r"(?i)(?:example|examplekey|sample|dummy|fake|test)$")
+
+PLACEHOLDER_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "changeme",
+        "change_me",
+        "changeit",
+        "placeholder",
+        "example",
+        "dummy",
+        "sample",
+        "redacted",
+        "hidden",
+        "masked",
+        "none",
+        "null",
+        "nil",
+        "undefined",
+        "true",
+        "false",
+        "yourpassword",
+        "your_password",
+        "mypassword",
+        "my_password",
+        "password123",
+        "secretpassword",
+        "supersecret",
+        "notasecret",
+        "not_a_secret",
+        "test",
+        "testing",
+        "required",
+        "optional",
+        "default",
+        "string",
+        "value",
+        "empty",
+        "todo",
+        "fixme",
+        "username",
+        "user",
+        "admin",
+        "root",
+        "foo",
+        "bar",
+        "foobar",
+        "baz",
+        "abc",
+        "xyz",
+        "pa$$word",
+        "p@ssword",
+        "p@ssw0rd",
+        "passw0rd",
+        "secret123",
+        "mysecret",
+        "s3cret",
+        "<password>",
+        "your-password",
+        "your_api_key",
+        "your-api-key",
+        "yourapikey",
+        "your_token",
+        "your-token",
+        "xxxxxxxx",
+        "replace_me",
+        "replaceme",
+        "insert_here",
+    }
+)
+
+_PLACEHOLDER_RES = [
+    re.compile(r"^<[^<>]*>$"),  # <password>
+    re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|^\$[A-Za-z_]\w*$|^%[A-Za-z_]\w*%$"),  # ${VAR} $VAR %VAR%
+    re.compile(r"\{\{.*\}\}|\{%.*%\}"),  # {{ secrets.X }}, jinja
+    re.compile(r"\{[A-Za-z_][\w.]*\}|%\([\w]+\)s|^%s$"),  # {password} %(pw)s
+    re.compile(
+        r"(?i)^(?:your|my|the|enter|insert|replace|put|add)[_\- ]?.*(?:here|key|token|secret|password|pass|pwd)"
+    ),
+    re.compile(r"(?i)(?:_here|-here|placeholder|changeme|redacted|xxxxx|<secret>)"),
+    re.compile(r"^(.)\1+$"),  # aaaa, ****, xxxx, 0000
+    re.compile(r"(?i)^(?:x+|\*+|\.+|#+|-+|_+|•+|0+|1234\d*|abc\d*|12345678\d*)$"),
+]
+_MASK_RE = re.compile(r"(?i)\[redacted[^\]]*\]|\*{3,}|•{3,}|<redacted|\[hidden\]|\*\*\*")
+_REFERENCE_RE = re.compile(
+    r"(?i)^(?:secret://|%secret\b|vault:|arn:aws:secretsmanager|projects/[^/]+/secrets/|"
+    r"op://|keyvault:|ssm:|env:|os\.environ|os\.getenv|getpass|keyring\.|dbutils\.secrets|"
+    r"userdata\.get|secrets?\.get|get_secret|\$)"
+)
+_UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+_HASH_RE = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$")
+_ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_PATH_RE = re.compile(
+    r"^(?:~?/|\./|\.\./|[A-Za-z]:\\)|\.(?:json|pem|key|txt|env|ya?ml|cfg|ini|p12|crt)$"
+)
+
+
+def is_example(value: str) -> bool:
+    return value in EXAMPLE_VALUES or _EXAMPLE_SUFFIX_RE.search(value) is not None
+
+
+def is_masked(value: str) -> bool:
+    return _MASK_RE.search(value) is not None
+
+
+def is_placeholder(value: str) -> bool:
+    if value.lower() in PLACEHOLDER_WORDS:
+        return True
+    return any(rx.search(value) for rx in _PLACEHOLDER_RES)
+
+
+def is_reference(value: str) -> bool:
+    """A pointer to a secret (ref, env var, vault path), not the secret."""
+    if _REFERENCE_RE.search(value):
+        return True
+    # A bare secret ref like prod/db/password.
+    return "/" in value and value.count("/") <= 6 and is_ref(value)
+
+
+def is_hash_or_id(value: str) -> bool:
+    return _UUID_RE.match(value) is not None or _HASH_RE.match(value) is not None
+
+
+def is_false_positive(value: str, generic: bool) -> bool:
+    if is_example(value) or is_masked(value) or re.fullmatch(r"(.)\1+", value):
+        return True
+    if not generic:
+        return False
+    return (
+        is_placeholder(value)
+        or is_reference(value)
+        or is_hash_or_id(value)
+        or _ENV_NAME_RE.match(value) is not None
+        or _PATH_RE.search(value) is not None
+    )
