@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 SET_CODE = """
 import secrets
 from jupyter_secrets.backends.encrypted_file import EncryptedFileBackend
+from jupyter_secrets.refs import SecretRef
 backend = EncryptedFileBackend(path={path!r})
 value = "fake-" + secrets.token_urlsafe(16)
 backend.set(SecretRef("dev/db/password"), value)
