@@ -173,6 +173,7 @@ print(json.dumps(result))
 """
 
 
+@pytest.mark.keyring_service
 def test_locked_keyring_gives_one_line_fix() -> None:
     """Locks the real collection in a Secret Service of its own (a nested
     with-secret-service), so the other tests' keyring stays unlocked."""
