@@ -53,6 +53,7 @@ class Scanner:
         baseline: Baseline | None = None,
         detectors: Iterable[str] | None = None,
         max_bytes: int | None = None,
+        *,
         hash_key: bytes | None = None,
         cache_size: int = 4096,
     ) -> None:

@@ -105,7 +105,8 @@ _PLACEHOLDER_RES = [
     re.compile(r"\{\{.*\}\}|\{%.*%\}"),  # {{ secrets.X }}, jinja
     re.compile(r"\{[A-Za-z_][\w.]*\}|%\([\w]+\)s|^%s$"),  # {password} %(pw)s
     re.compile(
-        r"(?i)^(?:your|my|the|enter|insert|replace|put|add)[_\- ]?.*(?:here|key|token|secret|password|pass|pwd)"
+        r"(?i)^(?:your|my|the|enter|insert|replace|put|add)[_\- ]?.*"
+        r"(?:here|key|token|secret|password|pass|pwd)"
     ),
     re.compile(r"(?i)(?:_here|-here|placeholder|changeme|redacted|xxxxx|<secret>)"),
     re.compile(r"^(.)\1+$"),  # aaaa, ****, xxxx, 0000

@@ -155,7 +155,10 @@ class KnownValues:
         for token_re in (_FINE_TOKEN_RE, _COARSE_TOKEN_RE):
             for match in token_re.finditer(doc.text):
                 start, end = match.span()
-                if end - start in lengths and (start, end) not in seen:
-                    if fingerprint(match.group(), key) in known:
-                        seen.add((start, end))
-                        yield Candidate(start, end, KNOWN_TYPE, KNOWN_DETECTOR, KNOWN_PRIORITY)
+                if (
+                    end - start in lengths
+                    and (start, end) not in seen
+                    and fingerprint(match.group(), key) in known
+                ):
+                    seen.add((start, end))
+                    yield Candidate(start, end, KNOWN_TYPE, KNOWN_DETECTOR, KNOWN_PRIORITY)

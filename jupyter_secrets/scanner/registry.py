@@ -18,6 +18,7 @@ from .errors import ScanError
 GROUP = "jupyter_secrets.detectors"
 
 _D = "jupyter_secrets.scanner.detectors"
+_DS = f"{_D}.detect_secrets_adapter"
 #: Keep in sync with [project.entry-points."jupyter_secrets.detectors"].
 BUILTIN: dict[str, str] = {
     "openai": f"{_D}.tokens:OpenAIKey",
@@ -32,6 +33,23 @@ BUILTIN: dict[str, str] = {
     "sendgrid": f"{_D}.tokens:SendGridKey",
     "twilio": f"{_D}.tokens:TwilioKey",
     "slack_webhook": f"{_D}.tokens:SlackWebhook",
+    "private_key": f"{_D}.keys:PrivateKey",
+    "gcp_service_account": f"{_D}.keys:GcpServiceAccountKey",
+    "azure_connection_string": f"{_D}.credentials:AzureConnectionString",
+    "uri_credentials": f"{_D}.credentials:UriCredentials",
+    "connection_string_password": f"{_D}.credentials:ConnectionStringPassword",
+    "password_assignment": f"{_D}.credentials:PasswordAssignment",
+    "aws": f"{_DS}:AWSKeys",
+    "azure_storage_key": f"{_DS}:AzureStorageKey",
+    "jwt": f"{_DS}:JsonWebToken",
+    "slack": f"{_DS}:SlackToken",
+    "stripe": f"{_DS}:StripeKey",
+    "mailchimp": f"{_DS}:MailchimpKey",
+    "square": f"{_DS}:SquareOAuth",
+    "discord": f"{_DS}:DiscordBotToken",
+    "telegram": f"{_DS}:TelegramBotToken",
+    "ibm_cloud_iam": f"{_DS}:IbmCloudIam",
+    "cloudant": f"{_DS}:CloudantCredentials",
 }
 
 
@@ -48,9 +66,8 @@ def load_detectors(names: Iterable[str] | None = None) -> list[Detector]:
     wanted = list(table) if names is None else list(names)
     unknown = [n for n in wanted if n not in table]
     if unknown:
-        raise ScanError(
-            f"unknown detector {', '.join(repr(n) for n in unknown)}; available: {', '.join(sorted(table))}"
-        )
+        names_text = ", ".join(repr(n) for n in unknown)
+        raise ScanError(f"unknown detector {names_text}; available: {', '.join(sorted(table))}")
     return [_instantiate(name, table[name]) for name in dict.fromkeys(wanted)]
 
 

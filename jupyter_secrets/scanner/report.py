@@ -34,9 +34,9 @@ def text_line(f: Finding) -> str:
     return f"{f.path}: {where} line {f.line} col {f.column}: {f.type} {f.preview}"
 
 
-def rule_id(secret_type: str) -> str:
+def rule_id(finding_type: str) -> str:
     return "".join(
-        w.capitalize() for w in secret_type.replace("-", " ").split() if w.isalnum() or w
+        w.capitalize() for w in finding_type.replace("-", " ").split() if w.isalnum() or w
     )
 
 

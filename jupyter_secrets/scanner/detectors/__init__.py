@@ -17,9 +17,9 @@ from ..document import Document
 
 #: Characters of base64/base62/hex tokens: a secret must not touch them on
 #: either side, so a lucky substring of a base64 blob never matches.
-TOKEN_CHARS = "A-Za-z0-9+/_\\-"
-BEFORE = rf"(?<![{TOKEN_CHARS}])"
-AFTER = rf"(?![{TOKEN_CHARS}])"
+_WORD_CLASS = "A-Za-z0-9+/_\\-"
+BEFORE = rf"(?<![{_WORD_CLASS}])"
+AFTER = rf"(?![{_WORD_CLASS}])"
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Detector:
     """Base class. Subclasses set the class attributes and implement ``find``."""
 
     name: ClassVar[str] = ""
-    secret_type: ClassVar[str] = ""
+    finding_type: ClassVar[str] = ""
     #: Higher wins when two candidates overlap (vendor formats beat generic rules).
     priority: ClassVar[int] = 50
     #: Lowercase substrings; the detector looks only at lines holding one.
@@ -51,8 +51,8 @@ class Detector:
     def find(self, doc: Document) -> Iterator[Candidate]:
         raise NotImplementedError
 
-    def candidate(self, start: int, end: int, secret_type: str | None = None) -> Candidate:
-        return Candidate(start, end, secret_type or self.secret_type, self.name, self.priority)
+    def candidate(self, start: int, end: int, finding_type: str | None = None) -> Candidate:
+        return Candidate(start, end, finding_type or self.finding_type, self.name, self.priority)
 
     def __repr__(self) -> str:
         return f"<detector {self.name}>"

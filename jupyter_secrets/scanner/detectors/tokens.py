@@ -14,7 +14,7 @@ VENDOR_PRIORITY = 100
 
 class OpenAIKey(RegexDetector):
     name = "openai"
-    secret_type = "OpenAI API Key"
+    finding_type = "OpenAI API Key"
     priority = VENDOR_PRIORITY
     keywords = ("sk-", "t3blbkfj")
     pattern = re.compile(
@@ -27,7 +27,7 @@ class OpenAIKey(RegexDetector):
 
 class AnthropicKey(RegexDetector):
     name = "anthropic"
-    secret_type = "Anthropic API Key"
+    finding_type = "Anthropic API Key"
     priority = VENDOR_PRIORITY + 10  # sk-ant- also looks like an OpenAI-style key
     keywords = ("sk-ant-",)
     pattern = re.compile(BEFORE + r"sk-ant-(?:api|admin|oat|sid)\d\d-[A-Za-z0-9_\-]{40,}" + AFTER)
@@ -35,7 +35,7 @@ class AnthropicKey(RegexDetector):
 
 class HuggingFaceToken(RegexDetector):
     name = "huggingface"
-    secret_type = "Hugging Face Token"
+    finding_type = "Hugging Face Token"
     priority = VENDOR_PRIORITY
     keywords = ("hf_",)
     pattern = re.compile(BEFORE + r"hf_[A-Za-z0-9]{30,40}" + AFTER)
@@ -48,7 +48,7 @@ class HuggingFaceToken(RegexDetector):
 
 class DatabricksToken(RegexDetector):
     name = "databricks"
-    secret_type = "Databricks Token"
+    finding_type = "Databricks Token"
     priority = VENDOR_PRIORITY
     keywords = ("dapi",)
     pattern = re.compile(BEFORE + r"dapi[0-9a-f]{32}(?:-\d{1,2})?" + AFTER)
@@ -56,7 +56,7 @@ class DatabricksToken(RegexDetector):
 
 class GitHubToken(RegexDetector):
     name = "github"
-    secret_type = "GitHub Token"
+    finding_type = "GitHub Token"
     priority = VENDOR_PRIORITY
     keywords = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
     pattern = re.compile(
@@ -70,7 +70,7 @@ class GitHubToken(RegexDetector):
 
 class GitLabToken(RegexDetector):
     name = "gitlab"
-    secret_type = "GitLab Token"
+    finding_type = "GitLab Token"
     priority = VENDOR_PRIORITY
     keywords = ("glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "gloas-", "glcbt-")
     pattern = re.compile(
@@ -83,7 +83,7 @@ class GitLabToken(RegexDetector):
 
 class GoogleApiKey(RegexDetector):
     name = "google_api_key"
-    secret_type = "Google API Key"
+    finding_type = "Google API Key"
     priority = VENDOR_PRIORITY
     keywords = ("aiza",)
     pattern = re.compile(BEFORE + r"AIza[0-9A-Za-z_\-]{35}" + AFTER)
@@ -91,7 +91,7 @@ class GoogleApiKey(RegexDetector):
 
 class NpmToken(RegexDetector):
     name = "npm"
-    secret_type = "npm Token"
+    finding_type = "npm Token"
     priority = VENDOR_PRIORITY
     keywords = ("npm_",)
     pattern = re.compile(BEFORE + r"npm_[A-Za-z0-9]{36}" + AFTER)
@@ -102,7 +102,7 @@ class NpmToken(RegexDetector):
 
 class PyPIToken(RegexDetector):
     name = "pypi"
-    secret_type = "PyPI Token"
+    finding_type = "PyPI Token"
     priority = VENDOR_PRIORITY
     keywords = ("pypi-age",)
     # The body is a macaroon: base64 of b"\x02\x01\x08pypi.org..." starts with AgE.
@@ -111,7 +111,7 @@ class PyPIToken(RegexDetector):
 
 class SendGridKey(RegexDetector):
     name = "sendgrid"
-    secret_type = "SendGrid API Key"
+    finding_type = "SendGrid API Key"
     priority = VENDOR_PRIORITY
     keywords = ("sg.",)
     pattern = re.compile(BEFORE + r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}" + AFTER)
@@ -119,7 +119,7 @@ class SendGridKey(RegexDetector):
 
 class TwilioKey(RegexDetector):
     name = "twilio"
-    secret_type = "Twilio API Key"
+    finding_type = "Twilio API Key"
     priority = VENDOR_PRIORITY
     keywords = ("SK", "twilio", "Twilio", "TWILIO")
     case_sensitive = True
@@ -139,7 +139,7 @@ class TwilioKey(RegexDetector):
 
 class SlackWebhook(RegexDetector):
     name = "slack_webhook"
-    secret_type = "Slack Webhook"
+    finding_type = "Slack Webhook"
     priority = VENDOR_PRIORITY
     keywords = ("hooks.slack.com",)
     pattern = re.compile(

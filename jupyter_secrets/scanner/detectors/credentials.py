@@ -1,0 +1,229 @@
+"""Generic credential shapes: URIs with passwords, connection strings, assignments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..document import KIND_CODE, Document
+from . import Candidate, Detector, RegexDetector
+
+
+class UriCredentials(RegexDetector):
+    """``scheme://user:password@host`` for every scheme (postgres, mongodb+srv, https...)."""
+
+    name = "uri_credentials"
+    finding_type = "URI Credentials"
+    priority = 40
+    generic = True
+    keywords = ("://",)
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}://"
+        r"[^\s:/?#@\"'<>\[\]{}\\`]{0,128}:"
+        r"(?P<secret>[^\s/?#@\"'<>\\`]{1,256})"
+        r"@[A-Za-z0-9_.\-\[\]%]+"
+    )
+
+
+class ConnectionStringPassword(RegexDetector):
+    """``password=``/``pwd=`` inside JDBC, ODBC, ADO.NET and Snowflake connection strings."""
+
+    name = "connection_string_password"
+    finding_type = "Connection String Password"
+    priority = 45
+    generic = True
+    keywords = ("password=", "pwd=", "password =", "pwd =", "passwd=")
+    pattern = re.compile(
+        r"(?i)(?<=[;?&])\s*(?:password|pwd|passwd)\s*=\s*"
+        r"(?:\{(?P<braced>[^}\n]{1,256})\}|(?P<secret>[^;&\s\"'<>{}]{1,256}))"
+    )
+
+    def find(self, doc: Document) -> Iterator[Candidate]:
+        for start, end in doc.windows(self.keywords):
+            for match in self.pattern.finditer(doc.text, start, end):
+                group = "braced" if match.group("braced") is not None else "secret"
+                s, e = match.span(group)
+                if s < e:
+                    yield self.candidate(s, e)
+
+
+class AzureConnectionString(RegexDetector):
+    name = "azure_connection_string"
+    finding_type = "Azure Connection String"
+    priority = 100
+    keywords = ("accountkey=", "sharedaccesskey=")
+    pattern = re.compile(
+        r"(?i:AccountKey|SharedAccessKey)=(?P<secret>[A-Za-z0-9+/]{20,}={0,2})(?![A-Za-z0-9+/=])"
+    )
+
+
+# --- assignments -----------------------------------------------------------
+
+_PASS_WORDS = ("password", "passwd", "passphrase", "passcode")
+_SECRET_SUFFIXES = (
+    "secret",
+    "token",
+    "apikey",
+    "secretkey",
+    "accesskey",
+    "privatekey",
+    "credentials",
+)
+_SHORT_SEGMENTS = frozenset({"pass", "pwd", "pw", "psw"})
+_KEY_PREFIXES = frozenset(
+    {
+        "api",
+        "access",
+        "secret",
+        "private",
+        "auth",
+        "master",
+        "encryption",
+        "signing",
+        "account",
+        "app",
+        "client",
+        "subscription",
+        "service",
+        "admin",
+    }
+)
+_NOT_SECRET_SUFFIXES = frozenset(
+    {
+        "name",
+        "names",
+        "id",
+        "ids",
+        "type",
+        "types",
+        "file",
+        "path",
+        "url",
+        "uri",
+        "length",
+        "len",
+        "min",
+        "max",
+        "count",
+        "prompt",
+        "label",
+        "field",
+        "env",
+        "var",
+        "ref",
+        "hash",
+        "hashed",
+        "digest",
+        "policy",
+        "header",
+        "param",
+        "scope",
+        "expiry",
+        "expires",
+        "expiration",
+        "ttl",
+        "format",
+        "pattern",
+        "regex",
+        "validator",
+        "input",
+        "placeholder",
+        "hint",
+        "help",
+        "mode",
+        "enabled",
+        "set",
+        "required",
+        "provider",
+        "source",
+        "location",
+        "dir",
+        "endpoint",
+        "version",
+        "store",
+        "manager",
+        "backend",
+        "kind",
+        "strategy",
+    }
+)
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def credential_name(name: str) -> str | None:
+    """ "password" or "secret" when the name holds a credential, else None."""
+    snake = _CAMEL_RE.sub("_", name).lower().replace("-", "_").replace(".", "_")
+    segments = [s for s in snake.split("_") if s]
+    if not segments or segments[-1] in _NOT_SECRET_SUFFIXES:
+        return None
+    last = segments[-1]
+    joined = "".join(segments)
+    if any(last.endswith(w) for w in _PASS_WORDS) or last in _SHORT_SEGMENTS:
+        return "password"
+    if any(joined.endswith(w) for w in _SECRET_SUFFIXES) or last in ("secret", "token"):
+        return "secret"
+    if last == "key" and len(segments) > 1 and segments[-2] in _KEY_PREFIXES:
+        return "secret"
+    return None
+
+
+_QUOTED_RE = re.compile(
+    r"(?P<name>[A-Za-z_][\w.\-]{0,80})[\"']?\]?"
+    r"(?:\s*:\s*[A-Za-z_][\w\[\], |.]{0,40}(?=\s*=))?"  # type annotation
+    r"\s*(?::=|=>|=|:)\s*(?:[rbuRBU]{1,2})?"
+    r"(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})(?P=q)"
+)
+_UNQUOTED_RE = re.compile(
+    r"(?m)^[ \t]*(?P<prefix>export[ \t]+|%env[ \t]+|!export[ \t]+|set[ \t]+|-[ \t]+)?"
+    r"[\"']?(?P<name>[A-Za-z_][\w.\-]{0,80})[\"']?[ \t]*(?:=|:)[ \t]*"
+    r"(?P<secret>[^\s\"'#;,]{1,256})[ \t]*(?:[;,]|[ \t]#.*)?[ \t]*$"
+)
+_VALUE_LIKE_CODE_RE = re.compile(r"[()\[\]]|^\w+\.\w+|^(?:True|False|None|null|true|false|yes|no)$")
+
+
+class PasswordAssignment(Detector):
+    """Values assigned to credential-like names in code and config, however weak."""
+
+    name = "password_assignment"
+    finding_type = "Secret Assignment"
+    priority = 10
+    generic = True
+    keywords = ("pass", "pwd", "secret", "token", "key", "credential", "psw")
+
+    def find(self, doc: Document) -> Iterator[Candidate]:
+        text = doc.text
+        for start, end in doc.windows(self.keywords):
+            for match in _QUOTED_RE.finditer(text, start, end):
+                kind = credential_name(match.group("name"))
+                if kind and self._good(match.group("secret"), kind, quoted=True):
+                    yield self.candidate(*match.span("secret"))
+            for match in _UNQUOTED_RE.finditer(text, start, end):
+                kind = credential_name(match.group("name"))
+                if not kind or not self._good(match.group("secret"), kind, quoted=False):
+                    continue
+                segment = doc.segment_at(match.start())
+                origin = segment.origin
+                # In Python code `password = other_var` is not a literal; only
+                # magics, shell lines and %%cell-magic cells hold config syntax.
+                if (
+                    origin.kind == KIND_CODE
+                    and not (match.group("prefix") and match.group("prefix").strip() != "-")
+                    and not origin.cell_magic
+                ):
+                    continue
+                yield self.candidate(*match.span("secret"))
+
+    @staticmethod
+    def _good(value: str, kind: str, quoted: bool) -> bool:
+        if " " in value or len(value) < 6:
+            return False
+        if not quoted and _VALUE_LIKE_CODE_RE.search(value):
+            return False
+        if value.isdigit() and len(value) < 6:
+            return False
+        if kind == "password":
+            return True
+        # A token/key-named value: words like "bearer" or "basic" are settings, not secrets.
+        has_digit = any(c.isdigit() for c in value)
+        mixed = any(c.isupper() for c in value) and any(c.islower() for c in value)
+        return len(value) >= 8 and (has_digit or mixed)

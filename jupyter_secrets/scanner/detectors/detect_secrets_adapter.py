@@ -1,0 +1,155 @@
+"""The one place detect-secrets is used: its regex plugins, behind our prefilter.
+
+detect-secrets keeps process-global settings (enabled plugins, filters,
+verification policy) that ``analyze_line`` reads and that other code in the
+same process (a server, a test) may change. We never touch or read them at
+scan time: plugins are built once inside ``transient_settings`` (which
+restores the previous global settings on exit) and only their pure
+``analyze_string`` is called, never ``analyze_line`` or ``verify`` (which
+could reach the network). Each plugin only sees short windows around its
+keywords, never whole outputs and never base64 payloads.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from ..document import Document
+from . import Candidate, Detector
+
+_LOCK = threading.Lock()
+_PLUGINS: dict[str, Any] = {}
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def _plugin(module: str, cls: str) -> Any:
+    key = f"{module}:{cls}"
+    with _LOCK:
+        if key not in _PLUGINS:
+            from detect_secrets.settings import transient_settings
+
+            with transient_settings({"plugins_used": [{"name": cls}], "filters_used": []}):
+                plugin_cls = getattr(
+                    importlib.import_module(f"detect_secrets.plugins.{module}"), cls
+                )
+                _PLUGINS[key] = plugin_cls()
+        return _PLUGINS[key]
+
+
+class DetectSecretsPlugin(Detector):
+    """Runs one detect-secrets plugin on the keyword windows of a document."""
+
+    plugin_module: ClassVar[str]
+    plugin_class: ClassVar[str]
+    priority = 50
+    #: The plugin's own pattern includes a prefix like "AccountKey=": no boundary check.
+    check_boundaries: ClassVar[bool] = True
+
+    def find(self, doc: Document) -> Iterator[Candidate]:
+        windows = doc.windows(self.keywords)
+        if not windows:
+            return
+        plugin = _plugin(self.plugin_module, self.plugin_class)
+        text = doc.text
+        for start, end in windows:
+            window = text[start:end]
+            for value in set(plugin.analyze_string(window)):
+                if not isinstance(value, str) or not value:
+                    continue
+                pos = window.find(value)
+                while pos != -1:
+                    s = start + pos
+                    if not self.check_boundaries or self._isolated(text, s, s + len(value)):
+                        yield self.candidate(s, s + len(value))
+                    pos = window.find(value, pos + len(value))
+
+    @staticmethod
+    def _isolated(text: str, start: int, end: int) -> bool:
+        # Inside a base64 run a lucky match is noise, not a token.
+        before = text[start - 1] if start > 0 else " "
+        after = text[end] if end < len(text) else " "
+        return before not in _TOKEN_CHARS and after not in _TOKEN_CHARS
+
+
+class AWSKeys(DetectSecretsPlugin):
+    name = "aws"
+    finding_type = "AWS Access Key"
+    plugin_module, plugin_class = "aws", "AWSKeyDetector"
+    priority = 100
+    keywords = ("akia", "asia", "abia", "acca", "a3t", "aws")
+
+
+class AzureStorageKey(DetectSecretsPlugin):
+    name = "azure_storage_key"
+    finding_type = "Azure Storage Account access key"
+    plugin_module, plugin_class = "azure_storage_key", "AzureStorageKeyDetector"
+    keywords = ("accountkey=",)
+    check_boundaries = False
+
+
+class JsonWebToken(DetectSecretsPlugin):
+    name = "jwt"
+    finding_type = "JSON Web Token"
+    plugin_module, plugin_class = "jwt", "JwtTokenDetector"
+    keywords = ("eyj",)
+
+
+class SlackToken(DetectSecretsPlugin):
+    name = "slack"
+    finding_type = "Slack Token"
+    plugin_module, plugin_class = "slack", "SlackDetector"
+    priority = 90
+    keywords = ("xox",)
+
+
+class StripeKey(DetectSecretsPlugin):
+    name = "stripe"
+    finding_type = "Stripe Access Key"
+    plugin_module, plugin_class = "stripe", "StripeDetector"
+    priority = 100
+    keywords = ("k_live_",)
+
+
+class MailchimpKey(DetectSecretsPlugin):
+    name = "mailchimp"
+    finding_type = "Mailchimp Access Key"
+    plugin_module, plugin_class = "mailchimp", "MailchimpDetector"
+    keywords = ("-us",)
+
+
+class SquareOAuth(DetectSecretsPlugin):
+    name = "square"
+    finding_type = "Square OAuth Secret"
+    plugin_module, plugin_class = "square_oauth", "SquareOAuthDetector"
+    keywords = ("sq0csp-",)
+
+
+class DiscordBotToken(DetectSecretsPlugin):
+    name = "discord"
+    finding_type = "Discord Bot Token"
+    plugin_module, plugin_class = "discord", "DiscordBotTokenDetector"
+    keywords = ("discord",)
+
+
+class TelegramBotToken(DetectSecretsPlugin):
+    name = "telegram"
+    finding_type = "Telegram Bot Token"
+    plugin_module, plugin_class = "telegram_token", "TelegramBotTokenDetector"
+    keywords = ("telegram",)
+
+
+class IbmCloudIam(DetectSecretsPlugin):
+    name = "ibm_cloud_iam"
+    finding_type = "IBM Cloud IAM Key"
+    plugin_module, plugin_class = "ibm_cloud_iam", "IbmCloudIamDetector"
+    keywords = ("ibm",)
+
+
+class CloudantCredentials(DetectSecretsPlugin):
+    name = "cloudant"
+    finding_type = "Cloudant Credentials"
+    plugin_module, plugin_class = "cloudant", "CloudantDetector"
+    keywords = ("cloudant",)

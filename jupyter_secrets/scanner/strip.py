@@ -1,0 +1,179 @@
+"""Redact findings: every secret replaced by a marker, nothing else changed.
+
+Notebook fields are rewritten in the form they had (a string stays a
+string, a list of lines stays a list of lines), and files are written the
+way nbformat writes them. An output whose whole text was secrets (after
+redaction only markers, quotes and whitespace remain) is removed.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import ScanError
+from .finding import LOCATION_OUTPUT, Finding
+from .notebook import dumps_notebook, is_text_mime, multiline, parse_notebook, strip_ansi
+
+MARKER = "[REDACTED]"
+_LEFTOVER_RE = re.compile(r"[\s'\"`,;:=()\[\]{}]*")
+
+
+def strip_text(text: str, findings: Iterable[Finding]) -> str:
+    """Redact plain-text findings by their exact offsets."""
+    spans = sorted(
+        (f.span for f in findings if f.span is not None), key=lambda s: s.start, reverse=True
+    )
+    values: set[str] = set()
+    for span in spans:
+        if text[span.start : span.end] == span.value:
+            text = text[: span.start] + MARKER + text[span.end :]
+        else:
+            values.add(span.value)
+    for value in values:  # offsets no longer match (text changed since the scan)
+        text = text.replace(value, MARKER)
+    return text
+
+
+def strip_notebook(nb: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
+    """A redacted copy of ``nb``; ``findings`` must come from scanning this notebook."""
+    new: dict[str, Any] = orjson.loads(orjson.dumps(nb))
+    cells = new.get("cells", [])
+    emptied: dict[int, set[int]] = {}
+    for finding in findings:
+        span, index = finding.span, finding.cell_index
+        if span is None or index is None or not 0 <= index < len(cells):
+            continue
+        cell = cells[index]
+        if finding.location != LOCATION_OUTPUT:
+            cell["source"] = _replace_multiline(cell.get("source", ""), span.value)
+            continue
+        outputs = cell.get("outputs") or []
+        if finding.output_index is None or not 0 <= finding.output_index < len(outputs):
+            continue
+        output = outputs[finding.output_index]
+        _redact_output(output, span.value)
+        if _only_markers(output):
+            emptied.setdefault(index, set()).add(finding.output_index)
+    for index, drop in emptied.items():
+        cells[index]["outputs"] = [
+            o for i, o in enumerate(cells[index]["outputs"]) if i not in drop
+        ]
+    return new
+
+
+def strip_model(model: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
+    """The same for a jupyter_server contents model (notebook, text or base64 file)."""
+    new = dict(model)
+    content = model.get("content")
+    findings = list(findings)
+    if model.get("type") == "notebook":
+        path = str(model.get("path", ""))
+        if isinstance(content, (str, bytes)):
+            content = parse_notebook(content, path)
+        if not isinstance(content, dict):
+            raise ScanError(f"{path or '<model>'}: notebook content is not JSON")
+        new["content"] = strip_notebook(content, findings)
+    elif model.get("format") == "base64" and isinstance(content, str):
+        text = base64.b64decode(content).decode("utf-8")
+        new["content"] = base64.b64encode(strip_text(text, findings).encode("utf-8")).decode(
+            "ascii"
+        )
+    elif isinstance(content, str):
+        new["content"] = strip_text(content, findings)
+    return new
+
+
+def strip_file(path: str, findings: list[Finding], dry_run: bool = False) -> str:
+    """Redact a file in place (atomically, mode kept); return the new content."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ScanError(f"{path}: cannot read ({exc.strerror})") from None
+    if path.endswith(".ipynb"):
+        content = dumps_notebook(strip_notebook(parse_notebook(data, path), findings))
+    else:
+        content = strip_text(data.decode("utf-8"), findings)
+    if not dry_run:
+        tmp = f"{path}.jupyter-secrets.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                handle.write(content)
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise ScanError(f"{path}: cannot write ({exc.strerror}); nothing was changed") from None
+    return content
+
+
+def _replace_multiline(value: Any, secret: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(secret, MARKER)
+    if isinstance(value, list):
+        joined = "".join(v for v in value if isinstance(v, str))
+        if secret not in joined:
+            return value
+        return joined.replace(secret, MARKER).splitlines(keepends=True)
+    return value
+
+
+def _redact_output(output: dict[str, Any], secret: str) -> None:
+    if "text" in output:
+        output["text"] = _replace_multiline(output["text"], secret)
+    for key in ("ename", "evalue"):
+        if isinstance(output.get(key), str):
+            output[key] = _redact_ansi(output[key], secret)
+    if isinstance(output.get("traceback"), list):
+        output["traceback"] = [
+            _redact_ansi(t, secret) if isinstance(t, str) else t for t in output["traceback"]
+        ]
+    data = output.get("data")
+    if isinstance(data, dict):
+        for mime, value in data.items():
+            if is_text_mime(mime):
+                data[mime] = _redact_json(value, secret)
+
+
+def _redact_ansi(text: str, secret: str) -> str:
+    if secret in text:
+        return text.replace(secret, MARKER)
+    plain = strip_ansi(text)
+    # Colour codes split the secret: drop the colours of this line to redact it.
+    return plain.replace(secret, MARKER) if secret in plain else text
+
+
+def _redact_json(value: Any, secret: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(secret, MARKER)
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return _replace_multiline(value, secret)
+        return [_redact_json(v, secret) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_json(v, secret) for k, v in value.items()}
+    return value
+
+
+def _only_markers(output: dict[str, Any]) -> bool:
+    """True when the output holds nothing but redaction markers (and no binary data)."""
+    texts: list[str] = []
+    if output.get("output_type") == "stream":
+        texts.append(multiline(output.get("text")))
+    elif output.get("output_type") in ("execute_result", "display_data"):
+        data = output.get("data")
+        if not isinstance(data, dict) or not data:
+            return False
+        for mime, value in data.items():
+            if not is_text_mime(mime) or not isinstance(value, (str, list)):
+                return False
+            texts.append(multiline(value))
+    else:
+        return False
+    leftover = "".join(texts).replace(MARKER, "")
+    return MARKER in "".join(texts) and _LEFTOVER_RE.fullmatch(leftover) is not None
