@@ -15,15 +15,21 @@ Where redaction happens, and why there:
   get a placeholder instead.
 * Log records are redacted when created, so file and fd handlers (which
   bypass the kernel's streams) never write a value either.
+* ipykernel captures fd-level output (subprocesses, C libraries, os.write)
+  and also echoes it raw to the kernel's original stdout/stderr, which is the
+  Jupyter server's log. That echo is routed through a redacting pipe.
 * Outside a kernel (terminal IPython), ``sys.stdout``/``sys.stderr`` are
   wrapped before each cell.
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
+import select
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -79,6 +85,8 @@ class KernelGuard:
         session = getattr(kernel, "session", None)
         if session is not None:
             self._patch(session, "send", self._wrap_send(session.send))
+            for stream in (sys.stdout, sys.stderr):
+                _redact_fd_echo(stream, self.redactor)
         else:
             self.shell.events.register("pre_run_cell", self._wrap_std_streams)
             self._undo.append(lambda: self.shell.events.unregister("pre_run_cell", self._wrap_std_streams))
@@ -160,6 +168,49 @@ class KernelGuard:
 
         logging.setLogRecordFactory(redacting_factory)
         self._undo.append(lambda: logging.setLogRecordFactory(previous))
+
+
+def _redact_fd_echo(stream: Any, redactor: Redactor) -> None:
+    """Send ipykernel's raw echo of fd-level output through the redactor.
+
+    The watcher thread writes every captured chunk to
+    ``stream._original_stdstream_copy`` and looks the attribute up on each
+    write, so pointing it at a pipe we drain (redacting whole lines) covers
+    output that never passes through ``session.send``'s filter as text.
+    """
+    original = getattr(stream, "_original_stdstream_copy", None)
+    if not isinstance(original, int):
+        return
+    read_end, write_end = os.pipe()
+    stream._original_stdstream_copy = write_end
+    thread = threading.Thread(
+        target=_drain_redacted, args=(read_end, original, redactor), name="jupyter-secrets-fd-echo", daemon=True
+    )
+    thread.start()
+
+
+def _drain_redacted(read_end: int, target: int, redactor: Redactor) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    while True:
+        ready, _, _ = select.select([read_end], [], [], 0.2)
+        chunk = os.read(read_end, 65536) if ready else b""
+        if ready and not chunk:  # every writer closed
+            break
+        pending += decoder.decode(chunk)
+        cut = pending.rfind("\n") + 1
+        if not ready or len(pending) > 65536:
+            cut = len(pending)  # idle or large: flush what we have
+        if cut:
+            text, pending = pending[:cut], pending[cut:]
+            try:
+                os.write(target, redactor.redact(text).encode("utf-8"))
+            except OSError:
+                break
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        os.write(target, redactor.redact(pending).encode("utf-8"))
+    os.close(read_end)
 
 
 def _redact_record(record: logging.LogRecord, redactor: Redactor) -> None:

@@ -1,7 +1,11 @@
 # Installed by jupyter-secrets into {sys.prefix}/etc/ipython/startup: loads the
 # %secret magics and output redaction in every kernel of this environment.
 def _load_jupyter_secrets() -> None:
+    import os
     import sys
+
+    if os.environ.get("JUPYTER_SECRETS_AUTOLOAD", "1") == "0":
+        return
 
     try:
         get_ipython().extension_manager.load_extension("jupyter_secrets")  # type: ignore[name-defined]  # noqa: F821

@@ -110,22 +110,13 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from ..backends.router import Router
+    """Exit 0 when refs with no route have a working backend, else 1."""
+    from ..backends.router import Router, format_doctor
     from ..config import default_settings
 
     rows = Router(default_settings()).doctor()
     if args.json:
         print(json.dumps({"backends": [vars(r) for r in rows]}, indent=2, default=str))
     else:
-        for row in rows:
-            mark = "ok " if row.viable else "-- "
-            notes = []
-            if row.is_default:
-                notes.append("default")
-            if row.routed_prefixes:
-                notes.append("routes: " + ", ".join(p or "(all)" for p in row.routed_prefixes))
-            if row.writable:
-                notes.append("writable")
-            extra = f" [{'; '.join(notes)}]" if notes else ""
-            print(f"{mark}{row.name:<8} {row.reason}{extra}")
+        print(format_doctor(rows))
     return 0 if any(r.viable and r.is_default for r in rows) else 1

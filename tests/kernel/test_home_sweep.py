@@ -1,0 +1,137 @@
+"""Acceptance for issue 2: after a scripted session through a real jupyter server,
+no file anywhere under the session's HOME holds the value or its encodings."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import requests
+from jupyter_client.blocking import BlockingKernelClient
+
+from .conftest import make_value, write_secrets_config
+from .harness import isolated_env, leaked_forms
+from .test_kernel_redaction import LEAKY_CELLS
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, token: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, headers={"Authorization": f"token {token}"}, timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"server at {url} did not start within {timeout}s")
+
+
+def run_cell(client: BlockingKernelClient, code: str) -> list[nbformat.NotebookNode]:
+    msg_id = client.execute(code)
+    outputs = []
+    while True:
+        msg = client.get_iopub_msg(timeout=60)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind = msg["msg_type"]
+        if kind == "status" and msg["content"]["execution_state"] == "idle":
+            return outputs
+        if kind in ("stream", "display_data", "execute_result", "error"):
+            outputs.append(nbformat.v4.output_from_msg(msg))
+
+
+def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    work = home / "work"
+    work.mkdir(parents=True)
+    value = make_value("Sw")
+    write_secrets_config(home, {"": "env"})
+    profile = home / ".ipython/profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_config.py").write_text("c.HistoryManager.db_log_output = True\n")
+    env = isolated_env(home, {"SECRET_DEV_SWEEP_PASSWORD": value})
+    token, port = secrets.token_hex(16), free_port()
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"token {token}"}
+    log_dir = home / "logs"
+    log_dir.mkdir()
+    with (log_dir / "server.log").open("wb") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
+                f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={work}", "--ContentsManager.allow_hidden=True",
+                "--debug",
+            ],
+            env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_for(f"{base}/api/status", token)
+            notebook = nbformat.v4.new_notebook()
+            put = requests.put(
+                f"{base}/api/contents/etl.ipynb",
+                json={"type": "notebook", "content": notebook},
+                headers=headers,
+                timeout=30,
+            )
+            assert put.status_code == 201, put.text[:300]
+            session = requests.post(
+                f"{base}/api/sessions",
+                json={"path": "etl.ipynb", "type": "notebook", "kernel": {"name": "python3"}},
+                headers=headers,
+                timeout=60,
+            ).json()
+            kernel_id = session["kernel"]["id"]
+            client = BlockingKernelClient()
+            client.load_connection_file(str(Path(env["JUPYTER_RUNTIME_DIR"]) / f"kernel-{kernel_id}.json"))
+            client.start_channels()
+            client.wait_for_ready(timeout=60)
+            cells = ["pw = %secret dev/sweep/password", *LEAKY_CELLS]
+            for code in cells:
+                cell = nbformat.v4.new_code_cell(code)
+                cell.outputs = run_cell(client, code)
+                notebook.cells.append(cell)
+            run_cell(client, "get_ipython().history_manager.writeout_cache()")
+            client.stop_channels()
+            saved = requests.put(
+                f"{base}/api/contents/etl.ipynb",
+                json={"type": "notebook", "content": notebook},
+                headers=headers,
+                timeout=60,
+            )
+            assert saved.status_code == 200, "saving the redacted notebook failed: " + saved.text[:300]
+            checkpoint = requests.post(f"{base}/api/contents/etl.ipynb/checkpoints", headers=headers, timeout=30)
+            assert checkpoint.status_code == 201
+            assert requests.delete(f"{base}/api/sessions/{session['id']}", headers=headers, timeout=60).ok
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+    on_disk = nbformat.read(work / "etl.ipynb", as_version=4)
+    assert sum(len(c.outputs) for c in on_disk.cells) >= len(LEAKY_CELLS)
+    assert "[REDACTED dev/sweep/password]" in json.dumps(on_disk)
+    files = [p for p in home.rglob("*") if p.is_file()]
+    expected = {
+        "notebook": work / "etl.ipynb",
+        "checkpoint": work / ".ipynb_checkpoints/etl-checkpoint.ipynb",
+        "history": profile / "history.sqlite",
+        "audit log": home / ".local/share/jupyter/jupyter_secrets/audit.log",
+        "server log": log_dir / "server.log",
+    }
+    for name, path in expected.items():
+        assert path in files, f"the {name} was not written, so the sweep would prove nothing"
+    assert "dev/sweep/password" in expected["audit log"].read_text()
+    leaks = {str(p.relative_to(home)): leaked_forms(p.read_bytes(), value) for p in files}
+    assert {path: forms for path, forms in leaks.items() if forms} == {}
