@@ -51,4 +51,4 @@ def unload_ipython_extension(shell: Any) -> None:
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     from .server import _jupyter_server_extension_points as points
 
-    return points()  # type: ignore[no-any-return]
+    return points()

@@ -29,7 +29,7 @@ ENV_CONFIG = "JUPYTER_SECRETS_CONFIG"
 ENV_BACKEND = "JUPYTER_SECRETS_BACKEND"
 
 
-class SecretsConfig(Configurable):  # type: ignore[misc]
+class SecretsConfig(Configurable):
     """Where secrets come from and how they are handled in memory."""
 
     allowed_scopes = List(
@@ -123,7 +123,8 @@ def load_config(extra_file: str | os.PathLike[str] | None = None) -> Config:
 
 def _load_one(loader_cls: Any, path: Path) -> Config:
     try:
-        return loader_cls(path.name, str(path.parent)).load_config()
+        config: Config = loader_cls(path.name, str(path.parent)).load_config()
+        return config
     except Exception as exc:
         raise ConfigError(f"cannot read {path}: {type(exc).__name__}; fix or remove the file") from None
 

@@ -235,22 +235,22 @@ def _show_secret_error(shell: Any, etype: type, value: BaseException, tb: Any, t
 
 
 @magics_class
-class SecretMagics(Magics):  # type: ignore[misc]
+class SecretMagics(Magics):
     """``%secret REF`` and ``%secrets``."""
 
     def __init__(self, shell: Any, guard: KernelGuard) -> None:
         super().__init__(shell)
         self.guard = guard
 
-    @magic_arguments()  # type: ignore[misc]
-    @argument("ref", help="secret ref, e.g. dev/warehouse/password or secret://prod/db#password")
-    @argument("--env", metavar="VAR", help="put the value into os.environ[VAR] instead of returning it")
-    @argument("--refresh", action="store_true", help="bypass the in-memory cache")
-    @line_magic  # type: ignore[misc]
+    @magic_arguments()  # type: ignore[untyped-decorator, no-untyped-call]
+    @argument("ref", help="secret ref, e.g. dev/warehouse/password or secret://prod/db#password")  # type: ignore[untyped-decorator, no-untyped-call]
+    @argument("--env", metavar="VAR", help="put the value into os.environ[VAR] instead of returning it")  # type: ignore[untyped-decorator, no-untyped-call]
+    @argument("--refresh", action="store_true", help="bypass the in-memory cache")  # type: ignore[untyped-decorator, no-untyped-call]
+    @line_magic
     def secret(self, line: str) -> SecretStr | None:
         """Fetch a secret into kernel memory: ``pw = %secret dev/db/password``."""
         try:
-            args = parse_argstring(self.secret, line)
+            args = parse_argstring(self.secret, line)  # type: ignore[no-untyped-call]
         except UsageError:
             raise UsageError(
                 "usage: %secret REF [--env VAR] [--refresh], e.g. pw = %secret dev/db/password"
@@ -263,7 +263,7 @@ class SecretMagics(Magics):  # type: ignore[misc]
             return None
         return value
 
-    @line_magic  # type: ignore[misc]
+    @line_magic
     def secrets(self, line: str) -> None:
         """List the refs this kernel has fetched (never values)."""
         if not self.guard.loaded:
