@@ -11,12 +11,17 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..identity import current_user
 from .policy import GatePolicy
 
 if TYPE_CHECKING:
     from ..config import SecretsConfig
     from ..manager import SecretManager
+    from ..scanner import KnownValues, Scanner
     from .app import JupyterSecrets
+    from .gate import Gate
+    from .known import KnownValuesLink
+    from .report import GateReport, ReportRegistry
 
 
 @dataclass
@@ -26,6 +31,11 @@ class ServerState:
     log: logging.Logger
     baseline_path: str = ""
     known_values_enabled: bool = True
+    known: KnownValues | None = None
+    link: KnownValuesLink | None = None
+    gate: Gate | None = None
+    registry: ReportRegistry | None = None
+    _scanner: Scanner | None = None
     _managers: dict[str, SecretManager] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -43,7 +53,53 @@ class ServerState:
         )
 
     def install(self, serverapp: Any) -> None:
-        """Hook the gate into the server's contents manager (filled in by the gate module)."""
+        """Put the gate in front of every way the server writes files; link kernels."""
+        from ..scanner import KnownValues
+        from .gate import Gate
+        from .guards import DiskGuards
+        from .known import KnownValuesLink
+        from .report import ReportRegistry, ReportTransform
+
+        self.known = KnownValues()
+        self.registry = ReportRegistry()
+        self.gate = Gate(self.policy, self.scanner, self.registry, self.log, self._audit_refusal)
+        contents_manager = serverapp.contents_manager
+        contents_manager.register_pre_save_hook(self.gate.hook)
+        DiskGuards.install(contents_manager, self.gate)
+        # First, so a compressing transform (if any) sees our final body.
+        serverapp.web_app.transforms.insert(0, ReportTransform)
+        if self.known_values_enabled:
+            self.link = KnownValuesLink(self.known)
+            self.link.install(serverapp)
+
+    def scanner(self) -> Scanner:
+        """The one scanner of this server (built on first use: loading detectors takes time)."""
+        with self._lock:
+            if self._scanner is None:
+                from ..scanner import Baseline, Scanner
+
+                baseline = Baseline.load(self.baseline_path) if self.baseline_path else None
+                self._scanner = Scanner(
+                    known=self.known,
+                    baseline=baseline,
+                    max_bytes=self.policy.max_scan_bytes or None,
+                )
+            return self._scanner
+
+    def _audit_refusal(self, report: GateReport) -> None:
+        if not self.secrets_settings.audit_enabled:
+            return
+        from ..audit import AuditLog
+
+        types = sorted({str(f.get("type")) for f in report.findings})
+        AuditLog(self.secrets_settings.audit_log or None).record(
+            user=current_user(),
+            action=f"save-{report.action}",
+            outcome="denied",
+            reason=", ".join(types) or report.message[:200],
+            notebook=report.path,
+            source="save-gate",
+        )
 
     def manager_for(self, user: str) -> SecretManager:
         """One SecretManager per user: its audit events carry that user's name."""

@@ -1,0 +1,100 @@
+"""The gate's use of the scanner: scan within the time limit, strip, models from disk bytes.
+
+Scans run in a short-lived daemon thread so the synchronous pre-save hook can
+stop waiting after ``scan_timeout_seconds``; a scan that overruns is left to
+finish on its own and its result is ignored (the save was already decided).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..scanner import Finding, ScanError, Scanner
+
+
+class ScanFailed(Exception):
+    """The content could not be scanned. ``kind`` picks the HTTP status; ``reason`` is value-free."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind  # "input", "too_large", "timeout" or "crash"
+        self.reason = reason
+
+
+def scan_model(scanner: Scanner, model: dict[str, Any], timeout: float) -> list[Finding]:
+    """Findings in a contents model, or ScanFailed. Never raises anything else."""
+    return run_limited(lambda: scanner.scan_model(model), timeout)
+
+
+def run_limited(work: Callable[[], list[Finding]], timeout: float) -> list[Finding]:
+    result: list[list[Finding]] = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(work())
+        except BaseException as exc:  # reported to the waiting thread below
+            error.append(exc)
+
+    if timeout <= 0:
+        target()
+    else:
+        worker = threading.Thread(target=target, name="jupyter-secrets-scan", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            raise ScanFailed("timeout", f"scanning took longer than {timeout:g} s")
+    if error:
+        exc = error[0]
+        if isinstance(exc, ScanError):
+            # ScanError messages name the file and the problem, never content.
+            text = str(exc).lower()
+            kind = "too_large" if "too large" in text or "scan limit" in text else "input"
+            raise ScanFailed(kind, str(exc))
+        if isinstance(exc, MemoryError):
+            raise ScanFailed("too_large", "the content is too large to scan in memory")
+        # Other exceptions may quote the content they choked on: name the type only.
+        raise ScanFailed("crash", f"the scanner failed ({type(exc).__name__})")
+    return result[0]
+
+
+def strip_findings(model: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
+    """A copy of ``model`` with every finding redacted."""
+    from ..scanner.strip import strip_model
+
+    stripped: dict[str, Any] = strip_model(model, findings)
+    return stripped
+
+
+def model_from_bytes(path: str, data: bytes) -> dict[str, Any]:
+    """A contents model for file bytes already on disk, as the scanner expects it."""
+    if path.lower().endswith(".ipynb"):
+        try:
+            notebook = json.loads(data)
+        except ValueError:
+            notebook = None
+        if isinstance(notebook, dict):
+            return {"type": "notebook", "format": "json", "content": notebook, "path": path}
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        encoded = base64.b64encode(data).decode("ascii")
+        return {"type": "file", "format": "base64", "content": encoded, "path": path}
+    return {"type": "file", "format": "text", "content": text, "path": path}
+
+
+def model_to_bytes(model: dict[str, Any]) -> bytes:
+    """The bytes to write for a (stripped) model, in the format jupyter_server writes."""
+    content = model.get("content")
+    if model.get("type") == "notebook":
+        import nbformat
+
+        text: str = nbformat.writes(nbformat.from_dict(content))  # type: ignore[no-untyped-call]
+        return text.encode("utf-8")
+    if model.get("format") == "base64":
+        return base64.b64decode(str(content))
+    return str(content).encode("utf-8")
