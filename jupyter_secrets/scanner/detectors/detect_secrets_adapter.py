@@ -47,6 +47,8 @@ class DetectSecretsPlugin(Detector):
     priority = 50
     #: The plugin's own pattern includes a prefix like "AccountKey=": no boundary check.
     check_boundaries: ClassVar[bool] = True
+    #: Extend a match over these characters (the plugin's lazy pattern stops short).
+    extend_over: ClassVar[frozenset[str]] = frozenset()
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         windows = doc.windows(self.keywords)
@@ -61,10 +63,12 @@ class DetectSecretsPlugin(Detector):
                     continue
                 pos = window.find(value)
                 while pos != -1:
-                    s = start + pos
-                    if not self.check_boundaries or self._isolated(text, s, s + len(value)):
-                        yield self.candidate(s, s + len(value))
-                    pos = window.find(value, pos + len(value))
+                    s, e = start + pos, start + pos + len(value)
+                    while self.extend_over and e < end and text[e] in self.extend_over:
+                        e += 1
+                    if not self.check_boundaries or self._isolated(text, s, e):
+                        yield self.candidate(s, e)
+                    pos = window.find(value, e - start)
 
     @staticmethod
     def _isolated(text: str, start: int, end: int) -> bool:
@@ -95,6 +99,7 @@ class JsonWebToken(DetectSecretsPlugin):
     finding_type = "JSON Web Token"
     plugin_module, plugin_class = "jwt", "JwtTokenDetector"
     keywords = ("eyj",)
+    extend_over = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
 class SlackToken(DetectSecretsPlugin):

@@ -1,0 +1,76 @@
+"""strip: every finding redacted, outputs that were only a secret removed, nothing else touched."""
+
+from __future__ import annotations
+
+import base64
+import copy
+
+import orjson
+
+from jupyter_secrets.scanner import Scanner
+from jupyter_secrets.scanner.notebook import dumps_notebook
+from jupyter_secrets.scanner.strip import MARKER, strip_model, strip_notebook, strip_text
+
+from .fakes import Fakes
+from .nbutil import code, error, markdown, notebook, result, stream
+
+F = Fakes(seed=4)
+
+
+def test_strip_notebook_redacts_and_keeps_the_rest() -> None:
+    key, pw = F.github(), F.password()
+    nb = notebook(
+        markdown("# Title\nno secrets here\n"),
+        code(f"import os\ntoken = '{key}'\nprint(1)\n", [stream("1\n")], cell_id="a"),
+        code("token", [result({"text/plain": f"'{key}'"})], cell_id="b"),
+        code(
+            "connect()",
+            [
+                stream(f"log: using postgresql://u:{pw}@db/x\n"),
+                error("E", "bad", [f"\x1b[31mpostgresql://u:{pw}@db/x\x1b[0m"]),
+            ],
+            cell_id="c",
+        ),
+    )
+    original = copy.deepcopy(nb)
+    scanner = Scanner(hash_key=b"k")
+    findings = scanner.scan_notebook(nb)
+    assert len(findings) == 4
+    stripped = strip_notebook(nb, findings)
+    assert nb == original, "strip_notebook mutated its input"
+    text = dumps_notebook(stripped)
+    assert key not in text and pw not in text, "a secret survived strip"
+    assert stripped["cells"][0] == nb["cells"][0]
+    assert stripped["cells"][1]["source"] == ["import os\n", f"token = '{MARKER}'\n", "print(1)\n"]
+    assert stripped["cells"][1]["outputs"] == nb["cells"][1]["outputs"]
+    assert stripped["cells"][2]["outputs"] == [], "an output that was only the secret was kept"
+    assert stripped["cells"][3]["outputs"][0]["text"] == [
+        f"log: using postgresql://u:{MARKER}@db/x\n"
+    ]
+    assert scanner.scan_notebook(stripped) == [], "a stripped notebook still has findings"
+    for key_name in ("metadata", "nbformat", "nbformat_minor"):
+        assert stripped[key_name] == nb[key_name]
+
+
+def test_strip_text_uses_exact_offsets() -> None:
+    pw = F.password()
+    text = f"user=bob\nPASSWORD={pw}\n# keep me\n"
+    out = strip_text(text, Scanner(hash_key=b"k").scan_text(text, ".env"))
+    assert out == f"user=bob\nPASSWORD={MARKER}\n# keep me\n"
+
+
+def test_strip_model_for_notebook_text_and_base64() -> None:
+    key = F.npm()
+    scanner = Scanner(hash_key=b"k")
+    nb_model = {
+        "type": "notebook",
+        "format": "json",
+        "path": "a.ipynb",
+        "content": notebook(code(f"t='{key}'")),
+    }
+    out = strip_model(nb_model, scanner.scan_model(nb_model))
+    assert key not in orjson.dumps(out).decode()
+    raw = base64.b64encode(f"//registry/:_authToken={key}\n".encode()).decode()
+    b64_model = {"type": "file", "format": "base64", "path": ".npmrc", "content": raw}
+    out = strip_model(b64_model, scanner.scan_model(b64_model))
+    assert base64.b64decode(out["content"]).decode() == f"//registry/:_authToken={MARKER}\n"
