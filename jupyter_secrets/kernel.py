@@ -88,8 +88,10 @@ class KernelGuard:
             for stream in (sys.stdout, sys.stderr):
                 _redact_fd_echo(stream, self.redactor)
         else:
+            self._wrap_std_streams()
             self.shell.events.register("pre_run_cell", self._wrap_std_streams)
             self._undo.append(lambda: self.shell.events.unregister("pre_run_cell", self._wrap_std_streams))
+            self._undo.append(_unwrap_std_streams)
         formatter = self.shell.display_formatter
         self._patch(formatter, "format", self._wrap_format(formatter.format))
         displayhook = self.shell.displayhook
@@ -168,6 +170,13 @@ class KernelGuard:
 
         logging.setLogRecordFactory(redacting_factory)
         self._undo.append(lambda: logging.setLogRecordFactory(previous))
+
+
+def _unwrap_std_streams() -> None:
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if isinstance(stream, RedactingStream):
+            setattr(sys, name, stream._stream)
 
 
 def _redact_fd_echo(stream: Any, redactor: Redactor) -> None:

@@ -132,6 +132,11 @@ def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
     }
     for name, path in expected.items():
         assert path in files, f"the {name} was not written, so the sweep would prove nothing"
-    assert "dev/sweep/password" in expected["audit log"].read_text()
+    events = [json.loads(line) for line in expected["audit log"].read_text().splitlines()]
+    reads = [e for e in events if e["ref"] == "dev/sweep/password" and e["outcome"] == "allowed"]
+    assert reads, "the fetch was not audited"
+    assert reads[0]["kernel_id"] == kernel_id
+    assert str(reads[0]["notebook"]).endswith("etl.ipynb")
+    assert reads[0]["backend"] == "env" and reads[0]["source"] == "kernel"
     leaks = {str(p.relative_to(home)): leaked_forms(p.read_bytes(), value) for p in files}
     assert {path: forms for path, forms in leaks.items() if forms} == {}
