@@ -15,6 +15,8 @@ unchanged. Each outcome is recorded as a :class:`GateReport` (see report.py).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -92,7 +94,8 @@ class Gate:
         policy = self.policy.for_path(path)
         try:
             self._check_size(model)
-            findings = scan_model(self._scanner(), _for_scanner(model, path), self._timeout())
+            scanned, legacy_text = _for_scanner(model, path)
+            findings = scan_model(self._scanner(), scanned, self._timeout())
         except ScanFailed as failure:
             return self.fail(path, failure, origin, policy)
         found = [f.to_dict() for f in findings]
@@ -119,12 +122,16 @@ class Gate:
             raise SaveRefused(422, report)
         if policy == "strip":
             try:
-                stripped = strip_findings(model, findings)
+                stripped = strip_findings(scanned, findings)
             except Exception as exc:
                 return self.fail(path, ScanFailed("crash", _bug(exc)), origin, policy)
-            model["content"] = stripped["content"]
-            if "format" in stripped:
-                model["format"] = stripped["format"]
+            if legacy_text:  # back to the file's own bytes, not UTF-8
+                encoded = str(stripped["content"]).encode("latin-1")
+                model["content"] = base64.b64encode(encoded).decode("ascii")
+            else:
+                model["content"] = stripped["content"]
+                if "format" in stripped:
+                    model["format"] = stripped["format"]
             report = GateReport(
                 path,
                 policy,
@@ -153,9 +160,8 @@ class Gate:
 
     def _check_size(self, model: dict[str, Any]) -> None:
         limit = self.policy.max_scan_bytes
-        content = model.get("content")
-        if limit > 0 and isinstance(content, str) and len(content) > limit * 4 // 3 + 4:
-            raise ScanFailed("too_large", f"the content is larger than {limit} bytes")
+        if limit > 0 and scannable_size(model.get("content"), limit) > limit:
+            raise ScanFailed("too_large", f"it holds more than {limit} bytes of text")
 
     def fail(
         self, path: str, failure: ScanFailed, origin: str, policy: str | None = None
@@ -203,12 +209,51 @@ class Gate:
         self.log.log(level, "jupyter-secrets: %s %s: %s", report.action, report.path, places)
 
 
-def _for_scanner(model: dict[str, Any], path: str) -> dict[str, Any]:
+def scannable_size(content: Any, limit: int) -> int:
+    """Characters of text the scanner would read (base64 as sent; image outputs skipped).
+
+    Stops counting once past ``limit``: the answer only has to say "too big".
+    """
+    if isinstance(content, str):
+        return len(content)
+    total = 0
+    stack: list[Any] = [content]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if not (isinstance(key, str) and key.startswith(("image/", "video/", "audio/"))):
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return total
+
+
+def _for_scanner(model: dict[str, Any], path: str) -> tuple[dict[str, Any], bool]:
+    """The model as the scanner should see it, and whether it is non-UTF-8 text.
+
+    The scanner skips base64 content that is not UTF-8 as binary; a gated text
+    file in Latin-1 or cp1252 would then go through unscanned. Without NUL
+    bytes it is text: it is scanned decoded as Latin-1 (every byte maps).
+    """
     scanned = dict(model)
     scanned["path"] = path
     if scanned.get("type") == "notebook" and scanned.get("format") is None:
         scanned["format"] = "json"
-    return scanned
+    if scanned.get("format") == "base64" and isinstance(scanned.get("content"), str):
+        try:
+            raw = base64.b64decode(scanned["content"], validate=False)
+        except (binascii.Error, ValueError):
+            return scanned, False  # the scanner reports it as bad input
+        if b"\x00" not in raw[:8192]:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                scanned.update(format="text", content=raw.decode("latin-1"))
+                return scanned, True
+    return scanned, False
 
 
 def _summary(findings: list[dict[str, Any]]) -> str:

@@ -93,7 +93,7 @@ CLEAN_KEY = "not-a-credential-just-text"
 
 def clean(name: str) -> bytes:
     """A clean file of the same kind: what autosave and checkpoint tests start from."""
-    builder = PAYLOADS_BY_FILENAME[name]
+    builder = PAYLOADS_BY_FILENAME.get(name) or (code_cell if name.endswith(".ipynb") else txt_file)
     return builder(CLEAN_KEY)
 
 
