@@ -201,7 +201,7 @@ def stop_lab_server(server: LabServer) -> None:
             server.process.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     server = start_lab_server(tmp_path_factory.mktemp("lab"))
     try:
@@ -210,7 +210,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         stop_lab_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     require(
         Path(CHROMIUM_PATH).exists() or shutil.which(CHROMIUM_PATH) is not None,
