@@ -95,7 +95,8 @@ class Gate:
         try:
             self._check_size(model)
             scanned, legacy_text = _for_scanner(model, path)
-            findings = scan_model(self._scanner(), scanned, self._timeout())
+            resave = self.registry.last(path) is not None
+            findings = scan_model(self._scanner(), scanned, self._timeout(), resave)
         except ScanFailed as failure:
             return self.fail(path, failure, origin, policy)
         found = [f.to_dict() for f in findings]

@@ -25,9 +25,34 @@ class ScanFailed(Exception):
         self.reason = reason
 
 
-def scan_model(scanner: Scanner, model: dict[str, Any], timeout: float) -> list[Finding]:
-    """Findings in a contents model, or ScanFailed. Never raises anything else."""
+def scan_model(
+    scanner: Scanner, model: dict[str, Any], timeout: float, resave: bool = False
+) -> list[Finding]:
+    """Findings in a contents model, or ScanFailed. Never raises anything else.
+
+    ``resave``: this path was scanned before (an autosave), so most cells are
+    likely unchanged: scan cell by cell through the scanner's cache. A first
+    save scans the notebook as one document, which is faster cold.
+    """
+    content = model.get("content")
+    if resave and model.get("type") == "notebook" and isinstance(content, dict):
+        return run_limited(
+            lambda: _scan_cells(scanner, content, str(model.get("path", ""))), timeout
+        )
     return run_limited(lambda: scanner.scan_model(model), timeout)
+
+
+def _scan_cells(scanner: Scanner, notebook: dict[str, Any], path: str) -> list[Finding]:
+    # Cell by cell through the scanner's content-hash cache: an autosave
+    # rescans only the cells that changed since the last save.
+    from ..scanner.notebook import check_notebook
+
+    check_notebook(notebook, path)
+    return [
+        finding
+        for index, cell in enumerate(notebook["cells"])
+        for finding in scanner.scan_cell(cell, index, path)
+    ]
 
 
 def run_limited(work: Callable[[], list[Finding]], timeout: float) -> list[Finding]:

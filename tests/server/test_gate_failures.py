@@ -23,11 +23,18 @@ class RaisingScanner:
     def scan_model(self, model: dict[str, Any]) -> list[Any]:
         raise RuntimeError("boom near " + str(model.get("content"))[:40])
 
+    def scan_cell(self, cell: dict[str, Any], *args: Any) -> list[Any]:
+        raise RuntimeError("boom near " + str(cell)[:40])
+
 
 class SlowScanner:
     """Stands in for a scan that runs away (a pathological input)."""
 
     def scan_model(self, model: dict[str, Any]) -> list[Any]:
+        time.sleep(3)
+        return []
+
+    def scan_cell(self, cell: dict[str, Any], *args: Any) -> list[Any]:
         time.sleep(3)
         return []
 
