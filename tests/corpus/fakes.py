@@ -357,6 +357,7 @@ def negative(rng: random.Random, family: str) -> Fake:
                 "getpass()", 'keyring.get_password("warehouse", "etl")',
                 'dbutils.secrets.get(scope="prod", key="db-password")', "userdata.get('HF_TOKEN')",
                 'st.secrets["db"]["password"]', 'config["database"]["password"]', "settings.DB_PASSWORD",
+                "%secret prod/db/password",
             ]
         )  # fmt: skip
         if rng.random() < 0.35:  # the jupyter-secrets reference forms are plain strings

@@ -129,7 +129,8 @@ def planted_output(fake: Fake, context: str, rng: random.Random) -> Output:
         return out
     if kind == "table":
         if (fake.self_id or not fake.positive) and not fake.multiline:
-            html, text_plain = filler.dataframe(rng, rng.randrange(12, 120), fake)
+            rows = rng.randrange(12, 120) if rng.random() < 0.75 else rng.randrange(300, 800)
+            html, text_plain = filler.dataframe(rng, rows, fake)
             out = rich("execute_result", {"text/html": html, "text/plain": text_plain})
             out.whole.append(
                 ("text/html", Plant(0, 0, "dataframe_html", False, "<table", line_exact=False))
@@ -265,7 +266,7 @@ def notebook(
         cells.append(planted_cell(fake, context, rng))
         if rng.random() < 0.4:
             cells.append(Cell("code", _text(filler.code_lines(rng, rng.randrange(1, 5)))))
-    used = sum(len(json.dumps(c.source.lines)) for c in cells) + 2000 * len(plants)
+    used = sum(_approx_size(c) for c in cells)
     remaining = max(0, budget - used)
     for kind in structural:
         share = remaining // (2 * len(structural))
@@ -278,11 +279,10 @@ def notebook(
     while remaining > 4000 or big_image > 0:  # fill the budget with plots
         size = big_image or min(remaining * 3 // 4, rng.randrange(2000, 120_000))
         cell = Cell("code", _text(filler.code_lines(rng, rng.randrange(2, 5))))
-        cell.outputs.append(
-            image_output(rng, size, "image_jpeg" if rng.random() < 0.2 else "image_png")
-        )
+        image = image_output(rng, size, "image_jpeg" if rng.random() < 0.2 else "image_png")
+        cell.outputs.append(image)
         cells.insert(rng.randrange(1, len(cells) + 1), cell)
-        remaining -= size * 4 // 3
+        remaining -= sum(len(v) for k, v in image.node["data"].items() if k.startswith("image/"))
         if big_image and remaining < big_image * 4 // 3:
             big_image = 0
     nb_plants = []
@@ -294,6 +294,12 @@ def notebook(
             Plant(0, 0, "widget_state", False, model_id, binary=True, line_exact=False)
         )
     return build(cells, rng, file, set_name, metadata, nb_plants)
+
+
+def _approx_size(cell: Cell) -> int:
+    """Bytes the cell will take in the file, roughly (JSON overhead per line and output)."""
+    texts = [cell.source, *(t for out in cell.outputs for t in out.texts.values())]
+    return sum(len(t.value) + 10 * len(t.lines) for t in texts) + 300 * (1 + len(cell.outputs))
 
 
 def _cycle(rng: random.Random, items: list[Any], count: int) -> list[Any]:

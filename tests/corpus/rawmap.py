@@ -68,8 +68,13 @@ class _Frame:
 
 
 def raw_line_map(text: str) -> dict[int, RawPos]:
-    """Raw 1-based line -> position of the first string value on that line."""
+    """Raw 1-based line -> position of the first string value on that line.
+
+    A line holding only a key (an object opening, a widget model id) maps to
+    the key's own position, so a finding there lands in the right part.
+    """
     result: dict[int, RawPos] = {}
+    key_lines: dict[int, RawPos] = {}
     stack: list[_Frame] = []
     path: list[str | int] = []
     line, last = 1, 0
@@ -99,9 +104,12 @@ def raw_line_map(text: str) -> dict[int, RawPos]:
                 top.key = int(top.key or 0) + 1
         elif head == '"' and top.is_dict and top.expecting_key:
             top.key = json.loads(token)
+            key_lines.setdefault(line, position([*path, top.key], 0))
         elif head == '"' and top.key is not None:
             inner = 1 if top.is_dict else 1 + top.newlines
             result.setdefault(line, position([*path, top.key], inner))
             if not top.is_dict:
                 top.newlines += _newlines(token)
+    for line_number, pos in key_lines.items():
+        result.setdefault(line_number, pos)
     return result

@@ -25,6 +25,8 @@ def _literal(fake: Fake) -> str:
 
 def code(fake: Fake, rng: random.Random) -> Snippet:
     name, text, env = fake.name, fake.text, fake.env
+    if text.startswith("%"):  # IPython line magic, alone or assigned (`x = %secret ref`)
+        return Snippet([rng.choice([text, f"{name} = {text}"])], 0, 0, text)
     if fake.expr or fake.bare:
         form = rng.choice(
             [

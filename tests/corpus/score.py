@@ -53,9 +53,9 @@ def hits_from_findings(findings: Iterable[Any], root: Path) -> list[Hit]:
     for f in findings:
         get = f.get if isinstance(f, dict) else lambda name, f=f: getattr(f, name)
         path = Path(str(get("path")))
-        rel = (
-            path.resolve().relative_to(root.resolve()) if path.is_absolute() else path
-        ).as_posix()
+        if not path.is_absolute():  # relative to the working directory, else to the corpus
+            path = Path.cwd() / path if (Path.cwd() / path).exists() else root / path
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
         cell = get("cell_index")
         location = get("location") or "source"
         hits.append(Hit(rel, cell, "source" if cell is None else location, get("output_index"),
