@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import SecretError
+from ..errors import ConfigError
 
 SCAN_SUFFIXES = (
     ".ipynb",
@@ -116,7 +116,7 @@ def build_scanner(args: argparse.Namespace) -> Any:
         [d.strip() for d in args.detectors.split(",") if d.strip()] if args.detectors else None
     )
     if args.max_bytes is not None and args.max_bytes <= 0:
-        raise SecretError("--max-bytes must be a positive number of bytes")
+        raise ConfigError("--max-bytes must be a positive number of bytes")
     return Scanner(
         known=known,
         baseline=None if getattr(args, "update_baseline", False) else baseline,
@@ -130,7 +130,7 @@ def read_known_values(source: str) -> list[str]:
     if source.startswith("env:"):
         name = source[4:]
         if name not in os.environ:
-            raise SecretError(
+            raise ConfigError(
                 f"--known-values-from {source}: environment variable {name} is not set"
             )
         text = os.environ[name]
@@ -139,7 +139,7 @@ def read_known_values(source: str) -> list[str]:
             text = Path(source).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
-            raise SecretError(f"--known-values-from {source}: cannot read ({reason})") from None
+            raise ConfigError(f"--known-values-from {source}: cannot read ({reason})") from None
     return [line for line in text.splitlines() if line.strip()]
 
 
@@ -162,7 +162,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     scanner, baseline = build_scanner(args)
     if args.update_baseline and baseline is None:
-        raise SecretError("--update-baseline needs --baseline FILE")
+        raise ConfigError("--update-baseline needs --baseline FILE")
     findings, errors = _scan_all(scanner, args.paths)
     if args.update_baseline:
         baseline.add_all(findings)

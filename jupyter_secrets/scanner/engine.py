@@ -6,6 +6,7 @@ import base64
 import binascii
 import dataclasses
 import hashlib
+import json
 import os
 import secrets
 from collections import OrderedDict
@@ -17,7 +18,7 @@ import orjson
 
 from .baseline import Baseline
 from .detectors import Candidate, Detector
-from .document import KIND_CODE, KIND_TEXT, Document, Origin
+from .document import KIND_CODE, KIND_TEXT, Document, Origin, Segment
 from .errors import ScanError
 from .filters import is_false_positive
 from .finding import LOCATION_OUTPUT, LOCATION_SOURCE, Finding, Span, hash_secret, mask
@@ -131,8 +132,8 @@ class Scanner:
         """One cell (source and outputs), cached by content hash for incremental rescans."""
         try:
             blob = orjson.dumps(cell, option=orjson.OPT_SORT_KEYS)
-        except TypeError:
-            raise ScanError(f"{path or '<cell>'}: cell is not JSON-serializable") from None
+        except TypeError:  # e.g. integers beyond 64 bits: slower, but still a content hash
+            blob = json.dumps(cell, sort_keys=True, default=repr).encode()
         key = (
             hashlib.blake2b(blob, digest_size=20).digest(),
             self.known.version if self.known else 0,
@@ -161,40 +162,55 @@ class Scanner:
             return []
         candidates: list[Candidate] = []
         text = doc.text
+        verdicts: dict[tuple[str, bool], bool] = {}  # per scan only: values stay short-lived
         for detector in self.detectors:
             for cand in detector.find(doc):
-                if not is_false_positive(text[cand.start : cand.end], detector.generic):
+                key = (text[cand.start : cand.end], detector.generic)
+                rejected = verdicts.get(key)
+                if rejected is None:
+                    rejected = verdicts[key] = is_false_positive(*key)
+                if not rejected:
                     candidates.append(cand)
         if self.known:
             candidates.extend(self.known.find(doc))
         check_pragma = "allowlist" in doc.lower if candidates else False
         findings: list[Finding] = []
         seen_outputs: set[tuple[Any, ...]] = set()
+        cursor = _LineCursor()
         for cand in resolve_overlaps(candidates):
             segment = doc.segment_at(cand.start)
             origin = segment.origin
-            if origin.allowed or (
-                check_pragma and self._pragma_allows(segment.text, cand.start - segment.start)
-            ):
+            local = cand.start - segment.start
+            if origin.allowed or (check_pragma and self._pragma_allows(segment.text, local)):
                 continue
-            finding = self._finding(
-                doc.path, segment.text, origin, cand, cand.start - segment.start
-            )
             if origin.location == LOCATION_OUTPUT:
                 # One finding per secret per output, whatever the number of mimetypes.
-                key = (origin.cell_index, origin.output_index, finding.type, finding.hashed_secret)
+                key = (
+                    origin.cell_index,
+                    origin.output_index,
+                    cand.type,
+                    text[cand.start : cand.end],
+                )
                 if key in seen_outputs:
                     continue
                 seen_outputs.add(key)
-            findings.append(finding)
+            line, column = cursor.position(segment, local)
+            findings.append(
+                self._finding(doc.path, segment.text, origin, cand, local, line, column)
+            )
         return findings
 
     def _finding(
-        self, path: str, text: str, origin: Origin, cand: Candidate, local: int
+        self,
+        path: str,
+        text: str,
+        origin: Origin,
+        cand: Candidate,
+        local: int,
+        line: int,
+        column: int,
     ) -> Finding:
         value = text[local : local + cand.end - cand.start]
-        line = text.count("\n", 0, local) + 1
-        column = local - (text.rfind("\n", 0, local) + 1) + 1
         return Finding(
             path=path,
             cell_index=origin.cell_index,
@@ -233,6 +249,27 @@ class Scanner:
                 f"{path or '<input>'}: {size} bytes is over the {self.max_bytes}-byte scan limit; "
                 "raise the limit (--max-bytes) or exclude the file"
             )
+
+
+class _LineCursor:
+    """1-based line/column of increasing offsets in linear time (huge lines stay cheap)."""
+
+    def __init__(self) -> None:
+        self.segment: Segment | None = None
+        self.offset = 0
+        self.line = 1
+        self.line_start = 0
+
+    def position(self, segment: Segment, local: int) -> tuple[int, int]:
+        if segment is not self.segment or local < self.offset:
+            self.segment, self.offset, self.line, self.line_start = segment, 0, 1, 0
+        text = segment.text
+        newlines = text.count("\n", self.offset, local)
+        if newlines:
+            self.line += newlines
+            self.line_start = text.rfind("\n", self.offset, local) + 1
+        self.offset = local
+        return self.line, local - self.line_start + 1
 
 
 def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:

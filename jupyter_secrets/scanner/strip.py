@@ -9,13 +9,12 @@ redaction only markers, quotes and whitespace remain) is removed.
 from __future__ import annotations
 
 import base64
+import copy
 import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from .errors import ScanError
 from .finding import LOCATION_OUTPUT, Finding
@@ -43,7 +42,7 @@ def strip_text(text: str, findings: Iterable[Finding]) -> str:
 
 def strip_notebook(nb: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
     """A redacted copy of ``nb``; ``findings`` must come from scanning this notebook."""
-    new: dict[str, Any] = orjson.loads(orjson.dumps(nb))
+    new: dict[str, Any] = copy.deepcopy(dict(nb))
     cells = new.get("cells", [])
     emptied: dict[int, set[int]] = {}
     for finding in findings:

@@ -167,8 +167,10 @@ def credential_name(name: str) -> str | None:
     return None
 
 
+# Names start only at a word start (the lookbehind), so a failed match costs
+# one name length, not a backtracking retry at every character.
 _QUOTED_RE = re.compile(
-    r"(?P<name>[A-Za-z_][\w.\-]{0,80})[\"']?\]?"
+    r"(?<![\w.\-])(?P<name>[A-Za-z_][\w.\-]{0,80})[\"']?\]?"
     r"(?:\s*:\s*[A-Za-z_][\w\[\], |.]{0,40}(?=\s*=))?"  # type annotation
     r"\s*(?::=|=>|=|:)\s*(?:[rbuRBU]{1,2})?"
     r"(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})(?P=q)"
