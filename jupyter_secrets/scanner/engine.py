@@ -185,15 +185,15 @@ class Scanner:
                 continue
             if origin.location == LOCATION_OUTPUT:
                 # One finding per secret per output, whatever the number of mimetypes.
-                key = (
+                seen = (
                     origin.cell_index,
                     origin.output_index,
                     cand.type,
                     text[cand.start : cand.end],
                 )
-                if key in seen_outputs:
+                if seen in seen_outputs:
                     continue
-                seen_outputs.add(key)
+                seen_outputs.add(seen)
             line, column = cursor.position(segment, local)
             findings.append(
                 self._finding(doc.path, segment.text, origin, cand, local, line, column)

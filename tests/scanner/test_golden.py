@@ -102,7 +102,7 @@ def test_golden(name: str) -> None:
     findings = scanner.scan_notebook(nb, f"{name}.ipynb")
     outputs = {
         f"{name}.findings.json": to_json(findings) + "\n",
-        f"{name}.stripped.ipynb": dumps_notebook(strip_notebook(nb, findings)),
+        f"{name}.stripped.ipynb.golden": dumps_notebook(strip_notebook(nb, findings)),
     }
     for filename, actual in outputs.items():
         for f in findings:
