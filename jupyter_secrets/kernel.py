@@ -321,13 +321,9 @@ def _on_fetch(guard: KernelGuard) -> Callable[[SecretRef, str], None]:
 
 def _announce(ref: str, value: str) -> None:
     """Tell the Jupyter server's save gate about the value (fingerprints only)."""
-    try:
-        from . import kernel_link
-    except ImportError:
-        return
-    announce = getattr(kernel_link, "announce", None)
-    if announce is not None:
-        announce(ref, value)
+    from . import kernel_link
+
+    kernel_link.announce(ref, value)
 
 
 _GUARDS: dict[int, KernelGuard] = {}
@@ -347,6 +343,10 @@ def load(shell: Any) -> KernelGuard:
     )
     guard = KernelGuard(shell, redactor)
     guard.install()
+    from . import kernel_link
+
+    # Take the server link's token out of os.environ before any cell can show it.
+    kernel_link.capture()
     manager.context.update(_kernel_context(shell))
     manager.add_fetch_listener(_on_fetch(guard))
     shell.register_magics(SecretMagics(shell, guard))

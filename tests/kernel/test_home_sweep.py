@@ -98,6 +98,8 @@ def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
             client.load_connection_file(str(Path(env["JUPYTER_RUNTIME_DIR"]) / f"kernel-{kernel_id}.json"))
             client.start_channels()
             client.wait_for_ready(timeout=60)
+            link = run_cell(client, "import os; print('JUPYTER_SECRETS_LINK' in os.environ)")
+            assert [o.get("text") for o in link] == ["False\n"], "the server link token is visible to cells"
             cells = ["pw = %secret dev/sweep/password", *LEAKY_CELLS]
             for code in cells:
                 cell = nbformat.v4.new_code_cell(code)
