@@ -60,6 +60,7 @@ class Document:
     text: str = ""
     _lower: str | None = field(default=None, repr=False)
     _starts: list[int] = field(default_factory=list, repr=False)
+    _hits: dict[tuple[str, bool], list[int]] = field(default_factory=dict, repr=False)
     _windows: dict[tuple[tuple[str, ...], bool], list[tuple[int, int]]] = field(
         default_factory=dict, repr=False
     )
@@ -91,6 +92,19 @@ class Document:
     def segment_at(self, offset: int) -> Segment:
         return self.segments[bisect.bisect_right(self._starts, offset) - 1]
 
+    def hits(self, keyword: str, case_sensitive: bool = False) -> list[int]:
+        """Every offset of ``keyword`` (cached: detectors share keywords)."""
+        cached = self._hits.get((keyword, case_sensitive))
+        if cached is None:
+            haystack = self.text if case_sensitive else self.lower
+            cached = []
+            pos = haystack.find(keyword)
+            while pos != -1:
+                cached.append(pos)
+                pos = haystack.find(keyword, pos + 1)
+            self._hits[(keyword, case_sensitive)] = cached
+        return cached
+
     def windows(
         self, keywords: tuple[str, ...], case_sensitive: bool = False
     ) -> list[tuple[int, int]]:
@@ -99,19 +113,19 @@ class Document:
         if cached is not None:
             return cached
         text = self.text
-        lower = text if case_sensitive else self.lower
         spans: list[tuple[int, int]] = []
         for keyword in keywords:
-            pos = lower.find(keyword)
-            while pos != -1:
-                start = max(
-                    text.rfind("\n", max(0, pos - WINDOW_RADIUS), pos) + 1, pos - WINDOW_RADIUS, 0
-                )
+            covered = -1
+            for pos in self.hits(keyword, case_sensitive):
+                if pos < covered:
+                    continue  # already inside the previous window of this keyword
+                low = max(0, pos - WINDOW_RADIUS)
+                start = max(text.rfind("\n", low, pos) + 1, low)
                 end = text.find("\n", pos, pos + WINDOW_RADIUS)
                 if end == -1:
                     end = min(len(text), pos + WINDOW_RADIUS)
                 spans.append((start, end))
-                pos = lower.find(keyword, max(end, pos + 1))
+                covered = end
         merged = _merge(spans)
         self._windows[(keywords, case_sensitive)] = merged
         return merged

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import string
 from collections.abc import Iterator
 
 from ..document import KIND_CODE, Document
@@ -32,7 +34,7 @@ class ConnectionStringPassword(RegexDetector):
     finding_type = "Connection String Password"
     priority = 45
     generic = True
-    keywords = ("password=", "pwd=", "password =", "pwd =", "passwd=")
+    keywords = ("pass", "pwd")  # shared with password_assignment: one search each
     pattern = re.compile(
         r"(?i)(?<=[;?&])\s*(?:password|pwd|passwd)\s*=\s*"
         r"(?:\{(?P<braced>[^}\n]{1,256})\}|(?P<secret>[^;&\s\"'<>{}]{1,256}))"
@@ -150,6 +152,7 @@ _NOT_SECRET_SUFFIXES = frozenset(
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+@functools.lru_cache(maxsize=8192)
 def credential_name(name: str) -> str | None:
     """ "password" or "secret" when the name holds a credential, else None."""
     snake = _CAMEL_RE.sub("_", name).lower().replace("-", "_").replace(".", "_")
@@ -169,18 +172,26 @@ def credential_name(name: str) -> str | None:
 
 # Names start only at a word start (the lookbehind), so a failed match costs
 # one name length, not a backtracking retry at every character.
-_QUOTED_RE = re.compile(
-    r"(?<![\w.\-])(?P<name>[A-Za-z_][\w.\-]{0,80})[\"']?\]?"
+# The detector starts from each keyword hit, widens it to the whole name
+# around it, then matches what follows the name (and, for unquoted values,
+# what precedes it on the line): cost per keyword hit, not per word.
+_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
+_NAME_START = frozenset(string.ascii_letters + "_")
+_QUOTED_TAIL = re.compile(
+    r"[\"']?\]?"
     r"(?:\s*:\s*[A-Za-z_][\w\[\], |.]{0,40}(?=\s*=))?"  # type annotation
     r"\s*(?::=|=>|=|:)\s*(?:[rbuRBU]{1,2})?"
     r"(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})(?P=q)"
 )
-_UNQUOTED_RE = re.compile(
-    r"(?m)^[ \t]*(?P<prefix>export[ \t]+|%env[ \t]+|!export[ \t]+|set[ \t]+|-[ \t]+)?"
-    r"[\"']?(?P<name>[A-Za-z_][\w.\-]{0,80})[\"']?[ \t]*(?:=|:)[ \t]*"
-    r"(?P<secret>[^\s\"'#;,]{1,256})[ \t]*(?:[;,]|[ \t]#.*)?[ \t]*$"
+_UNQUOTED_TAIL = re.compile(
+    r"[\"']?[ \t]*(?:=|:)[ \t]*(?P<secret>[^\s\"'#;,]{1,256})[ \t]*(?:[;,]|[ \t]#.*)?[ \t]*$",
+    re.MULTILINE,
+)
+_UNQUOTED_HEAD = re.compile(
+    r"[ \t]*(?P<prefix>export[ \t]+|%env[ \t]+|!export[ \t]+|set[ \t]+|-[ \t]+)?[\"']?"
 )
 _VALUE_LIKE_CODE_RE = re.compile(r"[()\[\]]|^\w+\.\w+|^(?:True|False|None|null|true|false|yes|no)$")
+_MAX_NAME = 80
 
 
 class PasswordAssignment(Detector):
@@ -194,34 +205,56 @@ class PasswordAssignment(Detector):
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         text = doc.text
-        for start, end in doc.windows(self.keywords):
-            for match in _QUOTED_RE.finditer(text, start, end):
-                kind = credential_name(match.group("name"))
-                if kind and self._good(match.group("secret"), kind, quoted=True):
-                    yield self.candidate(*match.span("secret"))
-            for match in _UNQUOTED_RE.finditer(text, start, end):
-                kind = credential_name(match.group("name"))
-                if not kind or not self._good(match.group("secret"), kind, quoted=False):
+        size = len(text)
+        done: set[int] = set()
+        for keyword in self.keywords:
+            for pos in doc.hits(keyword):
+                start = pos
+                while start > 0 and pos - start < _MAX_NAME and text[start - 1] in _NAME_CHARS:
+                    start -= 1
+                while start < pos and text[start] not in _NAME_START:
+                    start += 1
+                if start in done:
                     continue
-                segment = doc.segment_at(match.start())
-                origin = segment.origin
-                # In Python code `password = other_var` is not a literal; only
-                # magics, shell lines and %%cell-magic cells hold config syntax.
-                if (
-                    origin.kind == KIND_CODE
-                    and not (match.group("prefix") and match.group("prefix").strip() != "-")
-                    and not origin.cell_magic
-                ):
-                    continue
+                done.add(start)
+                end = pos + len(keyword)
+                while end < size and end - start < _MAX_NAME and text[end] in _NAME_CHARS:
+                    end += 1
+                kind = credential_name(text[start:end])
+                if kind is not None:
+                    yield from self._values(doc, start, end, kind)
+
+    def _values(self, doc: Document, start: int, end: int, kind: str) -> Iterator[Candidate]:
+        text = doc.text
+        match = _QUOTED_TAIL.match(text, end)
+        if match is not None:
+            if self._good(match.group("secret"), kind, quoted=True):
                 yield self.candidate(*match.span("secret"))
+            return
+        match = _UNQUOTED_TAIL.match(text, end)
+        if match is None or not self._good(match.group("secret"), kind, quoted=False):
+            return
+        line_start = text.rfind("\n", 0, start) + 1
+        head = _UNQUOTED_HEAD.fullmatch(text, line_start, start)
+        if head is None:
+            return
+        origin = doc.segment_at(start).origin
+        prefix = head.group("prefix")
+        # In Python code `password = other_var` is not a literal; only magics,
+        # shell lines and %%cell-magic cells hold config syntax there.
+        if (
+            origin.kind == KIND_CODE
+            and not origin.cell_magic
+            and not (prefix and prefix.strip() != "-")
+        ):
+            return
+        yield self.candidate(*match.span("secret"))
 
     @staticmethod
     def _good(value: str, kind: str, quoted: bool) -> bool:
         if " " in value or len(value) < 6:
             return False
         if not quoted and _VALUE_LIKE_CODE_RE.search(value):
-            return False
-        if value.isdigit() and len(value) < 6:
             return False
         if kind == "password":
             return True

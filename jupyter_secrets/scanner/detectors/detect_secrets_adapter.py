@@ -83,7 +83,7 @@ class AWSKeys(DetectSecretsPlugin):
     finding_type = "AWS Access Key"
     plugin_module, plugin_class = "aws", "AWSKeyDetector"
     priority = 100
-    keywords = ("akia", "asia", "abia", "acca", "a3t", "aws")
+    keywords = ("akia", "asia", "aws")
 
 
 class AzureStorageKey(DetectSecretsPlugin):
