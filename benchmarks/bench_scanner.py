@@ -9,6 +9,9 @@ prints speed, recall, precision and F1 side by side, then per-family,
 per-location and false-positive breakdowns. Scoring: tests/corpus/score.py;
 peers' raw JSON line numbers are mapped back to cells: benchmarks/_peers.py.
 ``--quick`` (CI smoke test) uses a smaller corpus and one 8 MB large notebook.
+Timing: after one warm-up file per tool and set, the best of up to 3 runs (a run
+over 5 s is not repeated); peers are timed on their scan only, not on our mapping
+of their output; CLI figures include process start-up.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from tests.corpus.score import Hit, Score, hits_from_findings, score  # noqa: E4
 Runner = Callable[[list[Path]], list[Hit]]
 SETS = ("small-nb", "small-files", "large-nb")
 OURS, BASELINE = "jupyter-secrets (API)", "detect-secrets"
+REPEATS = 3  # runs under 5 s are repeated, the fastest counts
 
 
 @dataclass
@@ -88,10 +92,14 @@ def ours_cli(root: Path) -> Runner:
             "json",
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-        if proc.returncode not in (0, 1):
-            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise RuntimeError(f"exit code {proc.returncode}: {last[:200]}")
-        return hits_from_findings(json.loads(proc.stdout)["findings"], root)
+        try:
+            if proc.returncode not in (0, 1):
+                raise ValueError("unexpected exit code")
+            findings = json.loads(proc.stdout)["findings"]
+        except (ValueError, KeyError) as exc:
+            last = (proc.stderr.strip().splitlines() or ["no stderr"])[-1]
+            raise RuntimeError(f"exit code {proc.returncode}, {exc}: {last[:160]}") from None
+        return hits_from_findings(findings, root)
 
     return run
 
@@ -130,10 +138,15 @@ def run_all(
                 flush=True,
             )
             try:
-                with Timer() as timer:
-                    hits = runner(paths)
-                seconds = scan_seconds() if scan_seconds else timer.seconds
-                runs.append(Run(tool, set_name, len(paths), nbytes, seconds, hits))
+                runner(paths[:1])  # warm-up: lazy imports and plugin setup are not throughput
+                best = float("inf")
+                for _ in range(REPEATS):  # the machine is shared: keep the best of quick runs
+                    with Timer() as timer:
+                        hits = runner(paths)
+                    best = min(best, scan_seconds() if scan_seconds else timer.seconds)
+                    if best > 5:
+                        break
+                runs.append(Run(tool, set_name, len(paths), nbytes, best, hits))
             except Exception as exc:  # a peer failing must not hide the others' figures
                 runs.append(Run(tool, set_name, len(paths), nbytes, None, [], error=str(exc)[:200]))
                 print(f"    failed: {exc}"[:240])
@@ -145,9 +158,7 @@ def scores(corpus: Corpus, runs: list[Run]) -> dict[tuple[str, str], Score]:
     out = {}
     for run in runs:
         files = set_files[run.set]
-        out[(run.tool, run.set)] = score(
-            corpus.labels, run.hits, corpus.files, lambda f, files=files: f in files
-        )
+        out[(run.tool, run.set)] = score(corpus.labels, run.hits, corpus.files, files.__contains__)
     for tool in {r.tool for r in runs}:
         small = [h for r in runs if r.tool == tool and r.set.startswith("small") for h in r.hits]
         out[(tool, "small")] = score(
@@ -171,28 +182,28 @@ def print_report(runs: list[Run], results: dict[tuple[str, str], Score], tools: 
                          s.binary_hits if r.error is None else f"error: {r.error[:60]}"])  # fmt: skip
         print(table(["tool", "set", "files", "MB", "s", "MB/s", "recall", "precision", "F1",
                      "speed vs detect-secrets", "image/binary hits"], rows))  # fmt: skip
-    small = {t: results.get((t, "small")) for t in tools}
-    ours = small.get(OURS) or next(iter(small.values()))
-    if ours is None:
+    small = {t: results[(t, "small")] for t in tools if (t, "small") in results}
+    if not small:
         return
+    ours = small.get(OURS) or next(iter(small.values()))
     with section("Recall by secret family (small set: notebooks + plain files)"):
-        rows = [[fam, c.labels, *(pct(small[t].by_family[fam].recall) if small[t] else "-" for t in tools)]
+        rows = [[fam, c.labels, *(pct(small[t].by_family[fam].recall) for t in small)]
                 for fam, c in sorted(ours.by_family.items()) if c.labels]  # fmt: skip
-        print(table(["family", "secrets", *tools], rows))
+        print(table(["family", "secrets", *small], rows))
     with section("Recall / precision by location (small set)"):
-        locs = sorted({loc for s in small.values() if s for loc in s.by_location})
+        locs = sorted({loc for s in small.values() for loc in s.by_location})
         rows = []
         for loc in locs:
             row: list[object] = [loc, ours.by_location[loc].labels]
-            for t in tools:
-                c = small[t].by_location[loc] if small[t] else None
-                row.append(f"{pct(c.recall if c else None)} / {pct(c.precision if c else None)}")
+            for t in small:
+                c = small[t].by_location[loc]
+                row.append(f"{pct(c.recall)} / {pct(c.precision)}")
             rows.append(row)
-        print(table(["location", "secrets", *(f"{t} R / P" for t in tools)], rows))
+        print(table(["location", "secrets", *(f"{t} R / P" for t in small)], rows))
     with section("Recall by output kind and mimetype (small notebooks)"):
-        rows = [[ctx, c.labels, *(pct(small[t].by_context[ctx].recall) if small[t] else "-" for t in tools)]
+        rows = [[ctx, c.labels, *(pct(small[t].by_context[ctx].recall) for t in small)]
                 for ctx, c in sorted(ours.by_context.items()) if c.labels and not ctx.startswith("file:")]  # fmt: skip
-        print(table(["context", "secrets", *tools], rows))
+        print(table(["context", "secrets", *small], rows))
     with section("False positives by what was flagged (small + large sets)"):
         fams = sorted(
             {f for (t, s), sc in results.items() if s in SETS for f in sc.false_positives}

@@ -247,7 +247,10 @@ def positive(rng: random.Random, family: str) -> Fake:
         )  # fmt: skip
         return Fake(family, True, url, url, "slack_webhook_url", "SLACK_WEBHOOK_URL")
     if family == "slack_token":
-        num = lambda: str(rng.randrange(10**11, 10**13))  # noqa: E731
+
+        def num() -> str:
+            return str(rng.randrange(10**11, 10**13))
+
         if rng.random() < 0.5:
             tok = f"xoxb-{num()}-{num()}-{rand(rng, ALNUM, 24)}"
         else:

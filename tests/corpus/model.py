@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 # Where a finding can be: scanners report "source"/"output"; the other locations
@@ -37,7 +38,7 @@ class Label:
     binary: bool
     context: str
     field: str | None
-    needle: str = field(repr=False, compare=False)
+    needle: str = dataclasses.field(repr=False, compare=False)
     id: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -75,8 +76,8 @@ class Plant:
 class Text:
     """Lines of one text (a cell source, an output mimetype, a plain file) with plants."""
 
-    lines: list[str] = field(default_factory=list)
-    plants: list[Plant] = field(default_factory=list)
+    lines: list[str] = dataclasses.field(default_factory=list)
+    plants: list[Plant] = dataclasses.field(default_factory=list)
 
     def add(self, *lines: str) -> None:
         for line in lines:

@@ -121,8 +121,9 @@ def build(
                     for plant in text.plants:
                         ctx = output.kind if fld == "text" else f"{output.kind}:{fld}"
                         label(index, cid, "output", out_index, fld, plant, ctx)
-                for fld, plant in output.whole:
-                    label(index, cid, "output", out_index, fld, plant, f"{output.kind}:{fld}")
+                for whole_field, plant in output.whole:
+                    ctx = f"{output.kind}:{whole_field}"
+                    label(index, cid, "output", out_index, whole_field, plant, ctx)
                 node["outputs"].append(out_node)
         nodes.append(node)
     notebook = {"cells": nodes, "metadata": nb_metadata, "nbformat": 4, "nbformat_minor": 5}

@@ -172,13 +172,13 @@ def score(
             result.by_family[family].flags += 1
             result.binary_hits += bool(negative and negative.binary)
     for lab in positives:
-        hit = id(lab) in found
+        was_found = id(lab) in found
         loc = location_of(files, lab.file, lab.cell_index, lab.location, lab.output_index)
         for counts in (result.overall, result.by_family[lab.family], result.by_location[loc],
                        result.by_context[lab.context]):  # fmt: skip
             counts.labels += 1
-            counts.found += hit
-        if not hit:
+            counts.found += was_found
+        if not was_found:
             result.missed.append(lab)
     return result
 

@@ -32,7 +32,7 @@ def label_text(label: Label, notebook: dict[str, Any] | None, plain_text: str | 
     output = cell["outputs"][label.output_index]
     if not label.line_exact:
         if output["output_type"] == "error":
-            return output["evalue"] + "\n" + ANSI.sub("", "\n".join(output["traceback"]))
+            return str(output["evalue"]) + "\n" + ANSI.sub("", "\n".join(output["traceback"]))
         return json.dumps(output, ensure_ascii=False)
     if label.field == "text":
         return _joined(output["text"])
