@@ -22,14 +22,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from _util import REPO_ROOT
-
 from tests.corpus.rawmap import RawPos, raw_line_map
 from tests.corpus.score import Hit
 
 SECRETLINT_PACKAGES = ["secretlint@12.0.0", "@secretlint/secretlint-rule-preset-recommend@12.0.0"]
 SECRETLINT_RC = json.dumps({"rules": [{"id": "@secretlint/secretlint-rule-preset-recommend"}]})
-SECRETLINT_DIR = REPO_ROOT / "benchmarks" / ".out" / "secretlint"
+SECRETLINT_DIR = Path(__file__).resolve().parent / ".out" / "secretlint"  # gitignored cache
 
 RawFinding = tuple[Path, int, str]  # file, raw 1-based line, type
 

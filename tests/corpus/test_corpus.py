@@ -176,3 +176,36 @@ def test_scanner_meets_the_issue_targets_on_the_corpus(corpus: Corpus) -> None:
     assert binary_hits == 0, f"finding inside a binary payload\n{report}"
     assert precision >= 0.99, f"precision below 99 % on notebooks\n{report}"
     assert recall >= 0.95, f"recall below 95 % on notebooks\n{report}"
+
+
+def test_peer_findings_map_onto_the_labels_they_hit(tmp_path: Path) -> None:
+    """Fair scoring of peers: a detect-secrets finding on a raw JSON line that holds a
+    planted secret must be credited to that secret's label."""
+    from benchmarks._peers import detect_secrets_runner, map_raw
+
+    runner = detect_secrets_runner()
+    assert runner is not None, "detect-secrets is a test dependency"
+    small = generate(tmp_path, seed=3, notebooks=25, files=0)
+    raw = runner(small.paths(kind="notebook"))
+    hits = map_raw(raw, small.root)
+    by_file: dict[str, list[str]] = {}
+    credited = 0
+    for (path, line, _type), hit in zip(raw, hits, strict=True):
+        rel = path.relative_to(small.root).as_posix()
+        lines = by_file.setdefault(rel, path.read_text(encoding="utf-8").split("\n"))
+        planted = [
+            lab
+            for lab in small.labels
+            if lab.file == rel
+            and lab.positive
+            and lab.line_exact
+            and json.dumps(lab.needle)[1:-1] in lines[line - 1]
+        ]
+        for lab in planted:
+            assert hit.key == lab.key and lab.line <= hit.line <= lab.end_line, (
+                f"label {lab.id} not credited"
+            )
+            credited += 1
+    assert credited >= 10
+    result = score(small.labels, hits, small.files)
+    assert result.overall.found >= credited // 2 and result.binary_hits > 0
