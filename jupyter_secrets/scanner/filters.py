@@ -100,10 +100,14 @@ PLACEHOLDER_WORDS = frozenset(
 )
 
 _PLACEHOLDER_RES = [
-    re.compile(r"^<[^<>]*>$"),  # <password>
+    re.compile(r"^<[^<>]*>$|^&lt;.*&gt;$"),  # <password>, HTML-escaped too
     re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|^\$[A-Za-z_]\w*$|^%[A-Za-z_]\w*%$"),  # ${VAR} $VAR %VAR%
     re.compile(r"\{\{.*\}\}|\{%.*%\}"),  # {{ secrets.X }}, jinja
-    re.compile(r"\{[A-Za-z_][\w.]*\}|%\([\w]+\)s|^%s$"),  # {password} %(pw)s
+    re.compile(r"\{[A-Za-z_][\w.]*\}|%\(\w+\)[sdifr]|^%s$"),  # {password} %(pw)s
+    re.compile(
+        r"(?i)^(?:some|my|your|the|a|new|old|user|db|example|sample|test|dummy|fake)[_\-]?"
+        r"(?:password|passwd|pass|secret|token|key|api_?key)\d*$"
+    ),
     re.compile(
         r"(?i)^(?:your|my|the|enter|insert|replace|put|add)[_\- ]?.*"
         r"(?:here|key|token|secret|password|pass|pwd)"
@@ -112,7 +116,7 @@ _PLACEHOLDER_RES = [
     re.compile(r"^(.)\1+$"),  # aaaa, ****, xxxx, 0000
     re.compile(r"(?i)^(?:x+|\*+|\.+|#+|-+|_+|•+|0+|1234\d*|abc\d*|12345678\d*)$"),
 ]
-_MASK_RE = re.compile(r"(?i)\[redacted[^\]]*\]|\*{3,}|•{3,}|<redacted|\[hidden\]|\*\*\*")
+_MASK_RE = re.compile(r"(?i)\.\.\.|…|\[redacted[^\]]*\]|\*{3,}|•{3,}|<redacted|\[hidden\]|\*\*\*")
 _REFERENCE_RE = re.compile(
     r"(?i)^(?:secret://|%secret\b|vault:|arn:aws:secretsmanager|projects/[^/]+/secrets/|"
     r"op://|keyvault:|ssm:|env:|os\.environ|os\.getenv|getpass|keyring\.|dbutils\.secrets|"

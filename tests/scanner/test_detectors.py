@@ -225,6 +225,35 @@ def test_password_assignments(scanner: Scanner, template: str, path: str) -> Non
     assert findings[0].span is not None and findings[0].span.value == password
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        "<pre>password={p}</pre>",
+        "**passwd**: `{p}`",
+        "\\verb|pwd={p}|",
+        "<td>db_password: {p}</td>",
+    ],
+)
+def test_inline_assignments_in_outputs(scanner: Scanner, template: str) -> None:
+    from .nbutil import code, display, notebook
+
+    password = F_INLINE.password()
+    nb = notebook(code("x", [display({"text/html": template.format(p=password)})]))
+    findings = scanner.scan_notebook(nb)
+    assert _detectors(findings) == ["password_assignment"]
+    assert findings[0].span is not None and findings[0].span.value == password
+
+
+@pytest.mark.parametrize("text", ["<pre>password: incorrect</pre>", "<pre>password=sk-...</pre>"])
+def test_inline_prose_is_not_flagged(scanner: Scanner, text: str) -> None:
+    from .nbutil import code, display, notebook
+
+    assert scanner.scan_notebook(notebook(code("x", [display({"text/html": text})]))) == []
+
+
+F_INLINE = Fakes(seed=9)
+
+
 def test_weak_password_hunter2_style(scanner: Scanner) -> None:
     assert _detectors(scanner.scan_text('password = "Tr0ub4dor&3"')) == [
         "password_assignment"
@@ -266,6 +295,14 @@ def test_weak_password_hunter2_style(scanner: Scanner) -> None:
         ('session_token = "c0a8e1f2-9b3d-4c5e-8f7a-1b2c3d4e5f60"', "x.py"),
         ("password: ${DB_PASS}", "config.yaml"),
         ("PASSWORD=", ".env"),
+        ('"input_token": "NextToken",', "x.py"),
+        ("SECRET_KEY = 'AWSSecretKey'", "x.py"),
+        ('"pwd": "IPython.core.magics.osm:OSMagics",', "x.py"),
+        ('ACL_CREDENTIALS = "Access-Control-Allow-Credentials"', "x.py"),
+        ('cparams["password"] = "some_password"', "x.py"),
+        ('name="Microsoft.VC%(maj)d%(min)d.CRT" password="%(pw)s"', "x.py"),
+        ('PASSWORD = "postgresql://etl:<password>@db.internal:5432/sales"', "x.py"),
+        ("<code>postgresql://etl:&lt;password&gt;@db.internal/sales</code>", "x.html"),
     ],
 )
 def test_non_secrets_are_not_flagged(scanner: Scanner, text: str, path: str) -> None:

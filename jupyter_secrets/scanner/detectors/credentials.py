@@ -7,7 +7,7 @@ import re
 import string
 from collections.abc import Iterator
 
-from ..document import KIND_CODE, Document
+from ..document import KIND_CODE, KIND_MARKDOWN, KIND_OUTPUT, KIND_RAW, Document, Origin
 from . import Candidate, Detector, RegexDetector
 
 
@@ -187,11 +187,24 @@ _UNQUOTED_TAIL = re.compile(
     r"[\"']?[ \t]*(?:=|:)[ \t]*(?P<secret>[^\s\"'#;,]{1,256})[ \t]*(?:[;,]|[ \t]#.*)?[ \t]*$",
     re.MULTILINE,
 )
+# In outputs, markdown and raw cells: `password=x` inside HTML, markdown
+# (**password**: `x`) or LaTeX (\\verb|pwd=x|), not only at line starts.
+_INLINE_TAIL = re.compile(
+    r"\**[`'\"]?\**[ \t]*[=:][ \t]*\**[`'\"]?(?P<secret>[^\s\"'`<>|#;,\\]{6,256})(?=[\s\"'`<>|;,\\]|$)"
+)
 _UNQUOTED_HEAD = re.compile(
     r"[ \t]*(?P<prefix>export[ \t]+|%env[ \t]+|!export[ \t]+|set[ \t]+|-[ \t]+)?[\"']?"
 )
 _VALUE_LIKE_CODE_RE = re.compile(r"[()\[\]]|^\w+\.\w+|^(?:True|False|None|null|true|false|yes|no)$")
 _MAX_NAME = 80
+_INLINE_KINDS = frozenset({KIND_OUTPUT, KIND_MARKDOWN, KIND_RAW})
+# Values that name things rather than being secrets: CamelCase identifiers
+# ("NextToken", "AWSSecretKey"), header names, dotted import paths.
+_IDENTIFIER_VALUE_RE = re.compile(
+    r"[A-Z]*[a-z]{2,}(?:[A-Z]+[a-z]{2,})+[A-Z]?|[A-Z][a-z]+(?:-[A-Z][a-z]+)+"
+    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::\w+)?|[a-z]+(?:_[a-z]+)+|[A-Za-z]+\?"
+)
+_CREDENTIAL_WORD_RE = re.compile(r"(?i)password|passwd|secret|token|credential|api_?key")
 
 
 class PasswordAssignment(Detector):
@@ -231,14 +244,24 @@ class PasswordAssignment(Detector):
             if self._good(match.group("secret"), kind, quoted=True):
                 yield self.candidate(*match.span("secret"))
             return
+        origin = doc.segment_at(start).origin
+        found = self._line_assignment(doc, start, end, kind, origin)
+        if found is None and origin.kind in _INLINE_KINDS:
+            found = self._inline_assignment(text, end, kind)
+        if found is not None:
+            yield self.candidate(*found)
+
+    def _line_assignment(
+        self, doc: Document, start: int, end: int, kind: str, origin: Origin
+    ) -> tuple[int, int] | None:
+        """``NAME=value`` alone on its line (.env, ini, yaml, shell, %env)."""
+        text = doc.text
         match = _UNQUOTED_TAIL.match(text, end)
         if match is None or not self._good(match.group("secret"), kind, quoted=False):
-            return
-        line_start = text.rfind("\n", 0, start) + 1
-        head = _UNQUOTED_HEAD.fullmatch(text, line_start, start)
+            return None
+        head = _UNQUOTED_HEAD.fullmatch(text, text.rfind("\n", 0, start) + 1, start)
         if head is None:
-            return
-        origin = doc.segment_at(start).origin
+            return None
         prefix = head.group("prefix")
         # In Python code `password = other_var` is not a literal; only magics,
         # shell lines and %%cell-magic cells hold config syntax there.
@@ -247,14 +270,27 @@ class PasswordAssignment(Detector):
             and not origin.cell_magic
             and not (prefix and prefix.strip() != "-")
         ):
-            return
-        yield self.candidate(*match.span("secret"))
+            return None
+        return match.span("secret")
+
+    def _inline_assignment(self, text: str, end: int, kind: str) -> tuple[int, int] | None:
+        match = _INLINE_TAIL.match(text, end)
+        if match is None:
+            return None
+        value = match.group("secret")
+        if value.isalpha() and value.islower():
+            return None  # prose ("password: incorrect"), not a value
+        return match.span("secret") if self._good(value, kind, quoted=False) else None
 
     @staticmethod
     def _good(value: str, kind: str, quoted: bool) -> bool:
-        if " " in value or len(value) < 6:
+        if " " in value or len(value) < 6 or "://" in value:
             return False
         if not quoted and _VALUE_LIKE_CODE_RE.search(value):
+            return False
+        if _IDENTIFIER_VALUE_RE.fullmatch(value):
+            return False
+        if value.isalpha() and _CREDENTIAL_WORD_RE.search(value):
             return False
         if kind == "password":
             return True

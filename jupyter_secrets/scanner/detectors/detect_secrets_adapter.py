@@ -115,6 +115,8 @@ class StripeKey(DetectSecretsPlugin):
     finding_type = "Stripe Access Key"
     plugin_module, plugin_class = "stripe", "StripeDetector"
     priority = 100
+    # Newer keys are longer than the plugin's 24 characters.
+    extend_over = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     keywords = ("k_live_",)
 
 

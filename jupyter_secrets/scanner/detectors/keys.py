@@ -14,11 +14,11 @@ from . import Candidate, Detector
 
 _PEM_RE = re.compile(
     r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
-    r"(?P<body>(?:[A-Za-z0-9+/=\s:,.\-]|\\n|\\r){64,20000}?)"
+    r"(?P<body>[A-Za-z0-9+/=\s:,.\-\\]{64,20000}?)"  # \\ for JSON/repr escapes
     r"-----END (?P=kind)-----"
 )
 #: Near a PEM block, this marks a GCP service-account key file.
-_GCP_MARKER_RE = re.compile(r"[\"']type[\"']\s*:\s*[\"']service_account[\"']")
+_GCP_MARKER_RE = re.compile(r"[\"']type\\*[\"']\s*:\s*\\*[\"']service_account")
 _GCP_CONTEXT = 4000
 
 
@@ -30,7 +30,7 @@ def _pem_blocks(doc: Document) -> Iterator[re.Match[str]]:
         for match in _PEM_RE.finditer(doc.text, start, min(len(doc.text), end + 25000)):
             if match.start() >= end:
                 break
-            body = match.group("body").replace("\\n", "").replace("\\r", "")
+            body = match.group("body").replace("\\n", "").replace("\\r", "").replace("\\", "")
             if "..." not in body and len(re.sub(r"\s", "", body)) >= 64:
                 yield match
 
