@@ -15,29 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..scanner.files import is_scanned_name
 
-SCAN_SUFFIXES = (
-    ".ipynb",
-    ".py",
-    ".env",
-    ".yaml",
-    ".yml",
-    ".json",
-    ".ini",
-    ".sql",
-    ".sh",
-    ".md",
-    ".txt",
-    ".toml",
-    ".cfg",
-    ".conf",
-    ".properties",
-    ".r",
-    ".R",
-    ".scala",
-    ".js",
-    ".ts",
-)
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".tox"}
 )
@@ -91,7 +70,7 @@ def iter_files(paths: list[str]) -> Iterator[str]:
             for root, dirs, files in os.walk(raw):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
                 for name in sorted(files):
-                    if name.endswith(SCAN_SUFFIXES) or name.startswith(".env"):
+                    if is_scanned_name(name):
                         yield os.path.join(root, name)
         else:
             yield raw  # explicit files are scanned whatever their extension

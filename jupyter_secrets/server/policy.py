@@ -12,23 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..scanner.files import SCANNED_SUFFIXES, is_scanned_name
+
 POLICIES: tuple[str, ...] = ("block", "strip", "warn", "off")
 
-DEFAULT_SCANNED_EXTENSIONS: tuple[str, ...] = (
-    ".ipynb",
-    ".py",
-    ".env",
-    ".yaml",
-    ".yml",
-    ".json",
-    ".txt",
-    ".ini",
-    ".cfg",
-    ".toml",
-    ".sql",
-    ".sh",
-    ".md",
-)
+DEFAULT_SCANNED_EXTENSIONS: tuple[str, ...] = SCANNED_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -55,13 +43,7 @@ class GatePolicy:
 
     def is_scanned(self, path: str) -> bool:
         """True when files at ``path`` are scanned at all (by extension or dotfile name)."""
-        name = posixpath.basename(path.strip("/")).lower()
-        for raw_ext in self.scanned_extensions:
-            ext = raw_ext.lower()
-            # ".env" also covers ".env.local" and "prod.env".
-            if name.endswith(ext) or name == ext or name.startswith(ext + "."):
-                return True
-        return False
+        return is_scanned_name(path, self.scanned_extensions)
 
     def to_json(self, path: str | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {
