@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._labextension import _jupyter_labextension_paths
+from ._labextension import _jupyter_labextension_paths as _jupyter_labextension_paths
 from .errors import SecretError
 from .value import SecretStr
 

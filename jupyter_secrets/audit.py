@@ -53,7 +53,9 @@ class AuditLog:
             raise TypeError(f"unknown audit fields: {sorted(unknown)}")
         if fields.get("outcome") not in OUTCOMES:
             raise TypeError(f"audit outcome must be one of {OUTCOMES}")
-        event: dict[str, Any] = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+        event: dict[str, Any] = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        }
         for name in _FIELDS:
             value = fields.get(name)
             if value is not None and not isinstance(value, (str, int, float, bool)):
@@ -94,7 +96,9 @@ class AuditLog:
                 if isinstance(event, dict):
                     yield event
 
-    def read(self, user: str | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    def read(
+        self, user: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[dict[str, Any]]:
         """Events newest first, optionally for one user, paged by ``limit``/``offset``."""
         matching = [e for e in self.events() if user is None or e.get("user") == user]
         matching.reverse()

@@ -115,7 +115,9 @@ def load_config(extra_file: str | os.PathLike[str] | None = None) -> Config:
     if extra:
         path = Path(extra).expanduser()
         if not path.is_file():
-            raise ConfigError(f"config file {path} (from ${ENV_CONFIG}) does not exist; fix the path")
+            raise ConfigError(
+                f"config file {path} (from ${ENV_CONFIG}) does not exist; fix the path"
+            )
         loader_cls = JSONFileConfigLoader if path.suffix == ".json" else PyFileConfigLoader
         merged.merge(_load_one(loader_cls, path))
     return merged
@@ -126,7 +128,9 @@ def _load_one(loader_cls: Any, path: Path) -> Config:
         config: Config = loader_cls(path.name, str(path.parent)).load_config()
         return config
     except Exception as exc:
-        raise ConfigError(f"cannot read {path}: {type(exc).__name__}; fix or remove the file") from None
+        raise ConfigError(
+            f"cannot read {path}: {type(exc).__name__}; fix or remove the file"
+        ) from None
 
 
 def default_settings() -> SecretsConfig:

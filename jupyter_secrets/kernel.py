@@ -90,12 +90,16 @@ class KernelGuard:
         else:
             self._wrap_std_streams()
             self.shell.events.register("pre_run_cell", self._wrap_std_streams)
-            self._undo.append(lambda: self.shell.events.unregister("pre_run_cell", self._wrap_std_streams))
+            self._undo.append(
+                lambda: self.shell.events.unregister("pre_run_cell", self._wrap_std_streams)
+            )
             self._undo.append(_unwrap_std_streams)
         formatter = self.shell.display_formatter
         self._patch(formatter, "format", self._wrap_format(formatter.format))
         displayhook = self.shell.displayhook
-        self._patch(displayhook, "update_user_ns", self._wrap_update_user_ns(displayhook.update_user_ns))
+        self._patch(
+            displayhook, "update_user_ns", self._wrap_update_user_ns(displayhook.update_user_ns)
+        )
         self._install_log_filter()
         self.shell.set_custom_exc((SecretError,), _show_secret_error)
         self._undo.append(lambda: self.shell.set_custom_exc((), None))
@@ -122,10 +126,15 @@ class KernelGuard:
     def _wrap_send(self, send: Callable[..., Any]) -> Callable[..., Any]:
         redactor = self.redactor
 
-        def redacting_send(stream: Any, msg_or_type: Any, content: Any = None, *args: Any, **kwargs: Any) -> Any:
+        def redacting_send(
+            stream: Any, msg_or_type: Any, content: Any = None, *args: Any, **kwargs: Any
+        ) -> Any:
             if len(redactor):
                 if isinstance(msg_or_type, dict) and "content" in msg_or_type:
-                    msg_or_type = {**msg_or_type, "content": redactor.redact_data(msg_or_type["content"])}
+                    msg_or_type = {
+                        **msg_or_type,
+                        "content": redactor.redact_data(msg_or_type["content"]),
+                    }
                 if content is not None:
                     content = redactor.redact_data(content)
             return send(stream, msg_or_type, content, *args, **kwargs)
@@ -193,7 +202,10 @@ def _redact_fd_echo(stream: Any, redactor: Redactor) -> None:
     read_end, write_end = os.pipe()
     stream._original_stdstream_copy = write_end
     thread = threading.Thread(
-        target=_drain_redacted, args=(read_end, original, redactor), name="jupyter-secrets-fd-echo", daemon=True
+        target=_drain_redacted,
+        args=(read_end, original, redactor),
+        name="jupyter-secrets-fd-echo",
+        daemon=True,
     )
     thread.start()
 
@@ -235,7 +247,9 @@ def _redact_record(record: logging.LogRecord, redactor: Redactor) -> None:
         record.exc_text = redactor.redact(text)
 
 
-def _show_secret_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+def _show_secret_error(
+    shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None
+) -> list[str]:
     # One line, no frames: frames (and %xmode Verbose locals) could carry a value.
     # IPython ignores a custom handler's return value, so show it here.
     structured = [f"{etype.__name__}: {value}"]
@@ -253,7 +267,9 @@ class SecretMagics(Magics):
 
     @magic_arguments()  # type: ignore[untyped-decorator, no-untyped-call]
     @argument("ref", help="secret ref, e.g. dev/warehouse/password or secret://prod/db#password")  # type: ignore[untyped-decorator, no-untyped-call]
-    @argument("--env", metavar="VAR", help="put the value into os.environ[VAR] instead of returning it")  # type: ignore[untyped-decorator, no-untyped-call]
+    @argument(
+        "--env", metavar="VAR", help="put the value into os.environ[VAR] instead of returning it"
+    )  # type: ignore[untyped-decorator, no-untyped-call]
     @argument("--refresh", action="store_true", help="bypass the in-memory cache")  # type: ignore[untyped-decorator, no-untyped-call]
     @line_magic
     def secret(self, line: str) -> SecretStr | None:
@@ -267,7 +283,9 @@ class SecretMagics(Magics):
         value = fetch(args.ref, refresh=args.refresh, guard=self.guard)
         if args.env:
             if not args.env.isidentifier():
-                raise UsageError(f"--env needs a variable name like DB_PASSWORD, not {args.env[:30]!r}")
+                raise UsageError(
+                    f"--env needs a variable name like DB_PASSWORD, not {args.env[:30]!r}"
+                )
             os.environ[args.env] = value.reveal()
             return None
         return value

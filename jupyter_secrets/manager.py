@@ -85,10 +85,7 @@ class SecretManager:
 
     def parse(self, ref: str | SecretRef) -> SecretRef:
         """Parse and scope-check ``ref``; denials are audited."""
-        if isinstance(ref, SecretRef):
-            parsed = ref
-        else:
-            parsed = parse_ref(ref)
+        parsed = ref if isinstance(ref, SecretRef) else parse_ref(ref)
         try:
             self.check_access(parsed)
         except ScopeDeniedError as exc:
@@ -118,8 +115,13 @@ class SecretManager:
         for listener in list(self._listeners):
             try:
                 listener(parsed, value)
-            except Exception:  # a listener must never break a fetch
-                continue
+            except Exception as exc:
+                # Listeners register the value for output redaction: returning a
+                # value that could not be registered would risk printing it.
+                raise SecretError(
+                    f"could not register '{parsed}' for output redaction ({type(exc).__name__}); "
+                    "the value was not returned; restart the kernel and report this bug"
+                ) from None
         return SecretStr(value, str(parsed))
 
     def _fetch(self, backend: Backend, ref: SecretRef, refresh: bool) -> SecretRecord:
@@ -141,7 +143,9 @@ class SecretManager:
     def set(self, ref: str | SecretRef, value: str, backend: str | None = None) -> str | None:
         parsed = self._parse_for_write(ref)
         if not isinstance(value, str) or value == "":
-            raise InvalidRefError(f"refusing to store an empty value for '{parsed}'; give a non-empty value")
+            raise InvalidRefError(
+                f"refusing to store an empty value for '{parsed}'; give a non-empty value"
+            )
         target = self.router.writable_backend_for(parsed, backend)
         try:
             version = target.set(parsed, value)
@@ -183,7 +187,9 @@ class SecretManager:
                 infos = backend.list(scope)
             except SecretError:
                 continue
-            found.extend(i for i in infos if i.path.split("/", 1)[0] in self.settings.allowed_scopes)
+            found.extend(
+                i for i in infos if i.path.split("/", 1)[0] in self.settings.allowed_scopes
+            )
         return sorted(found, key=lambda info: (info.path, info.backend))
 
     # -- audit -----------------------------------------------------------
@@ -228,7 +234,9 @@ def extract_field(value: str, ref: SecretRef) -> str:
         )
     if ref.field not in document:
         names = ", ".join(sorted(str(k) for k in document)[:20]) or "(none)"
-        raise SecretNotFoundError(f"secret '{ref.path}' has no field '{ref.field}'; its fields are: {names}")
+        raise SecretNotFoundError(
+            f"secret '{ref.path}' has no field '{ref.field}'; its fields are: {names}"
+        )
     field_value = document[ref.field]
     if isinstance(field_value, str):
         return field_value

@@ -62,7 +62,9 @@ class _Gram:
 class _Matcher:
     """Everything needed to scan text for a fixed set of values."""
 
-    def __init__(self, entries: list[_Entry], min_length: int, substring_length: int, encodings: bool):
+    def __init__(
+        self, entries: list[_Entry], min_length: int, substring_length: int, encodings: bool
+    ):
         self.entries = entries
         self.automaton: Any = None
         self.separated: re.Pattern[str] | None = None
@@ -135,7 +137,9 @@ class _Matcher:
 class Redactor:
     """Masks every registered value (and its transforms) in text and JSON-like data."""
 
-    def __init__(self, min_length: int = 4, substring_length: int = 8, encodings: bool = True) -> None:
+    def __init__(
+        self, min_length: int = 4, substring_length: int = 8, encodings: bool = True
+    ) -> None:
         self.min_length = max(1, min_length)
         self.substring_length = substring_length
         self.encodings = encodings
@@ -206,7 +210,8 @@ class Redactor:
             return self.redact(data)
         if isinstance(data, dict):
             return {
-                (self.redact(k) if isinstance(k, str) else k): self._redact_data(v) for k, v in data.items()
+                (self.redact(k) if isinstance(k, str) else k): self._redact_data(v)
+                for k, v in data.items()
             }
         if isinstance(data, (list, tuple)):
             return type(data)(self._redact_data(v) for v in data)

@@ -13,10 +13,11 @@ import configparser
 import json
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from .errors import ConfigError
 from .refs import SCHEME
@@ -61,7 +62,9 @@ def load_config_file(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}; check the path") from None
+        raise ConfigError(
+            f"cannot read config file {path}: {exc.strerror}; check the path"
+        ) from None
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
@@ -77,5 +80,9 @@ def load_config_file(path: Path) -> Any:
             parser.read_string(text)
             return {name: dict(parser[name]) for name in parser.sections()}
     except Exception as exc:
-        raise ConfigError(f"cannot parse {path} as {suffix[1:]}: {type(exc).__name__}; fix the file") from None
-    raise ConfigError(f"unsupported config file type {suffix or '(none)'}; use .yaml, .json, .toml or .ini")
+        raise ConfigError(
+            f"cannot parse {path} as {suffix[1:]}: {type(exc).__name__}; fix the file"
+        ) from None
+    raise ConfigError(
+        f"unsupported config file type {suffix or '(none)'}; use .yaml, .json, .toml or .ini"
+    )

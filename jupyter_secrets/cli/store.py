@@ -12,7 +12,9 @@ from ..errors import SecretError
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("set", help="store a secret (value from a masked prompt or stdin, never argv)")
+    p = sub.add_parser(
+        "set", help="store a secret (value from a masked prompt or stdin, never argv)"
+    )
     p.add_argument("ref", help="e.g. dev/warehouse/password")
     p.add_argument("--backend", help="store in this backend instead of the routed one")
     p.set_defaults(handler=cmd_set)
@@ -73,7 +75,10 @@ def cmd_get(args: argparse.Namespace) -> int:
     if args.reveal:
         sys.stdout.write(value.reveal() + "\n")
     else:
-        print(f"{value.ref} resolves ({len(value)} characters); add --reveal to print it", file=sys.stderr)
+        print(
+            f"{value.ref} resolves ({len(value)} characters); add --reveal to print it",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -92,7 +97,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps({"secrets": rows}, indent=2))
         return 0
     if not infos:
-        print("no secrets found; store one with: jupyter-secrets set dev/db/password", file=sys.stderr)
+        print(
+            "no secrets found; store one with: jupyter-secrets set dev/db/password", file=sys.stderr
+        )
         return 0
     width = max(len(i.path) for i in infos)
     for info in infos:

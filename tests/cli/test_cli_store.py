@@ -26,6 +26,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "jupyter_secrets", *args],
+        check=False,
         input=stdin,
         capture_output=True,
         text=True,
@@ -49,7 +50,9 @@ def test_set_get_list_delete(cli_env: dict[str, str], tmp_path: Path) -> None:
 
     listing = run(cli_env, "list", "--json")
     rows = json.loads(listing.stdout)["secrets"]
-    assert [(r["ref"], r["backend"], r["version"]) for r in rows] == [("dev/db/password", "file", "1")]
+    assert [(r["ref"], r["backend"], r["version"]) for r in rows] == [
+        ("dev/db/password", "file", "1")
+    ]
     assert value not in listing.stdout
 
     on_disk = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
@@ -112,7 +115,12 @@ def test_doctor_explains_backends(cli_env: dict[str, str]) -> None:
 def test_jupyter_subcommand_works(cli_env: dict[str, str]) -> None:
     jupyter = Path(sys.executable).with_name("jupyter")
     result = subprocess.run(
-        [str(jupyter), "secrets", "list"], capture_output=True, text=True, env=cli_env, timeout=60
+        [str(jupyter), "secrets", "list"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=60,
     )
     assert result.returncode == 0
     assert "no secrets found" in result.stderr

@@ -19,7 +19,16 @@ def test_record_and_read(tmp_path) -> None:
     events = log.read(user="alice")
     assert [e["ref"] for e in events] == ["prod/c", "dev/a"]  # newest first
     assert events[0]["outcome"] == "denied"
-    assert set(events[0]) >= {"time", "user", "ref", "backend", "version", "outcome", "kernel_id", "notebook"}
+    assert set(events[0]) >= {
+        "time",
+        "user",
+        "ref",
+        "backend",
+        "version",
+        "outcome",
+        "kernel_id",
+        "notebook",
+    }
     assert [e["ref"] for e in log.read(limit=1, offset=1)] == ["dev/b"]
 
 

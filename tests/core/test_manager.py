@@ -6,7 +6,12 @@ import pytest
 
 from jupyter_secrets.audit import AuditLog
 from jupyter_secrets.config import SecretsConfig
-from jupyter_secrets.errors import InvalidRefError, ScopeDeniedError, SecretNotFoundError
+from jupyter_secrets.errors import (
+    InvalidRefError,
+    ScopeDeniedError,
+    SecretError,
+    SecretNotFoundError,
+)
 from jupyter_secrets.manager import SecretManager, TTLCache
 from jupyter_secrets.resolve import resolve
 from jupyter_secrets.value import SecretStr
@@ -19,7 +24,10 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SecretsConfig:
     return SecretsConfig(
         routes={"dev/env/": "env"},
         default_backend="file",
-        backend_options={"file": {"path": str(tmp_path / "store.enc")}, "env": {"dotenv_paths": []}},
+        backend_options={
+            "file": {"path": str(tmp_path / "store.enc")},
+            "env": {"dotenv_paths": []},
+        },
         audit_log=str(tmp_path / "audit.log"),
     )
 
@@ -40,7 +48,9 @@ def test_set_get_versions_and_fields(manager: SecretManager) -> None:
     manager.set("dev/db/conn", json.dumps(document))
     assert manager.get("dev/db/conn#password") == document["password"]
     assert manager.get("dev/db/conn#port") == "5432"
-    with pytest.raises(SecretNotFoundError, match="has no field 'host'; its fields are: password, port, user"):
+    with pytest.raises(
+        SecretNotFoundError, match="has no field 'host'; its fields are: password, port, user"
+    ):
         manager.get("dev/db/conn#host")
 
 
@@ -117,10 +127,17 @@ def test_write_refs_must_be_whole(manager: SecretManager) -> None:
 def test_listeners_see_fetches(manager: SecretManager) -> None:
     seen: list[str] = []
     manager.add_fetch_listener(lambda ref, value: seen.append(str(ref)))
-    manager.add_fetch_listener(lambda ref, value: 1 / 0)  # a broken listener cannot break fetches
     manager.set("dev/l/x", "value-1")
-    manager.get("dev/l/x")
+    assert manager.get("dev/l/x") == "value-1"
     assert seen == ["dev/l/x"]
+
+
+def test_a_failing_listener_withholds_the_value(manager: SecretManager) -> None:
+    # The redaction listener failing must not hand out a value it cannot mask.
+    manager.add_fetch_listener(lambda ref, value: 1 / 0)
+    manager.set("dev/l/y", "value-2")
+    with pytest.raises(SecretError, match="could not register 'dev/l/y' for output redaction"):
+        manager.get("dev/l/y")
 
 
 def test_list_filters_scopes(manager: SecretManager) -> None:

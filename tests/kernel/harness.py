@@ -23,7 +23,10 @@ def isolated_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, s
     """Environment for a kernel whose every file lands under ``home``."""
     env = dict(os.environ)
     for name in list(env):
-        if name.startswith(("SECRET_", "JUPYTER_SECRETS_", "JPY_")) and name != "JUPYTER_SECRETS_STRICT_TESTS":
+        if (
+            name.startswith(("SECRET_", "JUPYTER_SECRETS_", "JPY_"))
+            and name != "JUPYTER_SECRETS_STRICT_TESTS"
+        ):
             del env[name]
     dirs = {
         "HOME": home,
@@ -102,7 +105,9 @@ class Execution:
 
     @property
     def results(self) -> list[dict[str, Any]]:
-        return [m["content"] for m in self.iopub if m["msg_type"] in ("execute_result", "display_data")]
+        return [
+            m["content"] for m in self.iopub if m["msg_type"] in ("execute_result", "display_data")
+        ]
 
     def everything(self) -> str:
         """All that left the kernel for this request, as one JSON text."""
@@ -112,7 +117,9 @@ class Execution:
 class Kernel:
     """A started kernel plus a blocking client."""
 
-    def __init__(self, home: Path, env: dict[str, str], extra_arguments: list[str] | None = None) -> None:
+    def __init__(
+        self, home: Path, env: dict[str, str], extra_arguments: list[str] | None = None
+    ) -> None:
         self.home = home
         self.km = KernelManager(kernel_name="python3")
         self.km.start_kernel(env=env, extra_arguments=extra_arguments or [], cwd=str(home))

@@ -95,11 +95,15 @@ def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
             ).json()
             kernel_id = session["kernel"]["id"]
             client = BlockingKernelClient()
-            client.load_connection_file(str(Path(env["JUPYTER_RUNTIME_DIR"]) / f"kernel-{kernel_id}.json"))
+            client.load_connection_file(
+                str(Path(env["JUPYTER_RUNTIME_DIR"]) / f"kernel-{kernel_id}.json")
+            )
             client.start_channels()
             client.wait_for_ready(timeout=60)
             link = run_cell(client, "import os; print('JUPYTER_SECRETS_LINK' in os.environ)")
-            assert [o.get("text") for o in link] == ["False\n"], "the server link token is visible to cells"
+            assert [o.get("text") for o in link] == ["False\n"], (
+                "the server link token is visible to cells"
+            )
             cells = ["pw = %secret dev/sweep/password", *LEAKY_CELLS]
             for code in cells:
                 cell = nbformat.v4.new_code_cell(code)
@@ -113,10 +117,16 @@ def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
                 headers=headers,
                 timeout=60,
             )
-            assert saved.status_code == 200, "saving the redacted notebook failed: " + saved.text[:300]
-            checkpoint = requests.post(f"{base}/api/contents/etl.ipynb/checkpoints", headers=headers, timeout=30)
+            assert saved.status_code == 200, (
+                "saving the redacted notebook failed: " + saved.text[:300]
+            )
+            checkpoint = requests.post(
+                f"{base}/api/contents/etl.ipynb/checkpoints", headers=headers, timeout=30
+            )
             assert checkpoint.status_code == 201
-            assert requests.delete(f"{base}/api/sessions/{session['id']}", headers=headers, timeout=60).ok
+            assert requests.delete(
+                f"{base}/api/sessions/{session['id']}", headers=headers, timeout=60
+            ).ok
         finally:
             server.terminate()
             server.wait(timeout=60)

@@ -72,7 +72,10 @@ def bearer(env_value: str) -> Iterator[BearerServer]:
 
 def test_extension_autoloads_and_value_is_usable(kernel: Kernel, bearer: BearerServer) -> None:
     kernel.ok("pw = %secret dev/env/token")
-    assert kernel.ok("print(type(pw).__name__, isinstance(pw, str))").stdout.strip() == "SecretStr True"
+    assert (
+        kernel.ok("print(type(pw).__name__, isinstance(pw, str))").stdout.strip()
+        == "SecretStr True"
+    )
     status = kernel.ok(
         "import urllib.request\n"
         f"req = urllib.request.Request({bearer.url!r}, headers={{'Authorization': f'Bearer {{pw}}'}})\n"
@@ -135,8 +138,11 @@ def test_out_cache_and_history_hold_no_value(kernel: Kernel, env_value: str, hom
 def test_env_magic_sets_environment_without_output(kernel: Kernel, env_value: str) -> None:
     execution = kernel.ok("%secret dev/env/token --env DB_PASSWORD")
     assert execution.results == []
-    check = kernel.ok("import os; print(os.environ['DB_PASSWORD'] == str(secret_value))".replace(
-        "secret_value", "__import__('jupyter_secrets').secret('dev/env/token')"))
+    check = kernel.ok(
+        "import os; print(os.environ['DB_PASSWORD'] == str(secret_value))".replace(
+            "secret_value", "__import__('jupyter_secrets').secret('dev/env/token')"
+        )
+    )
     assert check.stdout.strip() == "True"
     listing = kernel.ok("%secrets").stdout
     assert "dev/env/token" in listing
@@ -170,7 +176,9 @@ def test_errors_are_one_line_and_actionable(kernel: Kernel, code: str, message: 
     assert execution.reply["status"] == "error"
     shown = execution.stderr + "".join("\n".join(e["traceback"]) for e in execution.errors)
     assert message in shown
-    assert len([line for line in shown.strip().splitlines() if line.strip()]) == 1, "expected one line"
+    assert len([line for line in shown.strip().splitlines() if line.strip()]) == 1, (
+        "expected one line"
+    )
     assert "Traceback" not in shown
 
 
@@ -179,7 +187,9 @@ def test_python_api_error_is_one_line_without_frames(kernel: Kernel) -> None:
     assert execution.reply["status"] == "error"
     assert execution.reply["ename"] == "SecretNotFoundError"
     traceback = execution.errors[0]["traceback"]
-    assert len(traceback) == 1 and traceback[0].startswith("SecretNotFoundError: secret 'dev/env/nope'")
+    assert len(traceback) == 1 and traceback[0].startswith(
+        "SecretNotFoundError: secret 'dev/env/nope'"
+    )
 
 
 @pytest.mark.keyring_service
@@ -193,7 +203,9 @@ def test_keyring_backend_in_a_real_kernel(home: Path, secret_service: None) -> N
         try:
             kernel.ok("tok = %secret dev/kr/api_token")
             digest = hashlib.sha256(value.encode()).hexdigest()
-            same = kernel.ok(f"import hashlib; print(hashlib.sha256(tok.encode()).hexdigest() == {digest!r})")
+            same = kernel.ok(
+                f"import hashlib; print(hashlib.sha256(tok.encode()).hexdigest() == {digest!r})"
+            )
             assert same.stdout.strip() == "True"
             out = kernel.ok("print(tok); tok").everything()
             assert leaked_forms(out, value) == []

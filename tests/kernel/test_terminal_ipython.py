@@ -25,7 +25,7 @@ def test_terminal_ipython_redacts_prints(home: Path) -> None:
     script.write_text(code)
     result = subprocess.run(
         [sys.executable, "-m", "IPython", "--no-banner", "--colors=nocolor", str(script)],
-        capture_output=True, text=True, env=env, cwd=home, timeout=120,
+        check=False, capture_output=True, text=True, env=env, cwd=home, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-500:].replace(value, "<value>")
     assert leaked_forms(result.stdout + result.stderr, value) == []
