@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.kernel.harness import Kernel, isolated_env  # noqa: E402
+from tests.kernel.harness import Kernel, isolated_env
 
 CELL = "for i in range({lines}):\n    print(i, 'SELECT * FROM orders WHERE customer_id =', i * 7, 'ok')"
 
@@ -41,7 +41,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         value = "Bv" + secrets.token_urlsafe(18)
-        env_on = isolated_env(Path(tmp, "on"), {"SECRET_DEV_BENCH_TOKEN": value, "JUPYTER_SECRETS_BACKEND": "env"})
+        env_on = isolated_env(
+            Path(tmp, "on"), {"SECRET_DEV_BENCH_TOKEN": value, "JUPYTER_SECRETS_BACKEND": "env"}
+        )
         env_off = isolated_env(Path(tmp, "off"), {"JUPYTER_SECRETS_AUTOLOAD": "0"})
         with_redaction = Kernel(Path(tmp, "on"), env_on)
         without = Kernel(Path(tmp, "off"), env_off)
@@ -65,7 +67,9 @@ def main() -> None:
     print(f"{'kernel':<28}{'seconds':>10}{'lines/s':>14}")
     print(f"{'redaction off (baseline)':<28}{median_off:>10.3f}{lines / median_off:>14,.0f}")
     print(f"{'redaction on, 1 secret':<28}{median_on:>10.3f}{lines / median_on:>14,.0f}")
-    print(f"overhead ratio: {median_on / median_off:.3f}x ({(median_on / median_off - 1) * 100:+.1f}%)")
+    print(
+        f"overhead ratio: {median_on / median_off:.3f}x ({(median_on / median_off - 1) * 100:+.1f}%)"
+    )
 
 
 if __name__ == "__main__":
