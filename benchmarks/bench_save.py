@@ -8,7 +8,7 @@ has all-new cells: no scan cache helps) and "autosave" (the same notebook
 saved again: the gate rescans only changed cells). Prints medians, the gate's
 p95 and the ratio gate/plain (target: <= 1.25x at 1 MB).
 
-    python benchmarks/bench_save.py [--runs N]
+    python benchmarks/bench_save.py [--runs N] [--quick]
 """
 
 from __future__ import annotations
@@ -84,12 +84,17 @@ def main() -> int:
     parser.add_argument(
         "--runs", type=int, default=15, help="saves per size and server (50 MB: a third)"
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 3 saves of 100 KB and 1 MB only"
+    )
     args = parser.parse_args()
     sizes = [
         ("100 KB", 100_000, False),
         ("1 MB", 1_000_000, False),
         ("50 MB (images)", 50_000_000, True),
     ]
+    if args.quick:
+        args.runs, sizes = 3, sizes[:2]
     with tempfile.TemporaryDirectory(prefix="bench-save-") as tmp:
         gated = start_server(Path(tmp) / "gated", with_extension=True)
         plain = start_server(Path(tmp) / "plain", with_extension=False)
