@@ -82,7 +82,7 @@ class EnvBackend(Backend):
         files = [str(p) for p in self.dotenv_paths() if p.is_file()]
         count = sum(1 for key in os.environ if key.startswith(self.prefix))
         where = f" and {', '.join(files)}" if files else " (no .env file found)"
-        return Viability(True, f"reads {self.prefix}* variables ({count} set){where}; read-only")
+        return Viability(True, f"reads {self.prefix}* variables ({count} set){where}")
 
     def get(self, ref: SecretRef) -> SecretRecord:
         variable = self.variable_name(ref)
