@@ -28,9 +28,12 @@ export class SecretsApiError extends Error {
 export async function requestAPI<T>(
   endPoint: string,
   init: RequestInit = {},
-  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings(),
+  query: Record<string, string> = {}
 ): Promise<T> {
-  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
+  const url =
+    URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint) +
+    (Object.keys(query).length ? URLExt.objectToQueryString(query) : '');
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(url, init, settings);
@@ -67,4 +70,89 @@ export async function fetchPolicy(
     );
   }
   return body as IPolicy;
+}
+
+/** Response header naming what the save gate did with a request. */
+export const GATE_HEADER = 'X-Jupyter-Secrets-Action';
+
+/** Key of the gate's report in a successful save's JSON body. */
+export const REPORT_KEY = 'jupyter_secrets';
+
+/** What the save gate did with one save. */
+export type GateAction =
+  'blocked' | 'stripped' | 'warned' | 'refused' | 'unscanned' | 'clean';
+
+/** One secret found by the gate; never carries the value. */
+export interface IFinding {
+  path?: string;
+  /** 0-based index in the notebook's cells; null for plain files. */
+  cell_index: number | null;
+  cell_id: string | null;
+  /** "source" or "output". */
+  location: string;
+  /** 0-based index in the cell's outputs, for output findings. */
+  output_index: number | null;
+  /** 1-based, within the cell source, the output text, or the file. */
+  line: number;
+  column: number;
+  /** e.g. "AWS Access Key". */
+  type: string;
+  hashed_secret: string;
+  /** Masked, e.g. "AKIA************WXYZ". */
+  preview: string;
+}
+
+/** The gate's report for one save (`GET /jupyter-secrets/findings?path=`). */
+export interface IGateReport {
+  path: string;
+  policy: string;
+  action: GateAction;
+  /** One line, value-free, says what to do. */
+  message: string;
+  origin?: string;
+  findings: IFinding[];
+  time?: number;
+}
+
+/** The gate's report carried by a saved model, if any. */
+export function reportOfSavedModel(model: unknown): IGateReport | null {
+  if (typeof model !== 'object' || model === null) {
+    return null;
+  }
+  return asReport((model as Record<string, unknown>)[REPORT_KEY]);
+}
+
+/** `value` as a gate report when it has the fields the UI relies on. */
+export function asReport(value: unknown): IGateReport | null {
+  if (typeof value !== 'object' || value === null) {
+    return null;
+  }
+  const report = value as Partial<IGateReport>;
+  if (typeof report.action !== 'string' || typeof report.message !== 'string') {
+    return null;
+  }
+  return {
+    path: String(report.path ?? ''),
+    policy: String(report.policy ?? ''),
+    action: report.action,
+    message: report.message,
+    origin: report.origin,
+    findings: Array.isArray(report.findings) ? report.findings : [],
+    time: report.time
+  };
+}
+
+/** The last report the gate recorded for `path` (`GET /jupyter-secrets/findings`). */
+export async function fetchReport(
+  path: string,
+  settings?: ServerConnection.ISettings
+): Promise<IGateReport> {
+  const body = await requestAPI<unknown>('findings', {}, settings, { path });
+  const report = asReport(body);
+  if (report === null) {
+    throw new SecretsApiError(
+      'jupyter-secrets: findings answer is not a gate report'
+    );
+  }
+  return report;
 }

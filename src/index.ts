@@ -3,10 +3,12 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, showDialog, Dialog } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { Widget } from '@lumino/widgets';
 
 import { fetchPolicy } from './api';
+import { SaveGuard } from './saveGuard';
 
 const PLUGIN_ID = 'jupyter-secrets:plugin';
 
@@ -45,14 +47,20 @@ function setStatus(widget: Widget, text: string): void {
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description:
-    'Shows the jupyter-secrets save policy and checks that the server extension answers.',
+    'Shows the jupyter-secrets save policy and explains blocked, stripped and warned saves.',
   autoStart: true,
-  optional: [ICommandPalette, IStatusBar],
+  optional: [ICommandPalette, IStatusBar, IDocumentManager],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
-    statusBar: IStatusBar | null
+    statusBar: IStatusBar | null,
+    docManager: IDocumentManager | null
   ) => {
+    new SaveGuard({
+      contents: app.serviceManager.contents,
+      docManager,
+      commands: app.commands
+    }).install();
     const status = createStatusWidget();
     if (statusBar) {
       statusBar.registerStatusItem(PLUGIN_ID, {

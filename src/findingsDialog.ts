@@ -1,0 +1,136 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { Widget } from '@lumino/widgets';
+
+import { IFinding, IGateReport } from './api';
+
+/** Dialog titles, one per thing the gate can do to a save. */
+export const TITLES = {
+  blocked: 'Save blocked: secrets found',
+  refused: 'Save refused: could not check for secrets',
+  stripped: 'Secrets redacted on save',
+  warned: 'Saved with secrets'
+} as const;
+
+/** Findings listed in a dialog; the rest are counted. */
+const MAX_LISTED = 20;
+
+/** Where a finding is, in the words a user sees: "cell 2 (output 1, line 3)". */
+export function describePlace(finding: IFinding): string {
+  if (finding.cell_index === null || finding.cell_index === undefined) {
+    return `line ${finding.line}, column ${finding.column}`;
+  }
+  const part =
+    finding.location === 'output'
+      ? `output ${(finding.output_index ?? 0) + 1}`
+      : 'source';
+  return `cell ${finding.cell_index + 1} (${part}, line ${finding.line})`;
+}
+
+/** "AWS Access Key in cell 1" or "3 secrets (AWS Access Key, Slack Token)". */
+export function summarize(findings: IFinding[]): string {
+  if (findings.length === 1) {
+    const [only] = findings;
+    const where =
+      only.cell_index === null || only.cell_index === undefined
+        ? `line ${only.line}`
+        : `cell ${only.cell_index + 1}`;
+    return `${only.type} in ${where}`;
+  }
+  const types = [...new Set(findings.map(f => f.type))].sort();
+  const shown = types.slice(0, 3).join(', ') + (types.length > 3 ? ', …' : '');
+  return `${findings.length} secrets (${shown})`;
+}
+
+/** The file's name, as shown on its tab. */
+export function fileName(report: IGateReport): string {
+  return PathExt.basename(report.path) || report.path;
+}
+
+function paragraph(text: string, className: string): HTMLParagraphElement {
+  const node = document.createElement('p');
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function findingItem(finding: IFinding): HTMLLIElement {
+  const item = document.createElement('li');
+  item.className = 'jp-SecretsFindings-item';
+  const type = document.createElement('strong');
+  type.textContent = finding.type;
+  const preview = document.createElement('code');
+  preview.className = 'jp-SecretsFindings-preview';
+  preview.textContent = finding.preview;
+  item.append(type, ` in ${describePlace(finding)}: `, preview);
+  return item;
+}
+
+function findingList(findings: IFinding[]): HTMLUListElement {
+  const list = document.createElement('ul');
+  list.className = 'jp-SecretsFindings-list';
+  for (const finding of findings.slice(0, MAX_LISTED)) {
+    list.appendChild(findingItem(finding));
+  }
+  if (findings.length > MAX_LISTED) {
+    const more = document.createElement('li');
+    more.textContent = `… and ${findings.length - MAX_LISTED} more`;
+    list.appendChild(more);
+  }
+  return list;
+}
+
+/** What happened to the file, first line of the dialog. */
+function headline(report: IGateReport): string {
+  const name = fileName(report);
+  switch (report.action) {
+    case 'blocked':
+      return `${name} was not saved: it contains ${summarize(report.findings)}. Your changes are still here, unsaved.`;
+    case 'stripped':
+      return `${name} was saved with these secrets replaced by [REDACTED]. The editor now shows the saved file.`;
+    case 'warned':
+      return `${name} was saved, and the file on disk contains these secrets.`;
+    default:
+      return report.message;
+  }
+}
+
+const GUIDANCE =
+  'Move each value into the secret store (e.g. jupyter-secrets set dev/app/token), ' +
+  'read it at run time with token = %secret dev/app/token, or delete it; then save again.';
+
+/** The dialog body for a report: headline, findings, what to do next. */
+export function createFindingsBody(report: IGateReport): Widget {
+  const body = new Widget();
+  body.addClass('jp-SecretsFindings');
+  const node = body.node;
+  node.dataset.jpSecretsAction = report.action;
+  node.appendChild(paragraph(headline(report), 'jp-SecretsFindings-headline'));
+  if (report.findings.length) {
+    node.appendChild(findingList(report.findings));
+  }
+  if (report.action === 'refused') {
+    node.appendChild(
+      paragraph(
+        'Nothing was written and your changes are still here, unsaved.',
+        'jp-SecretsFindings-guidance'
+      )
+    );
+  } else {
+    node.appendChild(paragraph(GUIDANCE, 'jp-SecretsFindings-guidance'));
+  }
+  return body;
+}
+
+/** Show the findings of one report in a modal dialog. */
+export async function showFindingsDialog(report: IGateReport): Promise<void> {
+  const title =
+    report.action in TITLES
+      ? TITLES[report.action as keyof typeof TITLES]
+      : 'jupyter-secrets';
+  await showDialog({
+    title,
+    body: createFindingsBody(report),
+    buttons: [Dialog.okButton()]
+  });
+}

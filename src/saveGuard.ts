@@ -1,0 +1,294 @@
+/**
+ * The user-facing side of the server's save gate.
+ *
+ * The gate answers a blocked save with HTTP 422 and a report. JupyterLab's
+ * document context shows its generic "File Save Error" dialog for any failed
+ * save *before* it rethrows, so wrapping `context.save` is too late to replace
+ * that dialog. The wrapper therefore sits one level down, on the contents
+ * manager's `save`: a gate refusal is turned into an Error named
+ * 'ModalCancelError' (the context rethrows it silently and leaves the model
+ * dirty) after our own dialog is shown. Successful saves carry the report in
+ * their JSON body; stripped saves are followed by a revert from disk.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { DocumentRegistry } from '@jupyterlab/docregistry';
+import { Contents, ServerConnection } from '@jupyterlab/services';
+import { CommandRegistry } from '@lumino/commands';
+import { Signal } from '@lumino/signaling';
+
+import {
+  GATE_HEADER,
+  IGateReport,
+  fetchReport,
+  reportOfSavedModel
+} from './api';
+import { fileName, showFindingsDialog, summarize } from './findingsDialog';
+
+/** Commands through which the user asks for a save. */
+const EXPLICIT_SAVE_COMMANDS = new Set([
+  'docmanager:save',
+  'docmanager:save-all'
+]);
+
+/** A save this soon after a save command is the user's, not autosave's. */
+const EXPLICIT_WINDOW_MS = 15_000;
+
+/** How long to wait for a context to finish a save before giving up on its revert. */
+const REVERT_WAIT_MS = 30_000;
+
+/** Actions in the X-Jupyter-Secrets-Action header that mean "nothing was written". */
+const REFUSALS = new Set(['blocked', 'refused']);
+
+export interface ISaveGuardOptions {
+  contents: Contents.IManager;
+  docManager: IDocumentManager | null;
+  commands: CommandRegistry;
+}
+
+/** The cancel error JupyterLab's document context passes on without a dialog. */
+export function modalCancel(message: string): Error {
+  const error = new Error(message);
+  error.name = 'ModalCancelError';
+  return error;
+}
+
+/** The gate's action for a failed request, or null when the gate did not refuse it. */
+export function refusalOf(error: unknown): string | null {
+  if (!(error instanceof ServerConnection.ResponseError)) {
+    return null;
+  }
+  const action = error.response.headers.get(GATE_HEADER);
+  return action !== null && REFUSALS.has(action) ? action : null;
+}
+
+/** A stable key for "the same findings as before". */
+function findingsKey(report: IGateReport): string {
+  return report.findings
+    .map(f => `${f.cell_id ?? f.cell_index}:${f.hashed_secret}`)
+    .sort()
+    .join('|');
+}
+
+export class SaveGuard {
+  constructor(private readonly _options: ISaveGuardOptions) {}
+
+  /** Wrap the contents manager's save; call once. */
+  install(): void {
+    const { contents, commands } = this._options;
+    const save = contents.save.bind(contents);
+    contents.save = async (path, options) => {
+      let saved: Contents.IModel;
+      try {
+        saved = await save(path, options);
+      } catch (error) {
+        throw await this._onSaveFailed(path, error);
+      }
+      this._onSaved(path, saved);
+      return saved;
+    };
+    commands.commandExecuted.connect((_, args) => {
+      if (EXPLICIT_SAVE_COMMANDS.has(args.id)) {
+        this._explicitSaveAt = Date.now();
+      }
+    });
+  }
+
+  /** The error the caller should see: a silent cancel for gate refusals. */
+  private async _onSaveFailed(path: string, error: unknown): Promise<unknown> {
+    const action = refusalOf(error);
+    if (action === null) {
+      return error;
+    }
+    const message = (error as Error).message;
+    const report = await this._reportFor(path, action, message);
+    this._announceRefusal(path, report);
+    this._markFailed(path);
+    return modalCancel(message);
+  }
+
+  /**
+   * A cancelled save never emits 'failed', so the status bar would say
+   * "Saving started" forever; say what happened once the context has rethrown.
+   */
+  private _markFailed(path: string): void {
+    setTimeout(() => {
+      for (const context of this._contextsFor(path)) {
+        const signal = context.saveState;
+        if (signal instanceof Signal && !context.isDisposed) {
+          signal.emit('failed');
+        }
+      }
+    }, 0);
+  }
+
+  /** The full report (with findings) for a refusal; the message alone if unavailable. */
+  private async _reportFor(
+    path: string,
+    action: string,
+    message: string
+  ): Promise<IGateReport> {
+    const local = this._options.contents.localPath(path);
+    try {
+      const report = await fetchReport(local);
+      if (report.action === action) {
+        return report;
+      }
+    } catch (error) {
+      console.warn(String(error));
+    }
+    return {
+      path: local,
+      policy: '',
+      action: action as IGateReport['action'],
+      message,
+      findings: []
+    };
+  }
+
+  /**
+   * A modal for a save the user asked for or for new findings; autosave
+   * retries of findings the user has already seen only update a notification.
+   */
+  private _announceRefusal(path: string, report: IGateReport): void {
+    const key = `${report.action}:${findingsKey(report)}`;
+    const explicit = Date.now() - this._explicitSaveAt < EXPLICIT_WINDOW_MS;
+    this._explicitSaveAt = 0;
+    if (this._openDialogs.has(path)) {
+      return;
+    }
+    if (explicit || this._shownKeys.get(path) !== key) {
+      this._shownKeys.set(path, key);
+      this._openDialogs.add(path);
+      void showFindingsDialog(report).finally(() =>
+        this._openDialogs.delete(path)
+      );
+      return;
+    }
+    const text =
+      report.action === 'blocked'
+        ? `${fileName(report)} is still not saved: it contains ${summarize(report.findings)}.`
+        : report.message;
+    this._notify(path, 'error', text, report);
+  }
+
+  private _onSaved(path: string, saved: Contents.IModel): void {
+    const report = reportOfSavedModel(saved);
+    if (report === null) {
+      return;
+    }
+    this._shownKeys.delete(path);
+    const name = fileName(report);
+    switch (report.action) {
+      case 'stripped':
+        this._notify(
+          path,
+          'warning',
+          `${name}: ${summarize(report.findings)} redacted on disk; the editor now shows the saved file.`,
+          report
+        );
+        this._revertAfterSave(path);
+        break;
+      case 'warned':
+        this._notify(
+          path,
+          'warning',
+          `${name} was saved but contains ${summarize(report.findings)}; move it to the secret store.`,
+          report
+        );
+        break;
+      case 'unscanned':
+        this._notify(path, 'warning', report.message, report);
+        break;
+      default:
+        this._dismiss(path);
+    }
+  }
+
+  /** One notification per path, updated in place so autosaves do not stack them. */
+  private _notify(
+    path: string,
+    type: 'warning' | 'error',
+    message: string,
+    report: IGateReport
+  ): void {
+    const actions: Notification.IAction[] = report.findings.length
+      ? [
+          {
+            label: 'Details',
+            caption: 'Show where the secrets are',
+            callback: () => void showFindingsDialog(report)
+          }
+        ]
+      : [];
+    const previous = this._notifications.get(path);
+    if (
+      previous !== undefined &&
+      Notification.update({
+        id: previous,
+        message,
+        type,
+        actions,
+        autoClose: false
+      })
+    ) {
+      return;
+    }
+    const id = Notification.emit(message, type, { autoClose: false, actions });
+    this._notifications.set(path, id);
+  }
+
+  private _dismiss(path: string): void {
+    const id = this._notifications.get(path);
+    if (id !== undefined) {
+      Notification.dismiss(id);
+      this._notifications.delete(path);
+    }
+  }
+
+  /** Reload every open document of `path` once its save completes: disk is the truth. */
+  private _revertAfterSave(path: string): void {
+    for (const context of this._contextsFor(path)) {
+      const onState = (
+        _: DocumentRegistry.Context,
+        state: DocumentRegistry.SaveState
+      ) => {
+        if (state === 'started') {
+          return;
+        }
+        clearTimeout(timer);
+        context.saveState.disconnect(onState);
+        if (state === 'completed' && !context.isDisposed) {
+          void this._revert(context);
+        }
+      };
+      const timer = setTimeout(
+        () => context.saveState.disconnect(onState),
+        REVERT_WAIT_MS
+      );
+      context.saveState.connect(onState);
+    }
+  }
+
+  private async _revert(context: DocumentRegistry.Context): Promise<void> {
+    try {
+      await context.revert();
+      // The model now equals the file on disk.
+      context.model.dirty = false;
+    } catch (error) {
+      console.warn(`jupyter-secrets: could not reload ${context.path}`, error);
+    }
+  }
+
+  private _contextsFor(path: string): DocumentRegistry.Context[] {
+    const { docManager } = this._options;
+    const widget = docManager?.findWidget(path, null);
+    const context = widget ? docManager?.contextForWidget(widget) : undefined;
+    return context ? [context] : [];
+  }
+
+  private _explicitSaveAt = 0;
+  private readonly _openDialogs = new Set<string>();
+  private readonly _shownKeys = new Map<string, string>();
+  private readonly _notifications = new Map<string, string>();
+}

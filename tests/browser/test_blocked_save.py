@@ -1,0 +1,272 @@
+"""What the user sees when the save gate blocks, strips or warns, in real JupyterLab.
+
+Real `jupyter lab` processes on 127.0.0.1 (one per policy) and headless Debian
+Chromium. The fake AWS key is generated per run and never printed: every
+check on it goes through `assert_absent` / `assert_present`, whose failure
+messages name the place, not the value.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_secrets.scanner.finding import mask
+
+from .conftest import (
+    LAB_LOAD_TIMEOUT_MS,
+    LabServer,
+    require,
+    server_extension_present,
+    start_lab_server,
+    stop_lab_server,
+)
+
+pytestmark = pytest.mark.browser
+
+REF_LINE = "key = %secret dev/aws/key"
+BLOCKED_TITLE = "Save blocked: secrets found"
+GENERIC_ERROR = "File Save Error"
+CELL_EDITOR = ".jp-NotebookPanel .jp-Cell .cm-content"
+UI_TIMEOUT_MS = 20_000
+
+
+def fake_aws_key() -> str:
+    alphabet = string.ascii_uppercase + string.digits
+    return "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+def assert_absent(value: str, text: str, place: str) -> None:
+    if value in text:
+        pytest.fail(f"the fake key leaked into {place}", pytrace=False)
+
+
+def assert_present(value: str, text: str, place: str) -> None:
+    if value not in text:
+        pytest.fail(f"expected the fake key in {place}, it is not there", pytrace=False)
+
+
+def put_notebook(server: LabServer, path: str) -> Path:
+    """Create a clean one-cell notebook over REST (no Untitled rename dialog)."""
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "first-cell",
+                "source": "",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+            }
+        ],
+    }
+    body = json.dumps({"type": "notebook", "format": "json", "content": notebook}).encode()
+    request = urllib.request.Request(  # noqa: S310 - always http://127.0.0.1:<port>/
+        server.url(f"api/contents/{path}"),
+        data=body,
+        method="PUT",
+        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status in (200, 201), f"PUT {path} answered {response.status}"
+    return server.root_dir / path
+
+
+@pytest.fixture(scope="module")
+def strip_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """A second server whose default policy is strip; warn-*.ipynb files only warn."""
+    server = start_lab_server(
+        tmp_path_factory.mktemp("lab-strip"),
+        [
+            "--JupyterSecrets.save_policy=strip",
+            "--JupyterSecrets.path_policies=warn-*.ipynb=warn",
+        ],
+    )
+    try:
+        yield server
+    finally:
+        stop_lab_server(server)
+
+
+def open_page(chromium: Any, server: LabServer, path: str) -> Any:
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(LAB_LOAD_TIMEOUT_MS)
+    # A workspace of its own, so JupyterLab does not reopen an earlier test's notebook.
+    workspace = secrets.token_hex(4)
+    page.goto(server.url(f"lab/workspaces/{workspace}/tree/{path}", with_token=True))
+    page.locator("#jupyterlab-splash").wait_for(state="detached")
+    page.locator(CELL_EDITOR).first.wait_for(state="visible")
+    # The plugin has installed its save guard once the status shows the policy.
+    page.wait_for_function(
+        "() => { const el = document.querySelector('[data-jp-secrets-status]');"
+        " return el && /^Secrets: [a-z]/.test(el.textContent); }"
+    )
+    # Wait for the kernel: its first info reply updates the notebook metadata
+    # (and marks it dirty), which must not land in the middle of a check.
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'"
+    )
+    # Loading is slow on a busy machine; a save and its dialog are not.
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    return page
+
+
+def replace_cell_text(page: Any, text: str) -> None:
+    editor = page.locator(CELL_EDITOR).first
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type(text)
+
+
+def editor_text(page: Any) -> str:
+    text: str = page.locator(CELL_EDITOR).first.inner_text()
+    return text
+
+
+def is_dirty(page: Any) -> bool:
+    dirty: bool = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+    return dirty
+
+
+def wait_saved(page: Any) -> None:
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+
+
+def no_generic_error(page: Any) -> None:
+    # JupyterLab shows its generic dialog right after the failed save; give it time to.
+    page.wait_for_timeout(1000)
+    generic = page.locator(".jp-Dialog", has_text=GENERIC_ERROR)
+    assert generic.count() == 0, "JupyterLab's generic save error dialog was shown"
+
+
+def test_block_keeps_work_and_disk_then_saves_the_ref(chromium: Any, lab_server: LabServer) -> None:
+    require(server_extension_present(), "jupyter_secrets.server is not installed")
+    started = time.monotonic()
+    path = put_notebook(lab_server, "blocked.ipynb")
+    before = path.read_bytes()
+    key = fake_aws_key()
+    page = open_page(chromium, lab_server, "blocked.ipynb")
+    try:
+        replace_cell_text(page, f'key = "{key}"')
+        assert is_dirty(page), "typing did not mark the notebook dirty"
+        page.keyboard.press("Control+s")
+
+        dialog = page.locator(".jp-Dialog", has_text=BLOCKED_TITLE)
+        dialog.wait_for(state="visible")
+        body = dialog.inner_text()
+        assert "AWS Access Key" in body, "the dialog does not name the finding's type"
+        assert "cell 1" in body, "the dialog does not name the cell"
+        assert "source, line 1" in body, "the dialog does not say where in the cell"
+        assert mask(key) in body, "the dialog does not show the masked preview"
+        assert_absent(key, body, "the blocked-save dialog")
+        assert "%secret" in body, "the dialog gives no guidance"
+        assert "blocked.ipynb was not saved" in body, "the dialog does not say nothing was saved"
+        no_generic_error(page)
+        assert page.locator(".jp-Dialog").count() == 1, "more than one dialog is open"
+
+        # (b) disk untouched, (c) the work is still in the browser and still unsaved.
+        assert path.read_bytes() == before, "the blocked save changed the file on disk"
+        dialog.locator("button.jp-mod-accept").click()
+        dialog.wait_for(state="detached")
+        assert_present(key, editor_text(page), "the editor after the blocked save")
+        assert is_dirty(page), "the notebook is no longer marked dirty after a blocked save"
+        assert page.locator(".lm-TabBar-tab.jp-mod-dirty").count() >= 1, "tab not marked dirty"
+        status_bar = page.locator("#jp-main-statusbar")
+        assert "Saving failed" in status_bar.inner_text(), "the status bar does not say it failed"
+
+        # A second Ctrl+S with the same finding still answers with the dialog.
+        page.keyboard.press("Control+s")
+        dialog.wait_for(state="visible")
+        dialog.locator("button.jp-mod-accept").click()
+        dialog.wait_for(state="detached")
+        assert path.read_bytes() == before, "the second blocked save changed the file"
+
+        # (d) the user moves the key out: the save goes through with the ref only.
+        replace_cell_text(page, REF_LINE)
+        page.keyboard.press("Control+s")
+        wait_saved(page)
+        saved = path.read_text()
+        assert REF_LINE in json.loads(saved)["cells"][0]["source"], "the ref was not saved"
+        assert_absent(key, saved, "the saved notebook")
+        assert page.locator(".jp-Dialog").count() == 0, "a dialog appeared on a clean save"
+    finally:
+        page.context.close()
+    print(f"block scenario: {time.monotonic() - started:.1f}s")
+
+
+def test_strip_tells_the_user_and_reloads_from_disk(chromium: Any, strip_server: LabServer) -> None:
+    require(server_extension_present(), "jupyter_secrets.server is not installed")
+    path = put_notebook(strip_server, "stripped.ipynb")
+    key = fake_aws_key()
+    page = open_page(chromium, strip_server, "stripped.ipynb")
+    try:
+        replace_cell_text(page, f'key = "{key}"')
+        page.keyboard.press("Control+s")
+
+        toast = page.locator(".jp-Notification-Toast-warning", has_text="redacted")
+        toast.wait_for(state="visible")
+        message = toast.inner_text()
+        assert "stripped.ipynb" in message and "AWS Access Key" in message, (
+            "the notification does not say which file and what was redacted"
+        )
+        assert "editor now shows the saved file" in message, "the notification hides the reload"
+        assert_absent(key, message, "the strip notification")
+
+        on_disk = path.read_text()
+        assert_absent(key, on_disk, "the stripped notebook on disk")
+        assert "[REDACTED]" in on_disk, "the file on disk carries no redaction marker"
+        # The editor is brought in line with disk: the key is gone there too.
+        page.wait_for_function(
+            "sel => document.querySelector(sel).textContent.includes('[REDACTED]')",
+            arg=CELL_EDITOR,
+        )
+        assert_absent(key, editor_text(page), "the editor after the stripped save")
+        no_generic_error(page)
+        assert not is_dirty(page), "the reloaded notebook is marked dirty"
+        assert page.locator(".jp-Dialog").count() == 0, "a modal dialog interrupted the user"
+
+        # Details on demand: the action opens the findings without the value.
+        toast.get_by_role("button", name="Details").click()
+        details = page.locator(".jp-Dialog", has_text="Secrets redacted")
+        details.wait_for(state="visible")
+        assert "cell 1" in details.inner_text(), "details do not name the cell"
+        assert mask(key) in details.inner_text(), "details do not show the masked preview"
+        details.locator("button.jp-mod-accept").click()
+    finally:
+        page.context.close()
+
+
+def test_warn_saves_and_notifies_without_blocking(chromium: Any, strip_server: LabServer) -> None:
+    require(server_extension_present(), "jupyter_secrets.server is not installed")
+    path = put_notebook(strip_server, "warn-me.ipynb")
+    key = fake_aws_key()
+    page = open_page(chromium, strip_server, "warn-me.ipynb")
+    try:
+        replace_cell_text(page, f'key = "{key}"')
+        page.keyboard.press("Control+s")
+        toast = page.locator(".jp-Notification-Toast-warning", has_text="warn-me.ipynb")
+        toast.wait_for(state="visible")
+        message = toast.inner_text()
+        assert "was saved but contains" in message, "the warning does not say the save happened"
+        assert_absent(key, message, "the warn notification")
+        wait_saved(page)
+        # warn keeps the file as typed: the editor and disk agree, no modal, no reload.
+        assert_present(key, path.read_text(), "the warned notebook on disk")
+        assert_present(key, editor_text(page), "the editor after a warned save")
+        assert page.locator(".jp-Dialog").count() == 0, "a modal dialog interrupted the user"
+    finally:
+        page.context.close()
