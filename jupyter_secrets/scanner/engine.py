@@ -18,7 +18,7 @@ import orjson
 
 from .baseline import Baseline
 from .detectors import Candidate, Detector
-from .document import KIND_CODE, KIND_TEXT, Document, Origin, Segment
+from .document import KIND_CODE, KIND_MARKDOWN, KIND_TEXT, Document, Origin, Segment
 from .errors import ScanError
 from .filters import is_false_positive
 from .finding import LOCATION_OUTPUT, LOCATION_SOURCE, Finding, Span, hash_secret, mask
@@ -31,6 +31,8 @@ PRAGMA = "pragma: allowlist secret"
 PRAGMA_NEXTLINE = "pragma: allowlist nextline secret"
 NOTEBOOK_SUFFIXES = (".ipynb",)
 CODE_SUFFIXES = (".py", ".pyw", ".ipy")
+#: Markdown files get the inline rules of markdown cells (**password**: `x`, tables).
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 # A per-process key: hashes printed by one run cannot be brute-forced offline.
 _PROCESS_KEY = secrets.token_bytes(32)
 
@@ -86,7 +88,13 @@ class Scanner:
         if isinstance(text, bytes):
             self._check_size(len(text), path)
             text = decode_text(text, path)
-        kind = KIND_CODE if path.endswith(CODE_SUFFIXES) else KIND_TEXT
+        kind = (
+            KIND_CODE
+            if path.endswith(CODE_SUFFIXES)
+            else KIND_MARKDOWN
+            if path.lower().endswith(MARKDOWN_SUFFIXES)
+            else KIND_TEXT
+        )
         doc = Document.build(path, [(Origin(LOCATION_SOURCE, kind, ("text",)), text)])
         return self._finish(self.scan_document(doc))
 

@@ -148,3 +148,19 @@ def detector_cases(f: Fakes) -> list[tuple[str, str, Callable[[], str]]]:
         ("jwt", "headers = {{'Authorization': 'Bearer {s}'}}", f.jwt),
         ("private_key", "{s}", f.private_key),
     ]
+
+
+def dotted_password(f: Fakes) -> str:
+    """A human password with a dot (``willow.Harbor12``): not a dotted code reference."""
+    word = "".join(f.rng.choice(string.ascii_lowercase) for _ in range(6))
+    other = "".join(f.rng.choice(string.ascii_lowercase) for _ in range(5)).capitalize()
+    return f"{word}.{other}{f.rand(string.digits, 2)}"
+
+
+def aws_secret_key(f: Fakes) -> str:
+    """40 base64 characters with every character class, like a real secret access key."""
+    return "aB3/" + f.rand(ALNUM + "/+", 36)
+
+
+def hex_token(f: Fakes, n: int = 32) -> str:
+    return "a1" + f.rand(HEX, n - 2)

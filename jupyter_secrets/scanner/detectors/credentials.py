@@ -7,7 +7,15 @@ import re
 import string
 from collections.abc import Iterator
 
-from ..document import KIND_CODE, KIND_MARKDOWN, KIND_OUTPUT, KIND_RAW, Document, Origin
+from ..document import (
+    KIND_CODE,
+    KIND_MARKDOWN,
+    KIND_OUTPUT,
+    KIND_RAW,
+    KIND_TEXT,
+    Document,
+    Origin,
+)
 from . import Candidate, Detector, RegexDetector
 
 
@@ -22,7 +30,8 @@ class UriCredentials(RegexDetector):
     pattern = re.compile(
         r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}://"
         r"[^\s:/?#@\"'<>\[\]{}\\`]{0,128}:"
-        r"(?P<secret>[^\s/?#@\"'<>\\`]{1,256})"
+        # '?' belongs in a password even if RFC 3986 wants it escaped; people paste it raw.
+        r"(?P<secret>[^\s/#@\"'<>\\`]{1,256})"
         r"@[A-Za-z0-9_.\-\[\]%]+"
     )
 
@@ -177,11 +186,13 @@ def credential_name(name: str) -> str | None:
 # what precedes it on the line): cost per keyword hit, not per word.
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
 _NAME_START = frozenset(string.ascii_letters + "_")
+# ``\\"`` too: JSON written inside a string literal ("{\\"pwd\\": \\"x\\"}").
 _QUOTED_TAIL = re.compile(
-    r"[\"']?\]?"
+    r"\\?[\"']?\]?"
     r"(?:\s*:\s*[A-Za-z_][\w\[\], |.]{0,40}(?=\s*=))?"  # type annotation
     r"\s*(?::=|=>|=|:)\s*(?:[rbuRBU]{1,2})?"
-    r"(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})(?P=q)"
+    r"\\?(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})\\?(?P=q)"
+    r"(?![\w*])"  # 'SecretStr('**********')': the quote did not end the literal
 )
 _UNQUOTED_TAIL = re.compile(
     r"[\"']?[ \t]*(?:=|:)[ \t]*(?P<secret>[^\s\"'#;,]{1,256})[ \t]*(?:[;,]|[ \t]#.*)?[ \t]*$",
@@ -192,17 +203,44 @@ _UNQUOTED_TAIL = re.compile(
 _INLINE_TAIL = re.compile(
     r"\**[`'\"]?\**[ \t]*[=:][ \t]*\**[`'\"]?(?P<secret>[^\s\"'`<>|#;,\\]{6,256})(?=[\s\"'`<>|;,\\]|$)"
 )
+# A markdown table row: | PASSWORD | `x` |
+_TABLE_TAIL = re.compile(
+    r"\**[`'\"]?\**[ \t]*\|[ \t]*\**[`'\"]?(?P<secret>[^\s\"'`<>|#;,\\]{6,256})[`'\"]?\**[ \t]*\|"
+)
+_TABLE_ROW_START = re.compile(r"[ \t]*\|")
+# SQL: CREATE USER x WITH PASSWORD 'v', ALTER ROLE x PASSWORD 'v' (quoted only).
+_SQL_PASSWORD_TAIL = re.compile(r"[ \t]+(?P<q>['\"])(?P<secret>[^'\"\n\\]{1,256})(?P=q)")
+_SQL_STATEMENT = re.compile(r"(?i)\b(?:user|role|login)\b")
+# SQL: ... IDENTIFIED [WITH plugin] BY 'v' (MySQL) or BY v (Oracle); not BY PASSWORD '<hash>'.
+_SQL_IDENTIFIED = re.compile(
+    r"(?i)identified(?:[ \t]+with[ \t]+\w+)?[ \t]+by[ \t]+(?!password\b)"
+    r"(?:(?P<q>['\"])(?P<quoted>[^'\"\n\\]{1,256})(?P=q)|(?P<bare>[^\s;'\":@?][^\s;'\"]{0,255}))"
+)
 _UNQUOTED_HEAD = re.compile(
     r"[ \t]*(?P<prefix>export[ \t]+|%env[ \t]+|!export[ \t]+|set[ \t]+|-[ \t]+)?[\"']?"
 )
-_VALUE_LIKE_CODE_RE = re.compile(r"[()\[\]]|^\w+\.\w+|^(?:True|False|None|null|true|false|yes|no)$")
+_VALUE_LIKE_CODE_RE = re.compile(r"[()\[\]]|^[\d.]+$|^(?:True|False|None|null|true|false|yes|no)$")
+# ``settings.DB_PASSWORD``, ``cfg.api_key``, ``IPython.core.magics.osm:OSMagics``: code
+# references. A segment mixing case and digits (``willow.Harbor12``) is a password.
+_CODE_SEGMENT = r"(?:[a-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*|[A-Z]*[a-z]{2,}(?:[A-Z]+[a-z]{2,})*[A-Z]*)"
+_DOTTED_CODE_RE = re.compile(rf"{_CODE_SEGMENT}(?:\.{_CODE_SEGMENT})+(?::\w+)?")
+
+
+def _is_dotted_code(value: str) -> bool:
+    if _DOTTED_CODE_RE.fullmatch(value) is None:
+        return False
+    # Modules and objects are not all caps: WILL.aBcD is a password, ENV.DB_PASSWORD is not.
+    head, _, rest = value.partition(".")
+    return not (len(head) > 1 and head.isupper() and not rest.isupper())
+
+
 _MAX_NAME = 80
-_INLINE_KINDS = frozenset({KIND_OUTPUT, KIND_MARKDOWN, KIND_RAW})
+_INLINE_KINDS = frozenset({KIND_OUTPUT, KIND_MARKDOWN, KIND_RAW, KIND_TEXT})
 # Values that name things rather than being secrets: CamelCase identifiers
 # ("NextToken", "AWSSecretKey"), header names, dotted import paths.
 _IDENTIFIER_VALUE_RE = re.compile(
     r"[A-Z]*[a-z]{2,}(?:[A-Z]+[a-z]{2,})+[A-Z]?|[A-Z][a-z]+(?:-[A-Z][a-z]+)+"
-    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::\w+)?|[a-z]+(?:_[a-z]+)+|[A-Za-z]+\?"
+    r"|[a-z]+(?:_[a-z]+)+|[A-Za-z]+\?"
 )
 _CREDENTIAL_WORD_RE = re.compile(r"(?i)password|passwd|secret|token|credential|api_?key")
 
@@ -236,6 +274,10 @@ class PasswordAssignment(Detector):
                 kind = credential_name(text[start:end])
                 if kind is not None:
                     yield from self._values(doc, start, end, kind)
+        for pos in doc.hits("identified"):
+            found = self._sql_identified(text, pos)
+            if found is not None:
+                yield self.candidate(*found)
 
     def _values(self, doc: Document, start: int, end: int, kind: str) -> Iterator[Candidate]:
         text = doc.text
@@ -245,11 +287,40 @@ class PasswordAssignment(Detector):
                 yield self.candidate(*match.span("secret"))
             return
         origin = doc.segment_at(start).origin
-        found = self._line_assignment(doc, start, end, kind, origin)
+        found = self._sql_password(text, start, end)
+        if found is None:
+            found = self._line_assignment(doc, start, end, kind, origin)
         if found is None and origin.kind in _INLINE_KINDS:
-            found = self._inline_assignment(text, end, kind)
+            found = self._inline_assignment(text, start, end, kind)
         if found is not None:
             yield self.candidate(*found)
+
+    def _sql_password(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """``CREATE USER etl WITH PASSWORD 'v'`` / ``ALTER ROLE r PASSWORD 'v'``."""
+        if end - start != 8 or text[start:end].lower() != "password":
+            return None
+        match = _SQL_PASSWORD_TAIL.match(text, end)
+        if match is None or not self._good(match.group("secret"), "password", quoted=True):
+            return None
+        line_start = text.rfind("\n", 0, start) + 1
+        if _SQL_STATEMENT.search(text, line_start, start) is None:
+            return None
+        if text[max(line_start, start - 3) : start].lower() == "by ":
+            return None  # MySQL's IDENTIFIED BY PASSWORD '<hash>'
+        return match.span("secret")
+
+    def _sql_identified(self, text: str, pos: int) -> tuple[int, int] | None:
+        """``... IDENTIFIED BY 'v'`` (MySQL, Oracle)."""
+        if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+            return None
+        match = _SQL_IDENTIFIED.match(text, pos)
+        if match is None:
+            return None
+        group = "quoted" if match.group("quoted") is not None else "bare"
+        quoted = group == "quoted"
+        if not self._good(match.group(group), "password", quoted=quoted):
+            return None
+        return match.span(group)
 
     def _line_assignment(
         self, doc: Document, start: int, end: int, kind: str, origin: Origin
@@ -273,10 +344,15 @@ class PasswordAssignment(Detector):
             return None
         return match.span("secret")
 
-    def _inline_assignment(self, text: str, end: int, kind: str) -> tuple[int, int] | None:
+    def _inline_assignment(
+        self, text: str, start: int, end: int, kind: str
+    ) -> tuple[int, int] | None:
         match = _INLINE_TAIL.match(text, end)
         if match is None:
-            return None
+            match = _TABLE_TAIL.match(text, end)
+            line_start = text.rfind("\n", 0, start) + 1
+            if match is None or not _TABLE_ROW_START.match(text, line_start):
+                return None
         value = match.group("secret")
         if value.isalpha() and value.islower():
             return None  # prose ("password: incorrect"), not a value
@@ -288,7 +364,7 @@ class PasswordAssignment(Detector):
             return False
         if not quoted and _VALUE_LIKE_CODE_RE.search(value):
             return False
-        if _IDENTIFIER_VALUE_RE.fullmatch(value):
+        if _IDENTIFIER_VALUE_RE.fullmatch(value) or _is_dotted_code(value):
             return False
         if value.isalpha() and _CREDENTIAL_WORD_RE.search(value):
             return False

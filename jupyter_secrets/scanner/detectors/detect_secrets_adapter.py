@@ -13,6 +13,7 @@ keywords, never whole outputs and never base64 payloads.
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -22,6 +23,11 @@ from . import Candidate, Detector
 
 _LOCK = threading.Lock()
 _PLUGINS: dict[str, Any] = {}
+_AWS_SECRET_KEY_RE = re.compile(
+    r"(?i:aws_?secret(?:_?access)?_?key)[\\\"'`*\]]{0,3}[ \t]*[=:|][ \t]*[\\\"'`*]{0,3}"
+    r"(?P<secret>(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])"
+    r"[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+)
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
@@ -84,6 +90,15 @@ class AWSKeys(DetectSecretsPlugin):
     plugin_module, plugin_class = "aws", "AWSKeyDetector"
     priority = 100
     keywords = ("akia", "asia", "aws")
+
+    def find(self, doc: Document) -> Iterator[Candidate]:
+        yield from super().find(doc)
+        # The plugin wants the secret key in quotes; logs, .env lines and
+        # markdown (`**aws_secret_access_key**: `...``) show it bare.
+        text = doc.text
+        for start, end in doc.windows(self.keywords):
+            for match in _AWS_SECRET_KEY_RE.finditer(text, start, end):
+                yield self.candidate(*match.span("secret"))
 
 
 class AzureStorageKey(DetectSecretsPlugin):

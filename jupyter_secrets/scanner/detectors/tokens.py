@@ -125,7 +125,8 @@ class TwilioKey(RegexDetector):
     case_sensitive = True
     pattern = re.compile(
         r"(?<![A-Za-z0-9])(?P<secret>SK[0-9a-fA-F]{32})(?![A-Za-z0-9])"
-        r"|(?i:twilio\w{0,20}(?:auth_?token|token|secret)['\"]?\s*[:=]\s*['\"]?)"
+        # Assignments, JSON, os.environ["..."] = and markdown (**name**: `v`, | name | v |).
+        r"|(?i:twilio\w{0,20}(?:auth_?token|token|secret)[\\'\"`*\]]{0,3}\s*[:=|]\s*[\\'\"`*]{0,3})"
         r"(?P<token>[0-9a-f]{32})(?![A-Za-z0-9])"
     )
 
