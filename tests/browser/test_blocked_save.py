@@ -195,6 +195,20 @@ def test_block_keeps_work_and_disk_then_saves_the_ref(chromium: Any, lab_server:
         dialog.wait_for(state="detached")
         assert path.read_bytes() == before, "the second blocked save changed the file"
 
+        # An autosave of findings already shown does not pop a modal over the user's
+        # typing: it updates one error notification (the context's save, as autosave calls it).
+        outcome = page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.context.save()"
+            ".then(() => 'saved', e => e.name)"
+        )
+        assert outcome == "ModalCancelError", f"autosave ended with {outcome!r}"
+        toast = page.locator(".jp-Notification-Toast-error", has_text="still not saved")
+        toast.wait_for(state="visible")
+        assert_absent(key, toast.inner_text(), "the autosave notification")
+        no_generic_error(page)
+        assert page.locator(".jp-Dialog").count() == 0, "autosave opened a modal again"
+        assert path.read_bytes() == before, "the blocked autosave changed the file"
+
         # (d) the user moves the key out: the save goes through with the ref only.
         replace_cell_text(page, REF_LINE)
         page.keyboard.press("Control+s")
@@ -203,6 +217,7 @@ def test_block_keeps_work_and_disk_then_saves_the_ref(chromium: Any, lab_server:
         assert REF_LINE in json.loads(saved)["cells"][0]["source"], "the ref was not saved"
         assert_absent(key, saved, "the saved notebook")
         assert page.locator(".jp-Dialog").count() == 0, "a dialog appeared on a clean save"
+        toast.wait_for(state="detached")
     finally:
         page.context.close()
     print(f"block scenario: {time.monotonic() - started:.1f}s")
