@@ -46,9 +46,12 @@ export interface ISaveGuardOptions {
   commands: CommandRegistry;
 }
 
-/** The cancel error JupyterLab's document context passes on without a dialog. */
-export function modalCancel(message: string): Error {
-  const error = new Error(message);
+/**
+ * The cancel error JupyterLab passes on without a dialog: `context.save`
+ * checks the name, Save-As checks the message. The gate's message rides along.
+ */
+export function modalCancel(gateMessage: string): Error {
+  const error = Object.assign(new Error('Cancel'), { gateMessage });
   error.name = 'ModalCancelError';
   return error;
 }
