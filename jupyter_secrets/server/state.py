@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..identity import current_user
+from .acting import acting_or_owner
+from .acting import install as install_acting_user
 from .policy import GatePolicy
 
 if TYPE_CHECKING:
@@ -65,6 +66,10 @@ class ServerState:
         self.gate = Gate(self.policy, self.scanner, self.registry, self.log, self._audit_refusal)
         contents_manager = serverapp.contents_manager
         contents_manager.register_pre_save_hook(self.gate.hook)
+        if on_jupyterhub():
+            from jupyter_server.base.handlers import JupyterHandler
+
+            install_acting_user(JupyterHandler)
         DiskGuards.install(contents_manager, self.gate)
         # First, so a compressing transform (if any) sees our final body.
         serverapp.web_app.transforms.insert(0, ReportTransform)
@@ -93,7 +98,7 @@ class ServerState:
 
         types = sorted({str(f.get("type")) for f in report.findings})
         AuditLog(self.secrets_settings.audit_log or None).record(
-            user=current_user(),
+            user=acting_or_owner(on_jupyterhub()),
             action=f"save-{report.action}",
             outcome="denied",
             reason=", ".join(types) or report.message[:200],

@@ -143,12 +143,6 @@ def gate_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="product bug: the save gate audits refusals as the server owner "
-    "(JUPYTERHUB_USER via identity.current_user), not the hub user who sent the save",
-)
 def test_refused_save_is_audited_as_the_user_who_sent_it(
     hub: Hub, bob_saves_on_alices_server: SharedSave
 ) -> None:
