@@ -111,16 +111,30 @@ class ScanHandler(SecretsAPIHandler):
 
 
 class FindingsHandler(SecretsAPIHandler):
-    """``GET /jupyter-secrets/findings?path=``: what the gate last did with that path."""
+    """``GET /jupyter-secrets/findings?path=[&id=]``: the gate's report on a save of that path.
+
+    With ``id`` (from the ``X-Jupyter-Secrets-Report`` header), exactly that
+    save's report; without it, the last one.
+    """
 
     @web.authenticated
     @authorized
     def get(self) -> None:
         path = self.get_query_argument("path", "")
+        report_id = self.get_query_argument("id", None)
         registry = self.state.registry
-        report = registry.last(path) if registry is not None else None
-        if report is None:
-            raise web.HTTPError(404, "no save of this path was checked since the server started")
+        if report_id is not None:
+            report = registry.get(path, report_id) if registry is not None else None
+            if report is None:
+                raise web.HTTPError(
+                    404, "no report with this id is kept for this path; save again to get a new one"
+                )
+        else:
+            report = registry.last(path) if registry is not None else None
+            if report is None:
+                raise web.HTTPError(
+                    404, "no save of this path was checked since the server started"
+                )
         self.reply(report.to_json())
 
 
