@@ -9,8 +9,9 @@ match inside one segment, because no pattern crosses a line holding NUL.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, KeysView
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 SEPARATOR = "\n\x00\n"
 #: A keyword hit opens a window of at most this many characters each side
@@ -24,9 +25,8 @@ KIND_OUTPUT = "output"
 KIND_TEXT = "text"
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a segment comes from."""
+class Origin(NamedTuple):
+    """Where a segment comes from (a tuple: a notebook makes thousands of them)."""
 
     location: str  # "source" | "output"
     kind: str  # KIND_*
@@ -40,7 +40,7 @@ class Origin:
     cell_magic: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     origin: Origin
     text: str
@@ -64,6 +64,8 @@ class Document:
     _windows: dict[tuple[tuple[str, ...], bool], list[tuple[int, int]]] = field(
         default_factory=dict, repr=False
     )
+    #: Keywords whose hits a prefilter recorded: absent from ``_hits`` means none.
+    _indexed: frozenset[tuple[str, bool]] = field(default=frozenset(), repr=False)
 
     @classmethod
     def build(cls, path: str, pieces: Iterable[tuple[Origin, str]]) -> Document:
@@ -96,6 +98,8 @@ class Document:
         """Every offset of ``keyword`` (cached: detectors share keywords)."""
         cached = self._hits.get((keyword, case_sensitive))
         if cached is None:
+            if (keyword, case_sensitive) in self._indexed:
+                return []
             haystack = self.text if case_sensitive else self.lower
             cached = []
             pos = haystack.find(keyword)
@@ -104,6 +108,19 @@ class Document:
                 pos = haystack.find(keyword, pos + 1)
             self._hits[(keyword, case_sensitive)] = cached
         return cached
+
+    def present_keywords(self) -> KeysView[tuple[str, bool]]:
+        """(keyword, case_sensitive) pairs known to occur; after a prefilter ran, every
+        indexed keyword that occurs is in it."""
+        return self._hits.keys()
+
+    def set_index(
+        self, covered: frozenset[tuple[str, bool]], hits: dict[tuple[str, bool], list[int]]
+    ) -> None:
+        """Hits found by a prefilter (see :mod:`.prefilter`) for every keyword in ``covered``;
+        ``hits`` holds only keywords that occur."""
+        self._hits.update(hits)
+        self._indexed = covered
 
     def windows(
         self, keywords: tuple[str, ...], case_sensitive: bool = False

@@ -23,7 +23,8 @@ from .errors import ScanError
 from .filters import is_false_positive
 from .finding import LOCATION_OUTPUT, LOCATION_SOURCE, Finding, Span, hash_secret, mask
 from .known import KnownValues
-from .notebook import cell_pieces, check_notebook, parse_notebook
+from .notebook import cell_pieces, check_notebook, is_text_mime, parse_notebook
+from .prefilter import KeywordIndex
 from .registry import load_detectors
 
 ENV_HASH_KEY = "JUPYTER_SECRETS_HASH_KEY"
@@ -65,6 +66,13 @@ class Scanner:
         self.max_bytes = max_bytes
         self.hash_key = hash_key if hash_key is not None else default_hash_key(baseline)
         self.detectors: list[Detector] = load_detectors(detectors)
+        self._detector_keys = [
+            (d, frozenset((keyword, d.case_sensitive) for keyword in d.keywords))
+            for d in self.detectors
+        ]
+        self._keywords = KeywordIndex(
+            (keyword, d.case_sensitive) for d in self.detectors for keyword in d.keywords
+        )
         self._cache: OrderedDict[tuple[bytes, int], list[Finding]] = OrderedDict()
         self._cache_size = cache_size
 
@@ -138,18 +146,12 @@ class Scanner:
         self, cell: dict[str, Any], cell_index: int | None = None, path: str = ""
     ) -> list[Finding]:
         """One cell (source and outputs), cached by content hash for incremental rescans."""
-        try:
-            blob = orjson.dumps(cell, option=orjson.OPT_SORT_KEYS)
-        except TypeError:  # e.g. integers beyond 64 bits: slower, but still a content hash
-            blob = json.dumps(cell, sort_keys=True, default=repr).encode()
-        key = (
-            hashlib.blake2b(blob, digest_size=20).digest(),
-            self.known.version if self.known else 0,
-        )
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise ScanError(f"{path or '<cell>'}: not a notebook cell (no cell_type)")
+        digest = hashlib.blake2b(_cache_blob(cell), digest_size=20).digest()
+        key = (digest, self.known.version if self.known else 0)
         cached = self._cache.get(key)
         if cached is None:
-            if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
-                raise ScanError(f"{path or '<cell>'}: not a notebook cell (no cell_type)")
             cached = self.scan_document(Document.build("", cell_pieces(cell, None)))
             self._cache[key] = cached
             if len(self._cache) > self._cache_size:
@@ -168,10 +170,14 @@ class Scanner:
         """Findings of one document, before baseline filtering."""
         if not doc.segments:
             return []
+        self._keywords.fill(doc)
         candidates: list[Candidate] = []
         text = doc.text
         verdicts: dict[tuple[str, bool], bool] = {}  # per scan only: values stay short-lived
-        for detector in self.detectors:
+        present = doc.present_keywords()  # complete: the index holds every detector keyword
+        for detector, keys in self._detector_keys:
+            if keys and keys.isdisjoint(present):
+                continue  # a detector only looks near its keywords: none here
             for cand in detector.find(doc):
                 key = (text[cand.start : cand.end], detector.generic)
                 rejected = verdicts.get(key)
@@ -257,6 +263,32 @@ class Scanner:
                 f"{path or '<input>'}: {size} bytes is over the {self.max_bytes}-byte scan limit; "
                 "raise the limit (--max-bytes) or exclude the file"
             )
+
+
+def _cache_blob(cell: dict[str, Any]) -> bytes:
+    """The cell as the cache key sees it: binary payloads (never scanned) left out,
+    so an autosave of a plot-heavy notebook does not hash megabytes of PNG."""
+    if "attachments" in cell:
+        cell = {k: v for k, v in cell.items() if k != "attachments"}
+    outputs = cell.get("outputs")
+    if isinstance(outputs, list) and any(_has_binary(o) for o in outputs):
+        cell = {**cell, "outputs": [_text_only(o) for o in outputs]}
+    try:
+        return orjson.dumps(cell, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # e.g. integers beyond 64 bits: slower, but still a content key
+        return json.dumps(cell, sort_keys=True, default=repr).encode()
+
+
+def _has_binary(output: Any) -> bool:
+    data = output.get("data") if isinstance(output, dict) else None
+    return isinstance(data, dict) and not all(is_text_mime(str(m)) for m in data)
+
+
+def _text_only(output: Any) -> Any:
+    if not _has_binary(output):
+        return output
+    data = {m: v for m, v in output["data"].items() if is_text_mime(str(m))}
+    return {**output, "data": data}
 
 
 class _LineCursor:

@@ -252,13 +252,13 @@ class PasswordAssignment(Detector):
     finding_type = "Secret Assignment"
     priority = 10
     generic = True
-    keywords = ("pass", "pwd", "secret", "token", "key", "credential", "psw")
+    keywords = ("pass", "pwd", "secret", "token", "key", "credential", "psw", "identified")
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         text = doc.text
         size = len(text)
         done: set[int] = set()
-        for keyword in self.keywords:
+        for keyword in self.keywords[:-1]:  # names; "identified" is SQL, below
             for pos in doc.hits(keyword):
                 start = pos
                 while start > 0 and pos - start < _MAX_NAME and text[start - 1] in _NAME_CHARS:

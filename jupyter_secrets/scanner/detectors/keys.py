@@ -23,7 +23,7 @@ _GCP_CONTEXT = 4000
 
 
 def _pem_blocks(doc: Document) -> Iterator[re.Match[str]]:
-    if "private key-----" not in doc.lower:
+    if not doc.hits("private key-----"):
         return
     for start, end in doc.windows(("-----begin",)):
         # A block spans lines: search from its first line to well past the window.
@@ -39,7 +39,7 @@ class PrivateKey(Detector):
     name = "private_key"
     finding_type = "Private Key"
     priority = 90
-    keywords = ("-----begin",)
+    keywords = ("-----begin", "private key-----")
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         for match in _pem_blocks(doc):
@@ -53,7 +53,7 @@ class GcpServiceAccountKey(Detector):
     keywords = ("service_account",)
 
     def find(self, doc: Document) -> Iterator[Candidate]:
-        if "service_account" not in doc.lower:
+        if not doc.hits("service_account"):
             return
         for match in _pem_blocks(doc):
             lo = max(0, match.start() - _GCP_CONTEXT)

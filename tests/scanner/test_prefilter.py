@@ -1,0 +1,79 @@
+"""The one-pass keyword prefilter and the cell cache key: same results as the slow path."""
+
+from __future__ import annotations
+
+import base64
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jupyter_secrets.scanner import Scanner
+from jupyter_secrets.scanner.document import KIND_TEXT, Document, Origin
+from jupyter_secrets.scanner.prefilter import KeywordIndex
+
+from .fakes import Fakes
+from .nbutil import code, display, stream
+
+KEYWORDS = [("pass", False), ("sk-", False), ("sk-ant-", False), ("key", False), ("SK", True),
+            ("Twilio", True), ("TWILIO", True), ("aws", False)]  # fmt: skip
+PIECES = ["pass", "PASS", "sk-", "SK", "sk-ant-", "Sk", "twilio", "Twilio", "TWILIO", "key",
+          "KEY", "aws", "x", " ", "\n", "é", "İ", "ǅ"]  # fmt: skip
+
+
+def _doc(text: str) -> Document:
+    return Document.build("", [(Origin("source", KIND_TEXT, ("text",)), text)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_index_finds_exactly_what_str_find_finds(parts: list[str]) -> None:
+    text = "".join(parts)
+    indexed, plain = _doc(text), _doc(text)
+    KeywordIndex(KEYWORDS).fill(indexed)
+    present = set(indexed.present_keywords())
+    for keyword, case_sensitive in KEYWORDS:
+        assert indexed.hits(keyword, case_sensitive) == plain.hits(keyword, case_sensitive), (
+            f"hits of {keyword!r} differ"
+        )
+    assert present & set(KEYWORDS) == {key for key in KEYWORDS if plain.hits(*key)}
+
+
+def test_keywords_outside_the_index_still_use_find() -> None:
+    doc = _doc("identified by x; pass")
+    KeywordIndex([("pass", False)]).fill(doc)
+    assert doc.hits("identified") == [0] and doc.hits("pass") == [17]
+
+
+def test_detectors_without_keyword_hits_are_skipped_but_results_unchanged() -> None:
+    f = Fakes(seed=5)
+    text = f"token = '{f.github()}'\nplain words only\nkey_id = '{f.aws()}'\n"
+    scanner = Scanner(hash_key=b"k")
+    ran: list[str] = []
+    for detector in scanner.detectors:
+        original = detector.find
+        detector.find = lambda doc, _o=original, _n=detector.name: ran.append(_n) or _o(doc)  # type: ignore[method-assign]
+    findings = scanner.scan_text(text, "x.py")
+    assert sorted(f.detector for f in findings) == ["aws", "github"]
+    assert "slack_webhook" not in ran and "github" in ran and "aws" in ran
+
+
+def test_cell_cache_key_ignores_image_payloads_but_not_text() -> None:
+    f = Fakes(seed=6)
+    scanner = Scanner(hash_key=b"k")
+    calls: list[Document] = []
+    original = scanner.scan_document
+    scanner.scan_document = lambda doc: calls.append(doc) or original(doc)  # type: ignore[method-assign]
+
+    def cell(png: bytes, text: str) -> dict[str, object]:
+        image = {"image/png": base64.b64encode(png).decode(), "text/plain": "<Figure>"}
+        return code("plot()", [stream(text), display(image)], cell_id="p")
+
+    secret = f.openai()
+    first = scanner.scan_cell(cell(b"one" * 1000, f"key {secret}\n"), 0)
+    again = scanner.scan_cell(cell(b"two" * 1000, f"key {secret}\n"), 0)
+    assert len(calls) == 1, "a new plot image alone caused a rescan"
+    assert [x.hashed_secret for x in again] == [x.hashed_secret for x in first]
+    assert scanner.scan_cell(cell(b"two" * 1000, "clean\n"), 0) == [] and len(calls) == 2
+    tagged = cell(b"two" * 1000, f"key {secret}\n")
+    tagged["metadata"] = {"tags": ["allow-secret"]}
+    assert scanner.scan_cell(tagged, 0) == [] and len(calls) == 3, "tags must be in the key"
