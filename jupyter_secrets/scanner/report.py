@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from .finding import Finding
+from .rawpos import RawNotebook
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_URI = "https://github.com/jupyter-secrets/jupyter-secrets"
@@ -40,9 +42,16 @@ def rule_id(finding_type: str) -> str:
     )
 
 
-def to_sarif(findings: Sequence[Finding], version: str = "0") -> str:
+def to_sarif(
+    findings: Sequence[Finding],
+    version: str = "0",
+    sources: Mapping[str, str] | None = None,
+) -> str:
+    """SARIF 2.1.0. Notebook findings point at the raw JSON line and column of the
+    secret, read from ``sources[path]`` or else from the file at ``path``."""
     rules: dict[str, dict[str, Any]] = {}
     results = []
+    raw_positions = _raw_positions(findings, sources or {})
     for f in findings:
         rid = rule_id(f.type)
         rules.setdefault(
@@ -77,11 +86,7 @@ def to_sarif(findings: Sequence[Finding], version: str = "0") -> str:
                     {
                         "physicalLocation": {
                             "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
-                            # Notebook positions are cell-relative; the file line is unknown.
-                            "region": {
-                                "startLine": f.line if f.cell_index is None else 1,
-                                "startColumn": f.column if f.cell_index is None else 1,
-                            },
+                            "region": _region(f, raw_positions),
                         }
                     }
                 ],
@@ -102,10 +107,44 @@ def to_sarif(findings: Sequence[Finding], version: str = "0") -> str:
                     }
                 },
                 "results": results,
+                "columnKind": "unicodeCodePoints",
             }
         ],
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+
+
+def _region(f: Finding, raw_positions: dict[int, tuple[int, int]]) -> dict[str, int]:
+    if f.cell_index is None:
+        return {"startLine": f.line, "startColumn": f.column}
+    # Cell-relative positions mean nothing to a code-scanning UI: use the raw JSON
+    # position; line 1 only when the file could not be read again.
+    line, column = raw_positions.get(id(f), (1, 1))
+    return {"startLine": line, "startColumn": column}
+
+
+def _raw_positions(
+    findings: Sequence[Finding], sources: Mapping[str, str]
+) -> dict[int, tuple[int, int]]:
+    """id(finding) -> (raw line, raw column) for notebook findings."""
+    positions: dict[int, tuple[int, int]] = {}
+    by_path: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.cell_index is not None:
+            by_path.setdefault(f.path, []).append(f)
+    for path, group in by_path.items():
+        text = sources.get(path)
+        if text is None:
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+        raw = RawNotebook(text)
+        for f in group:
+            found = raw.position(f)
+            if found is not None:
+                positions[id(f)] = found
+    return positions
 
 
 def _uri(path: str) -> str:
