@@ -99,23 +99,25 @@ PLACEHOLDER_WORDS = frozenset(
     }
 )
 
-_PLACEHOLDER_RES = [
-    re.compile(r"^<[^<>]*>$|^&lt;.*&gt;$"),  # <password>, HTML-escaped too
-    re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|^\$[A-Za-z_]\w*$|^%[A-Za-z_]\w*%$"),  # ${VAR} $VAR %VAR%
-    re.compile(r"\{\{.*\}\}|\{%.*%\}"),  # {{ secrets.X }}, jinja
-    re.compile(r"\{[A-Za-z_][\w.]*\}|%\(\w+\)[sdifr]|^%s$"),  # {password} %(pw)s
-    re.compile(
-        r"(?i)^(?:some|my|your|the|a|new|old|user|db|example|sample|test|dummy|fake)[_\-]?"
-        r"(?:password|passwd|pass|secret|token|key|api_?key)\d*$"
-    ),
-    re.compile(
-        r"(?i)^(?:your|my|the|enter|insert|replace|put|add)[_\- ]?.*"
-        r"(?:here|key|token|secret|password|pass|pwd)"
-    ),
-    re.compile(r"(?i)(?:_here|-here|placeholder|changeme|redacted|xxxxx|<secret>)"),
-    re.compile(r"^(.)\1+$"),  # aaaa, ****, xxxx, 0000
-    re.compile(r"(?i)^(?:x+|\*+|\.+|#+|-+|_+|•+|0+|1234\d*|abc\d*|12345678\d*)$"),
-]
+# One alternation, one search per value (these run on every generic candidate).
+_PLACEHOLDER_RE = re.compile(
+    "|".join(
+        f"(?:{part})"
+        for part in (
+            r"^<[^<>]*>$|^&lt;.*&gt;$",  # <password>, HTML-escaped too
+            r"\$\{[^}]*\}|\$\([^)]*\)|^\$[A-Za-z_]\w*$|^%[A-Za-z_]\w*%$",  # ${VAR} $VAR %VAR%
+            r"\{\{.*\}\}|\{%.*%\}",  # {{ secrets.X }}, jinja
+            r"\{[A-Za-z_][\w.]*\}|%\(\w+\)[sdifr]|^%s$",  # {password} %(pw)s
+            r"(?i:^(?:some|my|your|the|a|new|old|user|db|example|sample|test|dummy|fake)[_\-]?"
+            r"(?:password|passwd|pass|secret|token|key|api_?key)\d*$)",
+            r"(?i:^(?:your|my|the|enter|insert|replace|put|add)[_\- ]?.*"
+            r"(?:here|key|token|secret|password|pass|pwd))",
+            r"(?i:_here|-here|placeholder|changeme|redacted|xxxxx|<secret>)",
+            r"^(?P<repeated>.)(?P=repeated)+$",  # aaaa, ****, xxxx, 0000
+            r"(?i:^(?:x+|\*+|\.+|#+|-+|_+|•+|0+|1234\d*|abc\d*|12345678\d*)$)",
+        )
+    )
+)
 _MASK_RE = re.compile(r"(?i)\.\.\.|…|\[redacted[^\]]*\]|\*{3,}|•{3,}|<redacted|\[hidden\]|\*\*\*")
 _REFERENCE_RE = re.compile(
     r"(?i)^(?:secret://|%secret\b|vault:|arn:aws:secretsmanager|projects/[^/]+/secrets/|"
@@ -133,17 +135,26 @@ _PATH_RE = re.compile(
 
 
 def is_example(value: str) -> bool:
-    return value in EXAMPLE_VALUES or _EXAMPLE_SUFFIX_RE.search(value) is not None
+    # The suffix pattern is anchored at the end: search only the tail (PEM blocks are long).
+    return value in EXAMPLE_VALUES or _EXAMPLE_SUFFIX_RE.search(value[-16:]) is not None
+
+
+_MASK_MARKS = ("...", "…", "***", "•••")
 
 
 def is_masked(value: str) -> bool:
+    if any(mark in value for mark in _MASK_MARKS):
+        return True
+    lower = value.lower()
+    if "redacted" not in lower and "[hidden]" not in lower:
+        return False  # plain substring tests first: a regex search over a PEM block is slow
     return _MASK_RE.search(value) is not None
 
 
 def is_placeholder(value: str) -> bool:
     if value.lower() in PLACEHOLDER_WORDS:
         return True
-    return any(rx.search(value) for rx in _PLACEHOLDER_RES)
+    return _PLACEHOLDER_RE.search(value) is not None
 
 
 def is_reference(value: str) -> bool:

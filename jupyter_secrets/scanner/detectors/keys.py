@@ -8,31 +8,46 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..document import Document
 from . import Candidate, Detector
 
-_PEM_RE = re.compile(
+_PEM_BEGIN_RE = re.compile(
     r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
-    r"(?P<body>[A-Za-z0-9+/=\s:,.\-\\]{64,20000}?)"  # \\ for JSON/repr escapes
-    r"-----END (?P=kind)-----"
 )
+_PEM_BODY_RE = re.compile(r"[A-Za-z0-9+/=\s:,.\-\\]{64,20000}")  # \\ for JSON/repr escapes
 #: Near a PEM block, this marks a GCP service-account key file.
 _GCP_MARKER_RE = re.compile(r"[\"']type\\*[\"']\s*:\s*\\*[\"']service_account")
 _GCP_CONTEXT = 4000
 
 
-def _pem_blocks(doc: Document) -> Iterator[re.Match[str]]:
+@dataclass(frozen=True)
+class _Block:
+    start: int
+    end: int
+
+
+def _pem_blocks(doc: Document) -> Iterator[_Block]:
     if not doc.hits("private key-----"):
         return
+    text = doc.text
     for start, end in doc.windows(("-----begin",)):
-        # A block spans lines: search from its first line to well past the window.
-        for match in _PEM_RE.finditer(doc.text, start, min(len(doc.text), end + 25000)):
-            if match.start() >= end:
+        pos = start
+        while True:
+            # The header is on the window's line; the block spans lines after it.
+            header = _PEM_BEGIN_RE.search(text, pos, end + 64)
+            if header is None or header.start() >= end:
                 break
-            body = match.group("body").replace("\\n", "").replace("\\r", "").replace("\\", "")
+            pos = header.end()
+            footer = f"-----END {header.group('kind')}-----"
+            stop = text.find(footer, pos, pos + 20000 + len(footer))
+            if stop == -1 or _PEM_BODY_RE.fullmatch(text, pos, stop) is None:
+                continue
+            body = text[pos:stop].replace("\\n", "").replace("\\r", "").replace("\\", "")
             if "..." not in body and len(re.sub(r"\s", "", body)) >= 64:
-                yield match
+                pos = stop + len(footer)
+                yield _Block(header.start(), pos)
 
 
 class PrivateKey(Detector):
@@ -42,8 +57,8 @@ class PrivateKey(Detector):
     keywords = ("-----begin", "private key-----")
 
     def find(self, doc: Document) -> Iterator[Candidate]:
-        for match in _pem_blocks(doc):
-            yield self.candidate(match.start(), match.end())
+        for block in _pem_blocks(doc):
+            yield self.candidate(block.start, block.end)
 
 
 class GcpServiceAccountKey(Detector):
@@ -55,8 +70,8 @@ class GcpServiceAccountKey(Detector):
     def find(self, doc: Document) -> Iterator[Candidate]:
         if not doc.hits("service_account"):
             return
-        for match in _pem_blocks(doc):
-            lo = max(0, match.start() - _GCP_CONTEXT)
-            hi = min(len(doc.text), match.end() + _GCP_CONTEXT)
+        for block in _pem_blocks(doc):
+            lo = max(0, block.start - _GCP_CONTEXT)
+            hi = min(len(doc.text), block.end + _GCP_CONTEXT)
             if _GCP_MARKER_RE.search(doc.text, lo, hi):
-                yield self.candidate(match.start(), match.end())
+                yield self.candidate(block.start, block.end)
