@@ -75,6 +75,9 @@ export async function fetchPolicy(
 /** Response header naming what the save gate did with a request. */
 export const GATE_HEADER = 'X-Jupyter-Secrets-Action';
 
+/** Response header with the id of the gate's report on that request. */
+export const REPORT_HEADER = 'X-Jupyter-Secrets-Report';
+
 /** Key of the gate's report in a successful save's JSON body. */
 export const REPORT_KEY = 'jupyter_secrets';
 
@@ -102,8 +105,10 @@ export interface IFinding {
   preview: string;
 }
 
-/** The gate's report for one save (`GET /jupyter-secrets/findings?path=`). */
+/** The gate's report for one save (`GET /jupyter-secrets/findings?path=&id=`). */
 export interface IGateReport {
+  /** Random id of this report, as in the X-Jupyter-Secrets-Report header. */
+  id?: string;
   path: string;
   policy: string;
   action: GateAction;
@@ -132,6 +137,7 @@ export function asReport(value: unknown): IGateReport | null {
     return null;
   }
   return {
+    id: typeof report.id === 'string' ? report.id : undefined,
     path: String(report.path ?? ''),
     policy: String(report.policy ?? ''),
     action: report.action,
@@ -142,16 +148,27 @@ export function asReport(value: unknown): IGateReport | null {
   };
 }
 
-/** The last report the gate recorded for `path` (`GET /jupyter-secrets/findings`). */
+/**
+ * The gate's report `id` on a save of `path` (`GET /jupyter-secrets/findings`);
+ * without an id, the last report the gate recorded for `path`, whichever save
+ * that was.
+ */
 export async function fetchReport(
   path: string,
+  id?: string | null,
   settings?: ServerConnection.ISettings
 ): Promise<IGateReport> {
-  const body = await requestAPI<unknown>('findings', {}, settings, { path });
+  const query: Record<string, string> = id ? { path, id } : { path };
+  const body = await requestAPI<unknown>('findings', {}, settings, query);
   const report = asReport(body);
   if (report === null) {
     throw new SecretsApiError(
       'jupyter-secrets: findings answer is not a gate report'
+    );
+  }
+  if (id && report.id !== id) {
+    throw new SecretsApiError(
+      'jupyter-secrets: findings answer is the report of another save'
     );
   }
   return report;

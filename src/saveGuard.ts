@@ -20,6 +20,7 @@ import { Signal } from '@lumino/signaling';
 import {
   GATE_HEADER,
   IGateReport,
+  REPORT_HEADER,
   fetchReport,
   reportOfSavedModel
 } from './api';
@@ -53,7 +54,24 @@ export interface ISaveGuardOptions {
 export function modalCancel(gateMessage: string): Error {
   const error = Object.assign(new Error('Cancel'), { gateMessage });
   error.name = 'ModalCancelError';
+  gateCancels.add(error);
   return error;
+}
+
+/** The cancel errors made by `modalCancel`, and no others. */
+const gateCancels = new WeakSet<object>();
+
+/**
+ * Closing a dirty document and choosing "Save" runs JupyterLab's
+ * `void widgetManager.onClose(widget)`: when the gate refuses that save, the
+ * document rightly stays open, but nothing catches the cancel and the browser
+ * logs an unhandled rejection. The user has already been told (our dialog),
+ * so only our own cancels are marked handled here; any other stays loud.
+ */
+function quietGateCancel(event: PromiseRejectionEvent): void {
+  if (typeof event.reason === 'object' && gateCancels.has(event.reason)) {
+    event.preventDefault();
+  }
 }
 
 /** The gate's action for a failed request, or null when the gate did not refuse it. */
@@ -63,6 +81,14 @@ export function refusalOf(error: unknown): string | null {
   }
   const action = error.response.headers.get(GATE_HEADER);
   return action !== null && REFUSALS.has(action) ? action : null;
+}
+
+/** The id of the gate's report on a failed request, when the server sent one. */
+export function reportIdOf(error: unknown): string | null {
+  if (!(error instanceof ServerConnection.ResponseError)) {
+    return null;
+  }
+  return error.response.headers.get(REPORT_HEADER) || null;
 }
 
 /** A stable key for "the same findings as before". */
@@ -90,6 +116,7 @@ export class SaveGuard {
       this._onSaved(path, saved);
       return saved;
     };
+    window.addEventListener('unhandledrejection', quietGateCancel);
     commands.commandExecuted.connect((_, args) => {
       if (EXPLICIT_SAVE_COMMANDS.has(args.id)) {
         this._explicitSaveAt = Date.now();
@@ -104,7 +131,12 @@ export class SaveGuard {
       return error;
     }
     const message = (error as Error).message;
-    const report = await this._reportFor(path, action, message);
+    const report = await this._reportFor(
+      path,
+      action,
+      message,
+      reportIdOf(error)
+    );
     this._announceRefusal(path, report);
     this._markFailed(path);
     return modalCancel(message);
@@ -125,15 +157,22 @@ export class SaveGuard {
     }, 0);
   }
 
-  /** The full report (with findings) for a refusal; the message alone if unavailable. */
+  /**
+   * The full report (with findings) for a refusal; the message alone if unavailable.
+   * JupyterLab keeps only the message of the error body, so the findings are
+   * fetched: by the report's id, so another save of the same path in between
+   * (a second tab's autosave, a script) cannot hand over its report. Servers
+   * without report ids get the path's last report if its action matches.
+   */
   private async _reportFor(
     path: string,
     action: string,
-    message: string
+    message: string,
+    id: string | null
   ): Promise<IGateReport> {
     const local = this._options.contents.localPath(path);
     try {
-      const report = await fetchReport(local);
+      const report = await fetchReport(local, id);
       if (report.action === action) {
         return report;
       }

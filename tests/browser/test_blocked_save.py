@@ -23,6 +23,7 @@ from jupyter_secrets.scanner.finding import mask
 
 from .conftest import (
     LAB_LOAD_TIMEOUT_MS,
+    ConsoleLog,
     LabServer,
     require,
     server_extension_present,
@@ -221,6 +222,62 @@ def test_block_keeps_work_and_disk_then_saves_the_ref(chromium: Any, lab_server:
     finally:
         page.context.close()
     print(f"block scenario: {time.monotonic() - started:.1f}s")
+
+
+def test_close_and_save_of_a_blocked_notebook_stays_open_quietly(
+    chromium: Any, lab_server: LabServer
+) -> None:
+    require(server_extension_present(), "jupyter_secrets.server is not installed")
+    path = put_notebook(lab_server, "close-me.ipynb")
+    before = path.read_bytes()
+    key = fake_aws_key()
+    page = open_page(chromium, lab_server, "close-me.ipynb")
+    console = ConsoleLog()
+    page.on(
+        "console",
+        lambda message: console.errors.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: console.errors.append(f"pageerror: {error}"))
+    findings_urls: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            findings_urls.append(request.url)
+            if "/jupyter-secrets/findings" in request.url
+            else None
+        ),
+    )
+    try:
+        replace_cell_text(page, f'key = "{key}"')
+        page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").first.click()
+        # JupyterLab's "Save changes before closing?" dialog: choose Save.
+        ask = page.locator(".jp-Dialog", has_text="close-me.ipynb")
+        ask.wait_for(state="visible")
+        ask.get_by_role("button", name="Save", exact=True).click()
+
+        dialog = page.locator(".jp-Dialog", has_text=BLOCKED_TITLE)
+        dialog.wait_for(state="visible")
+        assert "AWS Access Key" in dialog.inner_text(), "the dialog does not name the finding"
+        dialog.locator("button.jp-mod-accept").click()
+        dialog.wait_for(state="detached")
+        no_generic_error(page)
+
+        # The refused save keeps the notebook open with the work in it, unsaved.
+        tab = page.locator(".lm-TabBar-tab", has_text="close-me.ipynb")
+        assert tab.count() == 1, "the blocked notebook was closed"
+        assert is_dirty(page), "the blocked notebook is no longer dirty"
+        assert_present(key, editor_text(page), "the editor after a blocked close-and-save")
+        assert path.read_bytes() == before, "the blocked close-and-save changed the file"
+        # The findings were fetched by the report id the server sent, not by path alone.
+        assert findings_urls, "the save guard never fetched the findings"
+        assert all("id=" in url for url in findings_urls), "findings fetched without id="
+        noisy = [
+            error.replace(key, "<fake key>")
+            for error in console.mentioning("Cancel", "unhandled", "Uncaught", "in promise")
+        ]
+        assert not noisy, f"the blocked close-and-save logged errors: {noisy}"
+    finally:
+        page.context.close()
 
 
 def test_strip_tells_the_user_and_reloads_from_disk(chromium: Any, strip_server: LabServer) -> None:
