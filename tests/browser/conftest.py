@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.netutil import free_port
 
 CHROMIUM_PATH = os.environ.get("JUPYTER_SECRETS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,13 +67,6 @@ def server_extension_present() -> bool:
     except ImportError:
         return False
     return spec is not None and spec.origin is not None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from tests.server.real_server import free_port
+from tests.netutil import free_port
 
 BIN_DIR = Path(sys.executable).parent
 JUPYTERHUB = BIN_DIR / "jupyterhub"

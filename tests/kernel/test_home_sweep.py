@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,11 @@ import nbformat
 import requests
 from jupyter_client.blocking import BlockingKernelClient
 
+from tests.netutil import free_port
+
 from .conftest import make_value, write_secrets_config
 from .harness import isolated_env, leaked_forms
 from .test_kernel_redaction import LEAKY_CELLS
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(url: str, token: str, timeout: float = 60) -> None:
