@@ -207,6 +207,16 @@ def test_keyring_backend_in_a_real_kernel(home: Path, secret_service: None) -> N
                 f"import hashlib; print(hashlib.sha256(tok.encode()).hexdigest() == {digest!r})"
             )
             assert same.stdout.strip() == "True"
+            bearer = BearerServer(value)
+            try:
+                status = kernel.ok(
+                    "import urllib.request\n"
+                    f"req = urllib.request.Request({bearer.url!r}, headers={{'Authorization': f'Bearer {{tok}}'}})\n"
+                    "print(urllib.request.urlopen(req).status)"
+                )
+            finally:
+                bearer.close()
+            assert status.stdout.strip() == "200"
             out = kernel.ok("print(tok); tok").everything()
             assert leaked_forms(out, value) == []
             assert "[REDACTED dev/kr/api_token]" in out
