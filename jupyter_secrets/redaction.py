@@ -6,7 +6,8 @@ kernel's IOPub thread does) without locks.
 
 What is matched, for each value of at least ``min_length`` characters:
 
-* the value, its reversal, and its JSON-, HTML-, repr- and URL-escaped forms;
+* the value, its reversal, upper and lower case, and its JSON-, HTML-, repr-
+  and URL-escaped forms;
 * its hex (both cases) and base64 (standard and URL-safe, at every byte
   alignment, so the value is found inside a longer base64 blob such as a
   Basic-auth header);
@@ -229,6 +230,8 @@ def _variants(value: str, encodings: bool) -> Iterable[str]:
         return
     raw = value.encode("utf-8")
     yield value[::-1]
+    yield value.upper()
+    yield value.lower()
     yield json.dumps(value)[1:-1]
     yield json.dumps(value, ensure_ascii=False)[1:-1]
     yield repr(value)[1:-1]

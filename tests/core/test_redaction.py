@@ -20,6 +20,8 @@ def leaks(text: str, value: str) -> list[str]:
     forms = {
         "plain": value,
         "reversed": value[::-1],
+        "upper": value.upper(),
+        "lower": value.lower(),
         "base64": base64.b64encode(value.encode()).decode(),
         "hex": value.encode().hex(),
         "prefix8": value[:8],
@@ -44,6 +46,8 @@ TRANSFORMS = {
     "plain": lambda v: f"the password is {v}!",
     "repeated": lambda v: f"{v}{v} and {v}",
     "reversed": lambda v: v[::-1],
+    "upper": str.upper,
+    "lower": str.lower,
     "base64": lambda v: base64.b64encode(v.encode()).decode(),
     "urlsafe_base64": lambda v: base64.urlsafe_b64encode(v.encode()).decode(),
     "basic_auth_header": lambda v: "Basic " + base64.b64encode(f"etl:{v}".encode()).decode(),
