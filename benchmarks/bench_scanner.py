@@ -57,21 +57,25 @@ class Run:
         return megabytes(self.nbytes) / self.seconds if self.seconds else None
 
 
-def ours_api(root: Path) -> Runner | None:
+def ours_api(root: Path) -> tuple[Runner, Callable[[], float]] | None:
+    """Our scanner through its Python API; times the scan, not our scoring of its findings."""
     try:
         from jupyter_secrets.scanner import Scanner
     except ImportError as exc:
         print(f"note: our scanner is not importable yet ({exc}); skipping it")
         return None
     scanner = Scanner()
+    spent = [0.0]
 
     def run(paths: list[Path]) -> list[Hit]:
         findings: list[Any] = []
-        for path in paths:
-            findings += scanner.scan_file(path)
+        with Timer() as timer:
+            for path in paths:
+                findings += scanner.scan_file(path)
+        spent[0] = timer.seconds
         return hits_from_findings(findings, root)
 
-    return run
+    return run, lambda: spent[0]
 
 
 def ours_cli(root: Path) -> Runner:
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         tools: dict[str, tuple[Runner, Callable[[], float] | None]] = {}
         api = ours_api(root)
         if api is not None:
-            tools[OURS] = (api, None)
+            tools[OURS] = api
             tools["jupyter-secrets (CLI)"] = (ours_cli(root), None)
         if not args.no_peers:
             ds = detect_secrets_runner()
