@@ -15,9 +15,9 @@ from ..refs import is_ref
 #: Vendors' documented example keys (and the shape they share).
 EXAMPLE_VALUES = frozenset(
     {
-        "AKIAIOSFODNN7EXAMPLE",
+        "AKIAIOSFODNN7EXAMPLE",  # pragma: allowlist secret
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        "AKIAI44QH8DHBEXAMPLE",
+        "AKIAI44QH8DHBEXAMPLE",  # pragma: allowlist secret
         "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
     }
 )

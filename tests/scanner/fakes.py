@@ -101,7 +101,7 @@ class Fakes:
         body = base64.b64encode(self.rng.randbytes(600)).decode()
         lines = [body[i : i + 64] for i in range(0, len(body), 64)]
         return (
-            "-----BEGIN RSA PRIVATE KEY-----\n"
+            "-----BEGIN RSA PRIVATE KEY-----\n"  # pragma: allowlist secret
             + "\n".join(lines)
             + "\n-----END RSA PRIVATE KEY-----"
         )

@@ -99,7 +99,7 @@ def test_checksum_is_verified_for_github_and_npm(scanner: Scanner) -> None:
         "from huggingface_hub import hf_hub_download",
         "hf_downloadfromhubwithcachedresultstodisk = 1",
         "sk-learn and risk-adjusted returns",
-        "AKIAIOSFODNN7EXAMPLE",
+        "AKIAIOSFODNN7EXAMPLE",  # pragma: allowlist secret
         'aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
         "glpat-xxxxxxxxxxxxxxxxxxxx",
         "dapi" + "0" * 32,
@@ -107,7 +107,7 @@ def test_checksum_is_verified_for_github_and_npm(scanner: Scanner) -> None:
         "see https://hooks.slack.com/ for docs",
         "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----",
         "-----BEGIN CERTIFICATE-----\n" + "A" * 64 + "\n-----END CERTIFICATE-----",
-        "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
+        "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",  # pragma: allowlist secret
         "id = 'c0a8e1f2-9b3d-4c5e-8f7a-1b2c3d4e5f60'",
     ],
 )
