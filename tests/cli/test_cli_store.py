@@ -124,3 +124,41 @@ def test_jupyter_subcommand_works(cli_env: dict[str, str]) -> None:
     )
     assert result.returncode == 0
     assert "no secrets found" in result.stderr
+
+
+def test_set_reads_a_masked_prompt_on_a_terminal(cli_env: dict[str, str]) -> None:
+    """On a real terminal the value is asked twice and never echoed."""
+    import pty
+    import select
+
+    value = secrets.token_urlsafe(18)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI on the pty
+        os.execve(  # noqa: S606 (a fixed argv; no shell involved)
+            sys.executable, [sys.executable, "-m", "jupyter_secrets", "set", "dev/tty/pw"], cli_env
+        )
+    transcript = b""
+
+    def read_until(marker: bytes) -> None:
+        nonlocal transcript
+        deadline = 30.0
+        while marker not in transcript and deadline > 0:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            deadline -= 0.5
+            if ready:
+                try:
+                    transcript += os.read(fd, 1024)
+                except OSError:
+                    break
+
+    read_until(b"Value for dev/tty/pw: ")
+    os.write(fd, value.encode() + b"\n")
+    read_until(b"Repeat: ")
+    os.write(fd, value.encode() + b"\n")
+    read_until(b"stored dev/tty/pw")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"stored dev/tty/pw in backend 'file'" in transcript
+    assert value.encode() not in transcript, "the value was echoed to the terminal"
+    assert run(cli_env, "get", "dev/tty/pw", "--reveal").stdout == value + "\n"
