@@ -351,6 +351,7 @@ def load(shell: Any) -> KernelGuard:
     """Install the magics and the redaction hooks once per shell."""
     guard = _GUARDS.get(id(shell))
     if guard is not None:
+        shell.register_magics(SecretMagics(shell, guard))  # after an unload
         return guard
     manager = get_manager()
     settings = manager.settings
@@ -373,6 +374,12 @@ def load(shell: Any) -> KernelGuard:
 
 
 def unload(shell: Any) -> None:
-    guard = _GUARDS.pop(id(shell), None)
-    if guard is not None:
+    """Remove the magics. Redaction stays on while fetched values are in memory."""
+    line_magics = shell.magics_manager.magics["line"]
+    for name in ("secret", "secrets"):
+        line_magics.pop(name, None)
+    guard = _GUARDS.get(id(shell))
+    if guard is not None and not len(guard.redactor):
+        # Nothing was fetched: nothing to protect, so leave no hooks behind.
         guard.uninstall()
+        del _GUARDS[id(shell)]
