@@ -19,7 +19,7 @@ jlpm lint
 
 echo "== tests" >&2
 status=0
-scripts/with-secret-service python -m pytest -p no:cacheprovider "$@" || status=$?
+scripts/with-secret-service python -m pytest -p no:cacheprovider --durations=10 "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     echo "test.sh: pytest collected no tests; that is a failure" >&2
     exit 1
