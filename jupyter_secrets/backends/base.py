@@ -23,6 +23,9 @@ class Viability:
 
     ok: bool
     reason: str
+    #: The store is here but locked right now. It stays the automatic default,
+    #: so users get "unlock it" rather than a silent switch to another store.
+    locked: bool = False
 
     def __bool__(self) -> bool:
         return self.ok

@@ -118,7 +118,7 @@ class KeyringBackend(Backend):
             # Reading the index is cheap and tells a locked keyring from a working one.
             self._call(kr.get_password, self.service, INDEX_USERNAME)
         except BackendUnavailableError as exc:
-            return Viability(False, exc.message)
+            return Viability(False, exc.message, locked=isinstance(exc, KeyringLockedError))
         return Viability(True, f"uses {keyring_name(kr)} (service '{self.service}')")
 
     # -- the Backend interface -----------------------------------------
@@ -213,6 +213,10 @@ class KeyringBackend(Backend):
             return method(*args)
 
 
+class KeyringLockedError(BackendUnavailableError):
+    """The OS keyring is there but locked."""
+
+
 class _Missing(SecretNotFoundError):
     """keyring's PasswordDeleteError: the item does not exist."""
 
@@ -227,7 +231,7 @@ def _translated_errors(kr: OSKeyring) -> Iterator[None]:
     except keyring.errors.PasswordDeleteError:
         raise _Missing("no such keyring item") from None
     except keyring.errors.KeyringLocked:
-        raise BackendUnavailableError(_locked_message(which)) from None
+        raise KeyringLockedError(_locked_message(which)) from None
     except keyring.errors.InitError as exc:
         raise BackendUnavailableError(
             f"cannot open the OS keyring ({which}: {type(exc).__name__}); start or unlock it "

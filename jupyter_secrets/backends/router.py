@@ -115,7 +115,7 @@ class Router:
         )
         for _, name, backend in candidates:
             viability = backend.viable()
-            if viability.ok:
+            if viability.ok or viability.locked:
                 return name, backend
             reasons.append(f"{name}: {viability.reason}")
         raise BackendUnavailableError(

@@ -167,7 +167,19 @@ for name, action in [
     except BackendUnavailableError as exc:
         result[name] = str(exc)
 viability = backend.viable()
-result["viable"] = [viability.ok, viability.reason]
+result["viable"] = [viability.ok, viability.reason, viability.locked]
+# A locked keyring stays the automatic default: the user is told to unlock it,
+# instead of being silently sent to another store that lacks the secret.
+from jupyter_secrets.config import SecretsConfig
+from jupyter_secrets.manager import SecretManager
+settings = SecretsConfig(backend_options={"keyring": {"service": "locked-test"}})
+manager = SecretManager(settings, user="t")
+result["routed"] = manager.router.backend_for(ref).name
+try:
+    manager.get("dev/db/password")
+    result["manager"] = "no error"
+except BackendUnavailableError as exc:
+    result["manager"] = str(exc)
 result["value_leaked"] = any(value in json.dumps(v) for v in result.values())
 print(json.dumps(result))
 """
@@ -196,7 +208,9 @@ def test_locked_keyring_gives_one_line_fix() -> None:
     assert result["value_leaked"] is False, "value leaked into an error message"
     for action in ("get", "set", "list"):
         assert result[action] == LOCKED_MESSAGE, f"{action}: {result[action]}"
-    assert result["viable"] == [False, LOCKED_MESSAGE]
+    assert result["viable"] == [False, LOCKED_MESSAGE, True]
+    assert result["routed"] == "keyring"
+    assert result["manager"] == LOCKED_MESSAGE
 
 
 # -- keyring selection: no Secret Service needed ----------------------------
