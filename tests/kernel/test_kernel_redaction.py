@@ -224,3 +224,25 @@ def test_keyring_backend_in_a_real_kernel(home: Path, secret_service: None) -> N
             kernel.shutdown()
     finally:
         keyring.delete_password("jupyter-secrets", "dev/kr/api_token")
+
+
+def test_dead_backends_give_one_line_fixes(home: Path) -> None:
+    write_secrets_config(home, {"dev/f/": "file", "dev/k/": "keyring", "": "env"})
+    env = isolated_env(home, {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    store = home / ".local/share/jupyter/jupyter_secrets/secrets.enc"
+    kernel = Kernel(home, env)
+    try:
+        expected = {
+            "%secret dev/k/x": "UsageError: keyring backend keyring.backends.fail.Keyring cannot "
+            "store secrets safely here; use the 'file' backend or set PYTHON_KEYRING_BACKEND "
+            "to an OS keyring",
+            "%secret dev/f/x": f"UsageError: secret 'dev/f/x' not found in backend 'file'; no "
+            f"encrypted store at {store} yet; store it with: jupyter-secrets set dev/f/x "
+            "--backend file",
+        }
+        for code, message in expected.items():
+            execution = kernel.run(code)
+            assert execution.reply["status"] == "error"
+            assert execution.stderr == message + "\n"
+    finally:
+        kernel.shutdown()
