@@ -280,7 +280,7 @@ class SecretMagics(Magics):
             raise UsageError(
                 "usage: %secret REF [--env VAR] [--refresh], e.g. pw = %secret dev/db/password"
             ) from None
-        value = fetch(args.ref, refresh=args.refresh, guard=self.guard)
+        value = fetch(args.ref, refresh=args.refresh)
         if args.env:
             if not args.env.isidentifier():
                 raise UsageError(
@@ -301,7 +301,7 @@ class SecretMagics(Magics):
             print(f"{ref}  (fetched {stamp})")
 
 
-def fetch(ref: str, refresh: bool = False, guard: KernelGuard | None = None) -> SecretStr:
+def fetch(ref: str, refresh: bool = False) -> SecretStr:
     """Fetch through the process manager, turning errors into one-line UsageErrors."""
     try:
         return get_manager().get(ref, refresh=refresh)

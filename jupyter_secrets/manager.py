@@ -18,7 +18,7 @@ from .backends.base import Backend, SecretInfo, SecretRecord
 from .config import SecretsConfig, default_settings
 from .errors import InvalidRefError, ScopeDeniedError, SecretError, SecretNotFoundError
 from .identity import current_user
-from .refs import SecretRef, parse_ref
+from .refs import SecretRef, check_scope, parse_ref
 from .value import SecretStr
 
 FetchListener = Callable[[SecretRef, str], None]
@@ -95,8 +95,6 @@ class SecretManager:
 
     def check_access(self, ref: SecretRef) -> None:
         """Raise ScopeDeniedError when this user may not use ``ref``."""
-        from .refs import check_scope
-
         check_scope(ref, self.settings.allowed_scopes)
 
     def get(self, ref: str | SecretRef, refresh: bool = False) -> SecretStr:

@@ -5,13 +5,13 @@ websocket, and users authenticate with their own hub API tokens.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 from typing import Any
 
 import pytest
 import requests
+
+from tests.leaks import traces
 
 from .conftest import SHARED_NOTEBOOK, Fetch, HubSecrets, SharedSave, audit_file, code_notebook
 from .hub_process import Hub
@@ -152,16 +152,6 @@ def test_refused_save_is_audited_as_the_user_who_sent_it(
     assert users == ["bob"], f"bob's refused save is audited as {users}"
     assert gate_events(bob_saves_on_alices_server.bobs_view), "bob does not see his refusal"
     assert not gate_events(events_of(hub, "alice", "alice")), "bob's save is in alice's audit"
-
-
-def traces(value: str) -> list[bytes]:
-    raw = value.encode()
-    return [
-        raw,
-        base64.b64encode(raw),
-        hashlib.sha256(raw).hexdigest().encode(),
-        hashlib.md5(raw).hexdigest().encode(),  # noqa: S324 (looked for, not used)
-    ]
 
 
 def test_no_value_in_logs_or_files(

@@ -10,7 +10,6 @@ import base64
 import json
 import os
 import queue
-import sys
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,7 +173,3 @@ class Kernel:
             return
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=False)
-
-
-def python() -> str:
-    return sys.executable

@@ -29,8 +29,8 @@ def gate_settings() -> dict[str, Any]:
     return {"save_policy": "block"}
 
 
-@pytest.fixture
-def jp_server_config(gate_settings: dict[str, Any]) -> Config:
+def server_config(gate_settings: dict[str, Any], **sections: dict[str, Any]) -> Config:
+    """The test server's config: extension on, token required, hidden files allowed."""
     return Config(
         {
             "ServerApp": {
@@ -39,8 +39,14 @@ def jp_server_config(gate_settings: dict[str, Any]) -> Config:
             },
             "ContentsManager": {"allow_hidden": True},
             "JupyterSecrets": dict(gate_settings),
+            **sections,
         }
     )
+
+
+@pytest.fixture
+def jp_server_config(gate_settings: dict[str, Any]) -> Config:
+    return server_config(gate_settings)
 
 
 @dataclass

@@ -3,8 +3,6 @@ where no detector would look is blocked, and no trace of the value is left on di
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import random
 import string
@@ -13,6 +11,8 @@ from typing import Any
 
 import nbformat
 import pytest
+
+from tests.leaks import traces
 
 from .conftest import Api
 
@@ -47,17 +47,6 @@ async def run_in_kernel(api: Api, serverapp: Any, code: str) -> dict[str, Any]:
         await api("DELETE", f"api/kernels/{kernel_id}")
     assert reply["content"]["status"] == "ok", reply["content"].get("ename")
     return reply
-
-
-def traces(value: str) -> list[bytes]:
-    raw = value.encode()
-    return [
-        raw,
-        base64.b64encode(raw),
-        hashlib.sha256(raw).hexdigest().encode(),
-        hashlib.sha1(raw).hexdigest().encode(),  # noqa: S324 (looked for, not used)
-        hashlib.md5(raw).hexdigest().encode(),  # noqa: S324
-    ]
 
 
 def files_under(*roots: Path) -> list[Path]:

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
-from .conftest import Api, fake_aws_key
+from .conftest import Api, fake_aws_key, server_config
 
 
 @pytest.fixture
@@ -21,20 +21,13 @@ def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def jp_server_config(gate_settings: dict[str, Any], store_path: Path, tmp_path: Path) -> Config:
-    return Config(
-        {
-            "ServerApp": {
-                "jpserver_extensions": {"jupyter_secrets": True},
-                "allow_unauthenticated_access": False,
-            },
-            "ContentsManager": {"allow_hidden": True},
-            "JupyterSecrets": dict(gate_settings),
-            "SecretsConfig": {
-                "default_backend": "file",
-                "backend_options": {"file": {"path": str(store_path)}},
-                "audit_log": str(tmp_path / "audit.log"),
-            },
-        }
+    return server_config(
+        gate_settings,
+        SecretsConfig={
+            "default_backend": "file",
+            "backend_options": {"file": {"path": str(store_path)}},
+            "audit_log": str(tmp_path / "audit.log"),
+        },
     )
 
 
