@@ -28,7 +28,7 @@ KIND_TEXT = "text"
 class Origin(NamedTuple):
     """Where a segment comes from (a tuple: a notebook makes thousands of them)."""
 
-    location: str  # "source" | "output"
+    location: str  # "source" | "output" | "metadata"
     kind: str  # KIND_*
     field: tuple[str, ...] = ("source",)
     cell_index: int | None = None
@@ -38,6 +38,11 @@ class Origin(NamedTuple):
     allowed: bool = False
     #: The cell starts with a cell magic (%%bash...): not Python code.
     cell_magic: bool = False
+    #: JSON path from the notebook root to the leaf this text came from, for
+    #: pieces outside the structured fields (metadata, attachments, anything
+    #: else); None for sources and text outputs. The last element is
+    #: ``content.KEY`` when the text is a dict key.
+    pointer: tuple[str | int, ...] | None = None
 
 
 @dataclass(slots=True)

@@ -17,13 +17,15 @@ from typing import Any
 import orjson
 
 from .baseline import Baseline
+from .content import cell_pieces, leaf_pieces, notebook_pieces
+from .decode import decode_bytes
 from .detectors import Candidate, Detector
 from .document import KIND_CODE, KIND_MARKDOWN, KIND_TEXT, Document, Origin, Segment
 from .errors import ScanError
 from .filters import is_false_positive
 from .finding import LOCATION_OUTPUT, LOCATION_SOURCE, Finding, Span, hash_secret, mask
+from .jsontext import loads_checked, string_literals
 from .known import KnownValues
-from .notebook import cell_pieces, check_notebook, is_text_mime, parse_notebook
 from .prefilter import KeywordIndex
 from .registry import load_detectors
 
@@ -31,6 +33,8 @@ ENV_HASH_KEY = "JUPYTER_SECRETS_HASH_KEY"
 PRAGMA = "pragma: allowlist secret"
 PRAGMA_NEXTLINE = "pragma: allowlist nextline secret"
 NOTEBOOK_SUFFIXES = (".ipynb",)
+#: Files whose raw text is JSON: their escaped string literals are read unescaped too.
+JSON_SUFFIXES = (".ipynb", ".json")
 CODE_SUFFIXES = (".py", ".pyw", ".ipy")
 #: Markdown files get the inline rules of markdown cells (**password**: `x`, tables).
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -81,21 +85,27 @@ class Scanner:
 
     # -- entry points ---------------------------------------------------
 
-    def scan_notebook(self, nb: dict[str, Any] | str | bytes, path: str = "") -> list[Finding]:
+    def scan_notebook(self, nb: Any, path: str = "") -> list[Finding]:
+        """Every string of a notebook (any structure, any nbformat); raw text when not JSON.
+
+        Text that is not JSON, or JSON with a duplicate key (a parser would
+        keep only the last one, while the file keeps both), is scanned as
+        raw text with its string literals unescaped.
+        """
         if isinstance(nb, (str, bytes)):
             self._check_size(len(nb), path)
-            nb = parse_notebook(nb, path)
-        else:
-            check_notebook(nb, path)
-        pieces = (
-            piece for index, cell in enumerate(nb["cells"]) for piece in cell_pieces(cell, index)
-        )
-        return self._finish(self.scan_document(Document.build(path, pieces)))
+            try:
+                nb = loads_checked(nb)
+            except ValueError:
+                return self.scan_text(nb, path, json_literals=True)
+        return self._finish(self.scan_document(Document.build(path, notebook_pieces(nb))))
 
-    def scan_text(self, text: str | bytes, path: str = "") -> list[Finding]:
+    def scan_text(
+        self, text: str | bytes, path: str = "", *, json_literals: bool | None = None
+    ) -> list[Finding]:
         if isinstance(text, bytes):
             self._check_size(len(text), path)
-            text = decode_text(text, path)
+            text = decode_bytes(text).text
         kind = (
             KIND_CODE
             if path.endswith(CODE_SUFFIXES)
@@ -103,8 +113,11 @@ class Scanner:
             if path.lower().endswith(MARKDOWN_SUFFIXES)
             else KIND_TEXT
         )
-        doc = Document.build(path, [(Origin(LOCATION_SOURCE, kind, ("text",)), text)])
-        return self._finish(self.scan_document(doc))
+        origin = Origin(LOCATION_SOURCE, kind, ("text",))
+        pieces = [(origin, text)]
+        if json_literals or (json_literals is None and path.lower().endswith(JSON_SUFFIXES)):
+            pieces.extend((origin, literal) for literal in string_literals(text))
+        return self._finish(self.scan_document(Document.build(path, pieces)))
 
     def scan_file(self, path: str | os.PathLike[str]) -> list[Finding]:
         name = os.fspath(path)
@@ -119,35 +132,31 @@ class Scanner:
         return self.scan_text(data, name)
 
     def scan_model(self, model: dict[str, Any]) -> list[Finding]:
-        """A jupyter_server contents model; binary (non-UTF-8) files give no findings."""
+        """A jupyter_server contents model: every string it would write, whatever its shape."""
         path = str(model.get("path") or "")
         content = model.get("content")
         if content is None or model.get("type") == "directory":
             return []
-        if model.get("type") == "notebook":
-            if not isinstance(content, (dict, str, bytes)):
-                raise ScanError(f"{path or '<model>'}: notebook content is not JSON")
-            return self.scan_notebook(content, path)
-        if model.get("format") == "base64":
+        notebook = model.get("type") == "notebook" or path.lower().endswith(NOTEBOOK_SUFFIXES)
+        if model.get("format") == "base64" and isinstance(content, (str, bytes)):
             raw = decode_base64(content, path)
-            try:
-                return self.scan_text(raw, path)
-            except ScanError:
-                if is_binary(raw):
-                    return []  # an image or archive upload: nothing textual to scan
-                raise
+            return self.scan_notebook(raw, path) if notebook else self.scan_text(raw, path)
+        if notebook:
+            return self.scan_notebook(content, path)
         if isinstance(content, (str, bytes)):
             return self.scan_text(content, path)
-        raise ScanError(
-            f"{path or '<model>'}: unsupported contents model (format {model.get('format')!r})"
+        # A file model whose content is not text: whatever strings it holds are scanned.
+        origin = Origin(LOCATION_SOURCE, KIND_TEXT, ("text",))
+        return self._finish(
+            self.scan_document(Document.build(path, leaf_pieces(content, (), origin)))
         )
 
     def scan_cell(
         self, cell: dict[str, Any], cell_index: int | None = None, path: str = ""
     ) -> list[Finding]:
         """One cell (source and outputs), cached by content hash for incremental rescans."""
-        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
-            raise ScanError(f"{path or '<cell>'}: not a notebook cell (no cell_type)")
+        if not isinstance(cell, dict):
+            raise ScanError(f"{path or '<cell>'}: not a notebook cell (not a JSON object)")
         digest = hashlib.blake2b(_cache_blob(cell), digest_size=20).digest()
         key = (digest, self.known.version if self.known else 0)
         cached = self._cache.get(key)
@@ -237,7 +246,7 @@ class Scanner:
             hashed_secret=hash_secret(value, self.hash_key),
             preview=mask(value),
             detector=cand.detector,
-            span=Span(value, local, local + len(value), origin.field),
+            span=Span(value, local, local + len(value), origin.field, origin.pointer),
         )
 
     @staticmethod
@@ -266,29 +275,12 @@ class Scanner:
 
 
 def _cache_blob(cell: dict[str, Any]) -> bytes:
-    """The cell as the cache key sees it: binary payloads (never scanned) left out,
-    so an autosave of a plot-heavy notebook does not hash megabytes of PNG."""
-    if "attachments" in cell:
-        cell = {k: v for k, v in cell.items() if k != "attachments"}
-    outputs = cell.get("outputs")
-    if isinstance(outputs, list) and any(_has_binary(o) for o in outputs):
-        cell = {**cell, "outputs": [_text_only(o) for o in outputs]}
+    """The whole cell, binary payloads included: an image is skipped only after it is
+    decoded and proven to be one, so a changed payload must be scanned again."""
     try:
         return orjson.dumps(cell, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # e.g. integers beyond 64 bits: slower, but still a content key
         return json.dumps(cell, sort_keys=True, default=repr).encode()
-
-
-def _has_binary(output: Any) -> bool:
-    data = output.get("data") if isinstance(output, dict) else None
-    return isinstance(data, dict) and not all(is_text_mime(str(m)) for m in data)
-
-
-def _text_only(output: Any) -> Any:
-    if not _has_binary(output):
-        return output
-    data = {m: v for m, v in output["data"].items() if is_text_mime(str(m))}
-    return {**output, "data": data}
 
 
 class _LineCursor:
@@ -328,16 +320,9 @@ def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
     return kept
 
 
-def decode_text(data: bytes, path: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise ScanError(f"{path or '<input>'}: binary file (NUL bytes), not text; exclude it")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScanError(
-            f"{path or '<input>'}: not UTF-8 text (invalid byte at offset {exc.start}); "
-            "re-encode it as UTF-8 or exclude it"
-        ) from None
+def decode_text(data: bytes, path: str = "") -> str:
+    """The text of a file's bytes in any common encoding (see :mod:`.decode`); never raises."""
+    return decode_bytes(data).text
 
 
 def decode_base64(content: Any, path: str) -> bytes:
@@ -345,13 +330,3 @@ def decode_base64(content: Any, path: str) -> bytes:
         return base64.b64decode(content, validate=False)
     except (binascii.Error, TypeError, ValueError):
         raise ScanError(f"{path or '<model>'}: content is not valid base64") from None
-
-
-def is_binary(data: bytes) -> bool:
-    if b"\x00" in data[:8192]:
-        return True
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False

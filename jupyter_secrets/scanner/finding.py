@@ -15,6 +15,8 @@ from typing import Any
 
 LOCATION_SOURCE = "source"
 LOCATION_OUTPUT = "output"
+#: Anywhere else in a notebook: notebook/cell/output metadata, attachments, unknown keys.
+LOCATION_METADATA = "metadata"
 
 #: ``to_dict()`` keys, in this order (the JSON output contract).
 FINDING_FIELDS = (
@@ -34,9 +36,16 @@ FINDING_FIELDS = (
 class Span:
     """Where a secret sits, and the secret itself, for redaction. Memory only."""
 
-    __slots__ = ("end", "field", "start", "value")
+    __slots__ = ("end", "field", "pointer", "start", "value")
 
-    def __init__(self, value: str, start: int, end: int, field: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        value: str,
+        start: int,
+        end: int,
+        field: tuple[str, ...],
+        pointer: tuple[str | int, ...] | None = None,
+    ) -> None:
         self.value = value
         #: Offsets in the scanned text of the segment (a cell source, one
         #: output's text, or a whole plain file).
@@ -45,6 +54,8 @@ class Span:
         #: Which part of the cell/output held it, e.g. ("source",),
         #: ("text",), ("data", "text/html"), ("traceback",).
         self.field = field
+        #: JSON path of the leaf that held it (see ``document.Origin.pointer``).
+        self.pointer = pointer
 
     def __repr__(self) -> str:
         return f"<Span {self.field} {self.start}:{self.end}>"

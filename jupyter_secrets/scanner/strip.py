@@ -16,8 +16,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .content import KEY
+from .decode import decode_bytes
 from .errors import ScanError
 from .finding import LOCATION_OUTPUT, Finding
+from .jsontext import loads_checked
 from .notebook import dumps_notebook, is_text_mime, multiline, parse_notebook, strip_ansi
 
 MARKER = "[REDACTED]"
@@ -40,14 +43,23 @@ def strip_text(text: str, findings: Iterable[Finding]) -> str:
     return text
 
 
-def strip_notebook(nb: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
+def strip_notebook(nb: Any, findings: Iterable[Finding]) -> Any:
     """A redacted copy of ``nb``; ``findings`` must come from scanning this notebook."""
-    new: dict[str, Any] = copy.deepcopy(dict(nb))
-    cells = new.get("cells", [])
+    new: Any = copy.deepcopy(nb)
+    raw_cells = new.get("cells") if isinstance(new, dict) else None
+    cells: list[Any] = raw_cells if isinstance(raw_cells, list) else []
     emptied: dict[int, set[int]] = {}
     for finding in findings:
         span, index = finding.span, finding.cell_index
-        if span is None or index is None or not 0 <= index < len(cells):
+        if span is None:
+            continue
+        if index is not None and not 0 <= index < len(cells):
+            continue
+        if span.pointer is not None:
+            # Anywhere outside the structured fields: the pointer leads to the leaf.
+            _strip_leaf(new if index is None else cells[index], span.pointer, span.value)
+            continue
+        if index is None or not isinstance(cells[index], dict):
             continue
         cell = cells[index]
         if finding.location != LOCATION_OUTPUT:
@@ -57,6 +69,8 @@ def strip_notebook(nb: dict[str, Any], findings: Iterable[Finding]) -> dict[str,
         if finding.output_index is None or not 0 <= finding.output_index < len(outputs):
             continue
         output = outputs[finding.output_index]
+        if not isinstance(output, dict):
+            continue
         _redact_output(output, span.value)
         if _only_markers(output):
             emptied.setdefault(index, set()).add(finding.output_index)
@@ -67,6 +81,37 @@ def strip_notebook(nb: dict[str, Any], findings: Iterable[Finding]) -> dict[str,
     return new
 
 
+def _strip_leaf(root: Any, pointer: tuple[str | int, ...], secret: str) -> None:
+    """Redact ``secret`` in the leaf (or dict key) ``pointer`` leads to; the whole leaf
+    when the secret came from a decoding of it (base64, an image's text chunk)."""
+    is_key = bool(pointer) and pointer[-1] == KEY
+    path = pointer[:-1] if is_key else pointer
+    if not path:
+        return
+    parent = root
+    for step in path[:-1]:
+        try:
+            parent = parent[step]
+        except (KeyError, IndexError, TypeError):
+            return
+    last = path[-1]
+    try:
+        leaf = parent[last]
+    except (KeyError, IndexError, TypeError):
+        return
+    if not is_key and isinstance(leaf, str) and secret in leaf:
+        parent[last] = leaf.replace(secret, MARKER)
+    elif isinstance(last, str) and secret in last and isinstance(parent, dict):
+        renamed = last.replace(secret, MARKER)
+        while renamed in parent:
+            renamed += "_"
+        items = [(renamed if k == last else k, v) for k, v in parent.items()]
+        parent.clear()
+        parent.update(items)
+    elif not is_key:
+        parent[last] = MARKER
+
+
 def strip_model(model: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
     """The same for a jupyter_server contents model (notebook, text or base64 file)."""
     new = dict(model)
@@ -75,15 +120,23 @@ def strip_model(model: dict[str, Any], findings: Iterable[Finding]) -> dict[str,
     if model.get("type") == "notebook":
         path = str(model.get("path", ""))
         if isinstance(content, (str, bytes)):
-            content = parse_notebook(content, path)
-        if not isinstance(content, dict):
-            raise ScanError(f"{path or '<model>'}: notebook content is not JSON")
+            try:
+                content = loads_checked(content)
+            except ValueError:
+                raise ScanError(
+                    f"{path or '<model>'}: not valid JSON (or a duplicate key), so it cannot be "
+                    "redacted safely; remove the secret by hand"
+                ) from None
         new["content"] = strip_notebook(content, findings)
     elif model.get("format") == "base64" and isinstance(content, str):
-        text = base64.b64decode(content).decode("utf-8")
-        new["content"] = base64.b64encode(strip_text(text, findings).encode("utf-8")).decode(
-            "ascii"
-        )
+        decoded = decode_bytes(base64.b64decode(content))
+        redacted = decoded.encode(strip_text(decoded.text, findings))
+        if redacted is None:
+            raise ScanError(
+                f"{model.get('path') or '<model>'}: holds NUL bytes, so it cannot be redacted "
+                "in place; remove the secret by hand"
+            )
+        new["content"] = base64.b64encode(redacted).decode("ascii")
     elif isinstance(content, str):
         new["content"] = strip_text(content, findings)
     return new

@@ -63,18 +63,26 @@ def test_directory_recursion_json_shape_exit_1(tree: dict, capsys) -> None:  # t
     assert env["cell_index"] is None and env["cell_id"] is None and env["location"] == "source"
 
 
-def test_invalid_file_error_but_rest_scanned_exit_2(tree: dict, capsys) -> None:  # type: ignore[no-untyped-def,type-arg]
+def test_broken_files_are_scanned_and_unreadable_ones_are_errors(tree: dict, capsys) -> None:  # type: ignore[no-untyped-def,type-arg]
     bad = tree["dir"] / "broken.ipynb"
     bad.write_bytes(b'{"cells": [')
     latin = tree["dir"] / "latin.txt"
     latin.write_bytes(b"caf\xe9\n")
+    missing = tree["dir"] / "gone.ipynb"
     rc, out, err = run(
-        capsys, "scan", "--format", "json", str(bad), str(latin), str(tree["dir"] / "leak.ipynb")
+        capsys,
+        "scan",
+        "--format",
+        "json",
+        str(bad),
+        str(latin),
+        str(missing),
+        str(tree["dir"] / "leak.ipynb"),
     )
     assert rc == 2
     assert len(json.loads(out)["findings"]) == 1, "the readable file was not scanned"
     lines = [line for line in err.splitlines() if "error" in line]
-    assert len(lines) == 2 and "broken.ipynb" in lines[0] and "not UTF-8" in lines[1]
+    assert len(lines) == 1 and "gone.ipynb" in lines[0]
 
 
 def test_usage_error_exit_2(capsys) -> None:  # type: ignore[no-untyped-def]

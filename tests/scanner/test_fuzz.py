@@ -108,9 +108,10 @@ def test_truncated_notebooks(cut: int) -> None:
         code("password = 'Tr0ub4dor&3'", [stream("hello\n" * 20)]), code("x = 1")
     )  # pragma: allowlist secret
     data = orjson.dumps(nb)
-    if cut < len(data):
-        with pytest.raises(ScanError, match="not valid JSON"):
-            SCANNER.scan_notebook(data[:cut], "t.ipynb")
+    # A truncated notebook is read as raw text: the password is found once it is whole.
+    found = SCANNER.scan_notebook(data[:cut], "t.ipynb")
+    whole = data.index(b"Tr0ub4dor&3'") + len(b"Tr0ub4dor&3'") <= cut  # pragma: allowlist secret
+    assert bool(found) == whole
 
 
 @FUZZ
@@ -151,6 +152,7 @@ def test_cli_never_crashes_on_garbage_files(tmp_path, capsys) -> None:  # type: 
     (tmp_path / "a.ipynb").write_bytes(b"\xff\xfe\x00garbage")
     (tmp_path / "b.ipynb").write_text('{"cells": [{"cell_type": "code", "outputs": [1]}]}')
     (tmp_path / "c.json").write_bytes(b"\xc3\x28")
-    assert main(["scan", str(tmp_path)]) == 2
+    # Garbage is still text to read: each file is scanned, none is an error.
+    assert main(["scan", str(tmp_path)]) == 0
     err = capsys.readouterr().err
-    assert err.count("error:") == 3
+    assert err.count("error:") == 0

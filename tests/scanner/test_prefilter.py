@@ -57,7 +57,7 @@ def test_detectors_without_keyword_hits_are_skipped_but_results_unchanged() -> N
     assert "slack_webhook" not in ran and "github" in ran and "aws" in ran
 
 
-def test_cell_cache_key_ignores_image_payloads_but_not_text() -> None:
+def test_cell_cache_key_covers_image_payloads_too() -> None:
     f = Fakes(seed=6)
     scanner = Scanner(hash_key=b"k")
     calls: list[Document] = []
@@ -70,10 +70,13 @@ def test_cell_cache_key_ignores_image_payloads_but_not_text() -> None:
 
     secret = f.openai()
     first = scanner.scan_cell(cell(b"one" * 1000, f"key {secret}\n"), 0)
+    same = scanner.scan_cell(cell(b"one" * 1000, f"key {secret}\n"), 0)
+    assert len(calls) == 1, "an unchanged cell was scanned again"
+    assert [x.hashed_secret for x in same] == [x.hashed_secret for x in first]
+    # An image is skipped only once decoded and proven one: a new payload is rescanned.
     again = scanner.scan_cell(cell(b"two" * 1000, f"key {secret}\n"), 0)
-    assert len(calls) == 1, "a new plot image alone caused a rescan"
-    assert [x.hashed_secret for x in again] == [x.hashed_secret for x in first]
-    assert scanner.scan_cell(cell(b"two" * 1000, "clean\n"), 0) == [] and len(calls) == 2
+    assert len(calls) == 2 and [x.hashed_secret for x in again] == [x.hashed_secret for x in first]
+    assert scanner.scan_cell(cell(b"two" * 1000, "clean\n"), 0) == [] and len(calls) == 3
     tagged = cell(b"two" * 1000, f"key {secret}\n")
     tagged["metadata"] = {"tags": ["allow-secret"]}
-    assert scanner.scan_cell(tagged, 0) == [] and len(calls) == 3, "tags must be in the key"
+    assert scanner.scan_cell(tagged, 0) == [] and len(calls) == 4, "tags must be in the key"

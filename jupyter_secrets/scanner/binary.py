@@ -1,0 +1,198 @@
+"""Prove a string is binary before skipping it: decode it as what it claims to be.
+
+The scanner never skips text because of the *name* of the key that holds it
+(``image``, ``_data``, ``image/png``): a hostile or careless notebook can put
+any text under any key. A string is skipped only when it base64-decodes to
+bytes that really are the binary format its mimetype (or its magic number)
+says. Even then the text such formats carry (PNG text chunks, JPEG
+comments and EXIF/XMP segments) is pulled out and scanned. Base64 that
+decodes to text is scanned as that text; base64 that decodes to an opaque
+buffer (a Plotly typed array, a widget buffer) has its printable runs
+scanned, the way ``strings`` would show them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import struct
+import zlib
+from typing import NamedTuple
+
+#: Mimetypes whose payload is base64 of a binary format.
+BINARY_MIMES = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/jpg",
+        "image/gif",
+        "image/webp",
+        "image/bmp",
+        "image/tiff",
+        "image/x-icon",
+        "image/vnd.microsoft.icon",
+        "application/pdf",
+        "application/octet-stream",
+    }
+)
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"BM", "bmp"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"%PDF-", "pdf"),
+    (b"\x00\x00\x01\x00", "ico"),
+)
+#: Long runs of base64 (whitespace allowed) are candidates for decoding.
+_BASE64_RE = re.compile(r"[A-Za-z0-9+/=\r\n_-]*")
+_PRINTABLE_RUN = re.compile(rb"[\x20-\x7e\t]{12,}")
+#: Base64 shorter than this is scanned as the text it is (keys are that long).
+MIN_BASE64 = 256
+
+
+class Verdict(NamedTuple):
+    """``binary``: proven binary, do not scan the string itself; ``texts``: what to scan instead."""
+
+    binary: bool
+    texts: tuple[str, ...] = ()
+
+
+TEXT = Verdict(False)
+
+
+def classify(value: str, mime: str | None = None) -> Verdict:
+    """What to scan of ``value``, a string found under ``mime`` (or under no mimetype)."""
+    claims_binary = mime is not None and mime in BINARY_MIMES
+    candidate = value.startswith("data:") and ";base64," in value[:100]
+    if not (claims_binary or candidate or len(value) >= MIN_BASE64):
+        return TEXT
+    payload = value.split(",", 1)[1] if candidate else value
+    if _BASE64_RE.fullmatch(payload) is None:
+        return TEXT
+    raw = _b64decode(payload)
+    if raw is None:
+        return TEXT
+    kind = _sniff(raw)
+    embedded = _embedded_text(raw, kind) if kind is not None else None
+    if embedded is not None:
+        return Verdict(True, tuple(embedded))
+    decoded = _as_text(raw)
+    if decoded is not None:
+        return Verdict(False, (decoded,))
+    return Verdict(False, tuple(_runs(raw)))
+
+
+def _b64decode(payload: str) -> bytes | None:
+    compact = "".join(payload.split())
+    if "-" in compact or "_" in compact:
+        compact = compact.replace("-", "+").replace("_", "/")
+    compact += "=" * (-len(compact) % 4)
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _sniff(raw: bytes) -> str | None:
+    for magic, kind in _MAGIC:
+        if raw.startswith(magic):
+            return kind
+    if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def _as_text(raw: bytes) -> str | None:
+    if b"\x00" in raw:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(1 for ch in text[:4096] if ch.isprintable() or ch in "\r\n\t")
+    return text if printable >= 0.95 * min(len(text), 4096) else None
+
+
+def _runs(raw: bytes) -> list[str]:
+    return [m.group().decode("ascii") for m in _PRINTABLE_RUN.finditer(raw)]
+
+
+def _embedded_text(raw: bytes, kind: str) -> list[str] | None:
+    """The text a binary format carries, or None when ``raw`` does not parse as ``kind``."""
+    if kind == "png":
+        return _png_text(raw)
+    if kind == "jpeg":
+        return _jpeg_text(raw)
+    # Formats walked by magic only (GIF, BMP, TIFF, ICO, WebP, PDF): scan every printable
+    # run, so text appended to a real header is still read.
+    return _runs(raw)
+
+
+def _png_text(raw: bytes) -> list[str] | None:
+    """tEXt, zTXt and iTXt chunks (where metadata, and so secrets, can hide);
+    None when the chunks do not parse: then it is not proven to be a PNG."""
+    texts: list[str] = []
+    pos = 8
+    while True:
+        if pos + 12 > len(raw):
+            return None  # ran out before IEND
+        (length,) = struct.unpack(">I", raw[pos : pos + 4])
+        kind = raw[pos + 4 : pos + 8]
+        if pos + 12 + length > len(raw) or not kind.isalpha():
+            return None
+        data = raw[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IEND":
+            break
+        if kind == b"tEXt":
+            texts.append(data.replace(b"\x00", b": ").decode("latin-1"))
+        elif kind == b"zTXt":
+            key, _, rest = data.partition(b"\x00")
+            texts.append(key.decode("latin-1") + ": " + _inflate(rest[1:]))
+        elif kind == b"iTXt":
+            texts.append(_itxt(data))
+    if pos < len(raw):  # bytes after IEND are no part of the image
+        texts.extend(_runs(raw[pos:]))
+    return texts
+
+
+def _itxt(data: bytes) -> str:
+    key, _, rest = data.partition(b"\x00")
+    compressed = rest[:1] == b"\x01"
+    parts = rest[2:].split(b"\x00", 2)
+    body = parts[2] if len(parts) == 3 else rest
+    text = _inflate(body) if compressed else body.decode("utf-8", "replace")
+    return key.decode("latin-1") + ": " + text
+
+
+def _inflate(data: bytes) -> str:
+    try:
+        decompressor = zlib.decompressobj()
+        return decompressor.decompress(data, 1 << 20).decode("utf-8", "replace")
+    except zlib.error:
+        return data.decode("latin-1")
+
+
+def _jpeg_text(raw: bytes) -> list[str] | None:
+    """COM and APPn segments before the image data (comments, EXIF, XMP); None when
+    the segments do not lead to the image data."""
+    texts: list[str] = []
+    pos = 2
+    while True:
+        if pos + 4 > len(raw) or raw[pos] != 0xFF:
+            return None
+        marker = raw[pos + 1]
+        if marker == 0xDA:  # start of scan: compressed image data follows
+            break
+        (length,) = struct.unpack(">H", raw[pos + 2 : pos + 4])
+        if length < 2:
+            return None
+        segment = raw[pos + 4 : pos + 2 + length]
+        if marker == 0xFE or 0xE0 <= marker <= 0xEF:
+            texts.extend(_runs(segment))
+        pos += 2 + length
+    return texts

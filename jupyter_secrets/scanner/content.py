@@ -1,0 +1,254 @@
+"""The one answer to "what text does this notebook contain?": every string in it.
+
+The gate, the CLI, ``strip`` and the REST scan all read documents through
+:func:`notebook_pieces`, so no save path can see less than another.
+
+* Cell sources and text outputs come out as structured pieces (source,
+  stream text, ``text/plain``, ...) so findings get good places and the
+  detectors get the context they need.
+* Every other string leaf (and every dict key) anywhere in the document,
+  valid nbformat or not, comes out too: notebook, cell and output metadata,
+  attachments, widget state, unknown keys, ``text/plain`` given as a dict,
+  ``source`` as nested lists. Such a piece carries a JSON ``pointer`` to its
+  leaf, which is how ``strip`` finds it again.
+* Nothing is skipped by its key's name. A string is skipped only when
+  :func:`.binary.classify` proves it binary by decoding it (and even then
+  the text an image carries is scanned).
+
+Walks are iterative: no nesting depth can raise RecursionError.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .binary import classify
+from .document import KIND_CODE, KIND_MARKDOWN, KIND_OUTPUT, KIND_RAW, KIND_TEXT, Origin
+from .finding import LOCATION_METADATA, LOCATION_OUTPUT, LOCATION_SOURCE
+
+ALLOW_TAG = "allow-secret"
+#: A pointer's last element when the leaf is a dict key itself, not its value.
+KEY = "\x00key"
+
+Pointer = tuple[str | int, ...]
+Piece = tuple[Origin, str]
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+_KIND = {"code": KIND_CODE, "markdown": KIND_MARKDOWN, "raw": KIND_RAW}
+_OUTPUT_TEXT_FIELDS = ("text", "ename", "evalue", "traceback")
+_MIME_RE = re.compile(r"[a-z]{1,20}/[A-Za-z0-9.+-]{1,80}")
+_CELL_TYPES = frozenset({"code", "markdown", "raw"})
+_OUTPUT_TYPES = frozenset(
+    {"stream", "display_data", "execute_result", "error", "update_display_data"}
+)
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI_RE.sub("", text) if "\x1b" in text else text
+
+
+def lines_text(value: Any) -> str | None:
+    """nbformat text: a string, or a list of strings joined; None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    return None
+
+
+def is_text_mime(mime: str) -> bool:
+    """Whether a mimetype's payload is text (SVG is; PNG is base64 of binary)."""
+    if mime.startswith("image/"):
+        return mime.endswith(("+xml", "/svg"))
+    if mime.startswith(("video/", "audio/", "font/")):
+        return False
+    return mime not in ("application/pdf", "application/octet-stream")
+
+
+def cell_allowed(cell: Any) -> bool:
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return isinstance(tags, list) and ALLOW_TAG in tags
+
+
+# -- whole documents ----------------------------------------------------------
+
+
+def notebook_pieces(nb: Any) -> Iterator[Piece]:
+    """Every string of a notebook-like JSON value, cells first, in document order."""
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if isinstance(cells, list):
+        for index, cell in enumerate(cells):
+            yield from cell_pieces(cell, index)
+    yield from top_level_pieces(nb)
+
+
+def top_level_pieces(nb: Any) -> Iterator[Piece]:
+    """Every string of the notebook outside its ``cells`` list (metadata, unknown keys)."""
+    if not isinstance(nb, dict):
+        yield from leaf_pieces(nb, (), _meta_origin(None, None))
+        return
+    for key, value in nb.items():
+        if key == "cells" and isinstance(value, list):
+            continue  # cell_pieces reads them (and "cells" is no secret)
+        yield from _key_and_value(nb, key, value, (), _meta_origin(None, None))
+
+
+def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
+    """Every string of one cell: source, outputs, metadata, attachments, anything else."""
+    base: Pointer = ("cells", cell_index) if cell_index is not None else ()
+    if not isinstance(cell, dict):
+        yield from leaf_pieces(cell, base, _meta_origin(cell_index, None))
+        return
+    cell_id = cell.get("id") if isinstance(cell.get("id"), str) else None
+    allowed = cell_allowed(cell)
+    kind = _KIND.get(str(cell.get("cell_type")), KIND_RAW)
+    other = _meta_origin(cell_index, None, cell_id, allowed)
+    for key, value in cell.items():
+        if key == "source":
+            text = lines_text(value)
+            if text is not None:
+                magic = text.startswith("%%")
+                origin = Origin(
+                    LOCATION_SOURCE, kind, ("source",), cell_index, cell_id, None, allowed, magic
+                )
+                yield origin, text
+                continue
+            origin = other._replace(location=LOCATION_SOURCE, kind=kind)
+            yield from leaf_pieces(value, (*base, "source"), origin)
+        elif key == "outputs" and isinstance(value, list):
+            for output_index, output in enumerate(value):
+                yield from output_pieces(
+                    output,
+                    (*base, "outputs", output_index),
+                    other._replace(output_index=output_index),
+                )
+        elif key == "cell_type" and value in _CELL_TYPES:
+            continue
+        else:
+            yield from _key_and_value(cell, key, value, base, other)
+
+
+def output_pieces(output: Any, base: Pointer, cell: Origin) -> Iterator[Piece]:
+    """Every string of one output; ``cell`` is the cell's metadata origin with output_index."""
+
+    def origin(field: tuple[str, ...]) -> Origin:
+        return Origin(
+            LOCATION_OUTPUT, KIND_OUTPUT, field, cell.cell_index, cell.cell_id,
+            cell.output_index, cell.allowed,
+        )  # fmt: skip
+
+    generic = cell._replace(location=LOCATION_OUTPUT, kind=KIND_OUTPUT)
+    if not isinstance(output, dict):
+        yield from leaf_pieces(output, base, generic)
+        return
+    for key, value in output.items():
+        if key in _OUTPUT_TEXT_FIELDS:
+            if key == "traceback" and isinstance(value, list):
+                text = "\n".join(v for v in value if isinstance(v, str))
+                if all(isinstance(v, str) for v in value):
+                    yield origin(("traceback",)), strip_ansi(text)
+                    continue
+            elif key != "traceback":
+                text_or_none = lines_text(value)
+                if text_or_none is not None:
+                    yield (
+                        origin((key,)),
+                        strip_ansi(text_or_none) if key != "text" else text_or_none,
+                    )
+                    continue
+            yield from leaf_pieces(value, (*base, key), generic)
+        elif key == "data" and isinstance(value, dict):
+            for mime, payload in value.items():
+                yield from _mime_pieces(str(mime), payload, (*base, "data", mime), origin, generic)
+        elif key == "output_type" and value in _OUTPUT_TYPES:
+            continue
+        else:
+            yield from _key_and_value(output, key, value, base, generic)
+
+
+def _mime_pieces(
+    mime: str, payload: Any, pointer: Pointer, origin: Any, generic: Origin
+) -> Iterator[Piece]:
+    field = ("data", mime)
+    if _MIME_RE.fullmatch(mime) is None:  # keys are strings too: an odd one is scanned
+        yield generic._replace(field=field, pointer=(*pointer, KEY)), mime
+    text = lines_text(payload)
+    if text is not None:
+        verdict = classify(text, mime)
+        if not verdict.binary:
+            yield origin(field), text
+        for extra in verdict.texts:
+            yield generic._replace(field=field, pointer=pointer), extra
+    elif isinstance(payload, (dict, list)) and mime.endswith("json"):
+        yield origin(field), json_text(payload)
+    else:
+        yield from leaf_pieces(payload, pointer, generic._replace(field=field))
+
+
+# -- generic leaves -------------------------------------------------------------
+
+
+def leaf_pieces(value: Any, pointer: Pointer, origin: Origin) -> Iterator[Piece]:
+    """Every string leaf (and dict key) below ``value``, each with its pointer.
+
+    A leaf under a dict key comes out as ``"key": "value"`` so the detectors
+    see the name it is assigned to (``"password": "..."``).
+    """
+    stack: list[tuple[Any, Pointer, str | None, str | None]] = [(value, pointer, None, None)]
+    while stack:
+        item, where, key, mime = stack.pop()
+        if isinstance(item, str):
+            verdict = classify(item, mime)
+            leaf = origin._replace(pointer=where)
+            if not verdict.binary:
+                yield leaf, (f'"{key}": "{item}"' if key is not None else item)
+            for extra in verdict.texts:
+                yield leaf, extra
+        elif isinstance(item, dict):
+            children = list(item.items())
+            for child_key, child in reversed(children):
+                name = str(child_key)
+                child_mime = name if "/" in name else mime
+                if not isinstance(child, str):
+                    yield origin._replace(pointer=(*where, child_key, KEY)), name
+                stack.append((child, (*where, child_key), name, child_mime))
+        elif isinstance(item, list):
+            for index in range(len(item) - 1, -1, -1):
+                stack.append((item[index], (*where, index), key, mime))
+
+
+def _key_and_value(
+    container: dict[Any, Any], key: Any, value: Any, base: Pointer, origin: Origin
+) -> Iterator[Piece]:
+    yield from leaf_pieces({key: value}, base, origin)
+
+
+def _meta_origin(
+    cell_index: int | None,
+    output_index: int | None,
+    cell_id: str | None = None,
+    allowed: bool = False,
+) -> Origin:
+    return Origin(
+        LOCATION_METADATA, KIND_TEXT, ("metadata",), cell_index, cell_id, output_index, allowed
+    )
+
+
+def json_text(value: Any) -> str:
+    """Unescaped ``"key": "value"`` lines of a JSON output (no leaf skipped, no depth limit)."""
+    lines: list[str] = []
+    stack: list[tuple[Any, str | None]] = [(value, None)]
+    while stack:
+        item, key = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, str(k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, key) for v in reversed(item))
+        elif isinstance(item, str):
+            lines.append(f'"{key}": "{item}"' if key is not None else f'"{item}"')
+        elif key is not None and item is not None:
+            lines.append(f'"{key}": {item}')
+    return "\n".join(lines)
