@@ -362,10 +362,15 @@ def load(shell: Any) -> KernelGuard:
     )
     guard = KernelGuard(shell, redactor)
     guard.install()
-    from . import kernel_link
+    from . import kernel_env, kernel_link
 
     # Take the server link's token out of os.environ before any cell can show it.
     kernel_link.capture()
+    credentials = kernel_env.credential_names(manager)
+    kernel_env.protect_credentials(credentials, redactor, _announce)
+    link_env = getattr(kernel_link, "LINK_ENV", "JUPYTER_SECRETS_LINK")
+    if link_env not in os.environ:  # taken by capture(): the /proc copy goes too
+        kernel_env.scrub_initial_environ([link_env])
     manager.context.update(_kernel_context(shell))
     manager.add_fetch_listener(_on_fetch(guard))
     shell.register_magics(SecretMagics(shell, guard))

@@ -9,8 +9,12 @@ core, not by backends. Backends are discovered through the entry-point group
 from __future__ import annotations
 
 import abc
+import os
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from ..errors import BackendReadOnlyError, ConfigError, SecretNotFoundError
@@ -67,6 +71,12 @@ class Backend(abc.ABC):
     #: Option names the backend accepts (``backend_options[name]``); ``None``: any.
     option_names: ClassVar[frozenset[str] | None] = None
 
+    #: Environment variables holding a credential that unlocks this store (a
+    #: passphrase, a token), mapped to what it is for redaction markers. A kernel
+    #: takes them out of its environment at load (see :func:`take_credential_env`);
+    #: read them with :func:`credential_env`.
+    credential_env_vars: ClassVar[Mapping[str, str]] = MappingProxyType({})
+
     def __init__(self, **options: Any) -> None:
         if self.option_names is not None:
             unknown = sorted(set(options) - self.option_names)
@@ -76,6 +86,10 @@ class Backend(abc.ABC):
                     f"SecretsConfig.backend_options; known: {', '.join(sorted(self.option_names))}"
                 )
         self.options = options
+
+    def credential_envs(self) -> Mapping[str, str]:
+        """This instance's credential variables (options may rename them)."""
+        return self.credential_env_vars
 
     @abc.abstractmethod
     def viable(self) -> Viability:
@@ -108,3 +122,27 @@ class Backend(abc.ABC):
         what = f"version '{ref.version}' of '{ref.path}'" if ref.version else f"'{ref.path}'"
         fix = hint or f"store it with: jupyter-secrets set {ref.path} --backend {self.name}"
         return SecretNotFoundError(f"secret {what} not found in backend '{self.name}'; {fix}")
+
+
+# Credentials moved out of os.environ, kept in this process's memory only.
+_TAKEN: dict[str, str] = {}
+_TAKEN_LOCK = threading.Lock()
+
+
+def credential_env(name: str) -> str | None:
+    """The credential in ``$name``: os.environ first (a value set later wins), else
+    the copy :func:`take_credential_env` took out of it."""
+    with _TAKEN_LOCK:
+        return os.environ.get(name) or _TAKEN.get(name) or None
+
+
+def take_credential_env(name: str) -> str | None:
+    """Move ``$name`` out of os.environ (so no subprocess inherits it) into memory.
+
+    Returns the value now held, or None.
+    """
+    with _TAKEN_LOCK:
+        value = os.environ.pop(name, None)
+        if value:
+            _TAKEN[name] = value
+        return _TAKEN.get(name)

@@ -34,11 +34,12 @@ import secrets
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from cryptography.exceptions import InvalidTag
@@ -47,7 +48,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from ..errors import BackendUnavailableError, ConfigError
 from ..refs import SecretRef
-from .base import Backend, SecretInfo, SecretRecord, Viability
+from .base import Backend, SecretInfo, SecretRecord, Viability, credential_env
 
 if sys.platform != "win32":
     import fcntl
@@ -111,6 +112,9 @@ class EncryptedFileBackend(Backend):
     option_names: ClassVar[frozenset[str] | None] = frozenset(
         {"path", "passphrase_env", "max_versions"}
     )
+    credential_env_vars: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {DEFAULT_PASSPHRASE_ENV: "store passphrase"}
+    )
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -128,11 +132,14 @@ class EncryptedFileBackend(Backend):
 
     # -- the Backend interface -----------------------------------------
 
+    def credential_envs(self) -> Mapping[str, str]:
+        return {**self.credential_env_vars, self.passphrase_env: "store passphrase"}
+
     def viable(self) -> Viability:
         if self.path.exists() and not self.path.is_file():
             return Viability(False, f"{self.path} exists but is not a file; set a file path")
         exists = "exists" if self.path.is_file() else "will be created on first set"
-        if os.environ.get(self.passphrase_env):
+        if credential_env(self.passphrase_env):
             unlock = f"passphrase from ${self.passphrase_env}"
         elif _can_prompt():
             unlock = f"${self.passphrase_env} not set, will prompt for the passphrase"
@@ -294,7 +301,7 @@ class EncryptedFileBackend(Backend):
 
     def _key(self, kdf: _Kdf, creating: bool) -> bytes:
         cache_key = (str(self.path.resolve()), _b64(kdf.salt), kdf.n, kdf.r, kdf.p)
-        from_env = os.environ.get(self.passphrase_env) or None
+        from_env = credential_env(self.passphrase_env)
         fingerprint = hashlib.sha256(from_env.encode()).digest() if from_env else None
         with _KEY_CACHE_LOCK:
             cached = _KEY_CACHE.get(cache_key)

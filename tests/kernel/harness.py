@@ -110,18 +110,30 @@ class Execution:
 
     def everything(self) -> str:
         """All that left the kernel for this request, as one JSON text."""
-        return json.dumps([self.reply, self.iopub], default=str, ensure_ascii=False)
+        return json.dumps([self.reply, self.iopub], default=_as_text, ensure_ascii=False)
+
+
+def _as_text(obj: object) -> str:
+    # Buffers byte for byte (latin-1), so a value inside binary data is still seen.
+    return obj.decode("latin-1") if isinstance(obj, bytes) else str(obj)
 
 
 class Kernel:
     """A started kernel plus a blocking client."""
 
     def __init__(
-        self, home: Path, env: dict[str, str], extra_arguments: list[str] | None = None
+        self,
+        home: Path,
+        env: dict[str, str],
+        extra_arguments: list[str] | None = None,
+        **launch: Any,
     ) -> None:
         self.home = home
         self.km = KernelManager(kernel_name="python3")
-        self.km.start_kernel(env=env, extra_arguments=extra_arguments or [], cwd=str(home))
+        # ``launch`` reaches Popen (e.g. stdout=file to capture the kernel's own stdout).
+        self.km.start_kernel(
+            env=env, extra_arguments=extra_arguments or [], cwd=str(home), **launch
+        )
         self.kc = self.km.blocking_client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=60)
@@ -149,7 +161,14 @@ class Kernel:
                 raise AssertionError(f"kernel did not finish within {timeout}s") from None
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
-            execution.iopub.append({"msg_type": msg["msg_type"], "content": msg["content"]})
+            execution.iopub.append(
+                {
+                    "msg_type": msg["msg_type"],
+                    "content": msg["content"],
+                    "metadata": msg.get("metadata", {}),
+                    "buffers": [bytes(b) for b in msg.get("buffers", [])],
+                }
+            )
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 break
         while True:
@@ -167,6 +186,13 @@ class Kernel:
             detail = f"{execution.reply.get('ename')}: {execution.reply.get('evalue')}\n{execution.stderr}"
             raise AssertionError("cell failed: " + self.safe(detail)[:2000])
         return execution
+
+    @property
+    def pid(self) -> int:
+        """The kernel process's id (for reading its /proc entries from the test)."""
+        process = getattr(self.km.provisioner, "process", None)
+        assert process is not None, "kernel process not running"
+        return int(process.pid)
 
     def shutdown(self) -> None:
         if not self.km.has_kernel:
