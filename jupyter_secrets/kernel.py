@@ -129,14 +129,17 @@ class KernelGuard:
         def redacting_send(
             stream: Any, msg_or_type: Any, content: Any = None, *args: Any, **kwargs: Any
         ) -> Any:
-            if len(redactor):
-                if isinstance(msg_or_type, dict) and "content" in msg_or_type:
-                    msg_or_type = {
-                        **msg_or_type,
-                        "content": redactor.redact_data(msg_or_type["content"]),
-                    }
+            if len(redactor) and len(args) <= len(_SEND_PARAMETERS):
+                kwargs.update(zip(_SEND_PARAMETERS, args))
+                args = ()
+                if isinstance(msg_or_type, dict):
+                    msg_or_type = _redact_message(msg_or_type, redactor)
                 if content is not None:
                     content = redactor.redact_data(content)
+                if kwargs.get("metadata") is not None:
+                    kwargs["metadata"] = redactor.redact_data(kwargs["metadata"])
+                if kwargs.get("buffers"):
+                    kwargs["buffers"] = _redact_buffers(kwargs["buffers"], redactor)
             return send(stream, msg_or_type, content, *args, **kwargs)
 
         return redacting_send
@@ -179,6 +182,34 @@ class KernelGuard:
 
         logging.setLogRecordFactory(redacting_factory)
         self._undo.append(lambda: logging.setLogRecordFactory(previous))
+
+
+# Session.send's parameters after (stream, msg_or_type, content), in order.
+_SEND_PARAMETERS = ("parent", "ident", "buffers", "track", "header", "metadata")
+
+
+def _redact_message(msg: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """A copy of a ready-made message with its content, metadata and buffers redacted."""
+    msg = dict(msg)
+    for key in ("content", "metadata"):
+        if key in msg:
+            msg[key] = redactor.redact_data(msg[key])
+    if msg.get("buffers"):
+        msg["buffers"] = _redact_buffers(msg["buffers"], redactor)
+    return msg
+
+
+def _redact_buffers(buffers: Any, redactor: Redactor) -> Any:
+    redacted = []
+    for buffer in buffers:
+        try:
+            raw = memoryview(buffer).tobytes()
+        except TypeError:  # not a buffer: Session.send reports that itself
+            redacted.append(buffer)
+            continue
+        masked = redactor.redact_bytes(raw)
+        redacted.append(buffer if masked == raw else masked)
+    return redacted
 
 
 def _unwrap_std_streams() -> None:

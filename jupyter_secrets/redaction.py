@@ -183,22 +183,32 @@ class Redactor:
         matcher = self._matcher
         if matcher is None or not text:
             return text
-        spans = matcher.spans(text)
+        spans = _merged(matcher.spans(text))
         if not spans:
             return text
-        spans.sort()
         pieces: list[str] = []
         cursor = 0
-        current_start, current_end, current_entry = spans[0]
-        for start, end, entry in spans[1:]:
-            if start <= current_end:
-                current_end = max(current_end, end)
-                continue
-            pieces += [text[cursor:current_start], _marker(matcher, current_entry)]
-            cursor = current_end
-            current_start, current_end, current_entry = start, end, entry
-        pieces += [text[cursor:current_start], _marker(matcher, current_entry), text[current_end:]]
+        for start, end, entry in spans:
+            pieces += [text[cursor:start], _marker(matcher, entry)]
+            cursor = end
+        pieces.append(text[cursor:])
         return "".join(pieces)
+
+    def redact_bytes(self, data: bytes) -> bytes:
+        """A redacted copy of a binary buffer (a comm buffer).
+
+        UTF-8 is redacted as text; anything else is masked in place with the
+        same length, so binary formats keep their layout.
+        """
+        matcher = self._matcher
+        if matcher is None or not data:
+            return data
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return _mask_binary(matcher, data)
+        redacted = self.redact(text)
+        return data if redacted == text else redacted.encode("utf-8")
 
     def redact_data(self, data: Any) -> Any:
         """A copy of JSON-like ``data`` with every string redacted (dict keys too)."""
@@ -217,6 +227,31 @@ class Redactor:
         if isinstance(data, (list, tuple)):
             return type(data)(self._redact_data(v) for v in data)
         return data
+
+
+def _merged(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Overlapping spans merged, in order; each keeps its first entry."""
+    merged: list[tuple[int, int, int]] = []
+    for start, end, entry in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2])
+        else:
+            merged.append((start, end, entry))
+    return merged
+
+
+def _mask_binary(matcher: _Matcher, data: bytes) -> bytes:
+    # surrogateescape keeps one char per undecodable byte, so offsets map back.
+    text = data.decode("utf-8", "surrogateescape")
+    out = bytearray(data)
+    char, byte = 0, 0
+    for start, end, _ in _merged(matcher.spans(text)):
+        byte += len(text[char:start].encode("utf-8", "surrogateescape"))
+        length = len(text[start:end].encode("utf-8", "surrogateescape"))
+        out[byte : byte + length] = b"*" * length
+        char, byte = end, byte + length
+    return bytes(out)
 
 
 def _marker(matcher: _Matcher, entry: int) -> str:
