@@ -130,7 +130,7 @@ class KernelGuard:
             stream: Any, msg_or_type: Any, content: Any = None, *args: Any, **kwargs: Any
         ) -> Any:
             if len(redactor) and len(args) <= len(_SEND_PARAMETERS):
-                kwargs.update(zip(_SEND_PARAMETERS, args))
+                kwargs.update(zip(_SEND_PARAMETERS, args, strict=False))
                 args = ()
                 if isinstance(msg_or_type, dict):
                     msg_or_type = _redact_message(msg_or_type, redactor)
