@@ -182,6 +182,15 @@ class KernelGuard:
 
         logging.setLogRecordFactory(redacting_factory)
         self._undo.append(lambda: logging.setLogRecordFactory(previous))
+        # Fields from extra= or set by filters are added after the factory ran:
+        # redact what every handler actually writes, too.
+        original_format = logging.Handler.format
+
+        def redacting_format(handler: logging.Handler, record: logging.LogRecord) -> str:
+            line = original_format(handler, record)
+            return redactor.redact(line) if len(redactor) else line
+
+        self._patch(logging.Handler, "format", redacting_format)
 
 
 # Session.send's parameters after (stream, msg_or_type, content), in order.

@@ -88,7 +88,7 @@ def test_passphrase_is_in_no_view_of_the_environment(kernel: Kernel, passphrase:
         named = f"{PASSPHRASE_ENV}=" in shown
         assert not (named and view in CHILD_VIEWS), f"{view} still has the variable"
     environ = Path(f"/proc/{kernel.pid}/environ").read_bytes()
-    assert not [t for t in traces(passphrase) if t in environ], "kernel's environ block"
+    assert not any(t in environ for t in traces(passphrase)), "kernel's environ block"
 
 
 def test_file_store_still_unlocks(kernel: Kernel, stored: str) -> None:
@@ -178,7 +178,7 @@ def test_plugin_declared_credentials_are_protected_too(home: Path, tmp_path: Pat
             masked = "[REDACTED" in shown
             assert not masked, f"{view} still holds the token (masked)"
         environ = Path(f"/proc/{kernel.pid}/environ").read_bytes()
-        assert not [t for t in traces(token) if t in environ], "kernel's environ block"
+        assert not any(t in environ for t in traces(token)), "kernel's environ block"
         masked = kernel.ok(
             "from jupyter_secrets.backends.base import credential_env\n"
             "print(credential_env('VAULT_TOKEN'))"

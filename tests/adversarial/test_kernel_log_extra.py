@@ -1,0 +1,69 @@
+"""Fields a formatter renders from ``extra=`` (set after the record factory ran) reach
+no log file unredacted: every handler's formatted line is redacted."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.kernel.conftest import write_secrets_config
+from tests.kernel.harness import Kernel, isolated_env, leaked_forms
+from tests.leaks import traces
+
+
+@pytest.fixture
+def value() -> str:
+    return "Lg" + secrets.token_urlsafe(18)
+
+
+@pytest.fixture
+def kernel(tmp_path: Path, value: str) -> Iterator[Kernel]:
+    home = tmp_path / "home"
+    home.mkdir()
+    write_secrets_config(home, {"": "env"})
+    k = Kernel(home, isolated_env(home, {"SECRET_DEV_LOG_TOKEN": value}))
+    k.planted.append(value)
+    try:
+        k.ok("pw = %secret dev/log/token")
+        yield k
+    finally:
+        k.shutdown()
+
+
+CELL = """
+import logging
+handler = logging.FileHandler({path!r})
+handler.setFormatter(logging.Formatter({fmt!r}, style={style!r}))
+class AddField(logging.Filter):
+    def filter(self, record):
+        record.late = str(pw)  # set by a filter, after the record factory
+        return True
+handler.addFilter(AddField())
+log = logging.getLogger("extra-{style}")
+log.propagate = False
+log.addHandler(handler)
+log.warning("connecting", extra={{"pw": str(pw), "user": "etl"}})
+handler.close()
+"""
+
+FORMATS = {
+    "%": "%(levelname)s %(message)s user=%(user)s pw=%(pw)s repr=%(pw)r late=%(late)s",
+    "{": "{levelname} {message} user={user} pw={pw} late={late}",
+}
+
+
+@pytest.mark.parametrize("style", sorted(FORMATS))
+def test_extra_fields_in_a_log_file_are_redacted(
+    kernel: Kernel, value: str, tmp_path: Path, style: str
+) -> None:
+    log_file = tmp_path / f"app-{ord(style)}.log"
+    kernel.ok(CELL.format(path=str(log_file), fmt=FORMATS[style], style=style))
+    written = log_file.read_bytes()
+    assert not any(t in written for t in traces(value)), "the log file holds the value"
+    assert leaked_forms(written, value) == []
+    line = written.decode()
+    assert line.startswith("WARNING connecting user=etl pw=[REDACTED dev/log/token]")
+    assert line.count("[REDACTED dev/log/token]") == (3 if style == "%" else 2)
