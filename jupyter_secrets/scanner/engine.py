@@ -151,6 +151,10 @@ class Scanner:
             self.scan_document(Document.build(path, leaf_pieces(content, (), origin)))
         )
 
+    def scan_pieces(self, pieces: Iterable[tuple[Origin, str]], path: str = "") -> list[Finding]:
+        """Findings in pieces of text made by :mod:`.content` (e.g. a notebook's metadata)."""
+        return self._finish(self.scan_document(Document.build(path, pieces)))
+
     def scan_cell(
         self, cell: dict[str, Any], cell_index: int | None = None, path: str = ""
     ) -> list[Finding]:

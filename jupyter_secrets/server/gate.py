@@ -15,15 +15,15 @@ unchanged. Each outcome is recorded as a :class:`GateReport` (see report.py).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
+import os
+import posixpath
 from collections.abc import Callable
 from typing import Any
 
 from tornado.web import HTTPError
 
-from .policy import GatePolicy
+from .policy import GatePolicy, strictest
 from .report import GateReport, ReportRegistry
 from .scanning import ScanFailed, scan_model, strip_findings
 
@@ -69,32 +69,49 @@ class Gate:
 
     # -- the hook ----------------------------------------------------------
 
-    def hook(self, model: dict[str, Any], path: str, **_: Any) -> None:
+    def hook(self, model: dict[str, Any], path: str, **kwargs: Any) -> None:
         """The pre-save hook: ``hook(model=..., path=..., contents_manager=...)``."""
         try:
-            self.check(model, path)
+            self.check(model, path, contents_manager=kwargs.get("contents_manager"))
         except HTTPError:
             raise
         except Exception as exc:  # a bug in the gate itself: decide explicitly
-            self.fail(path.strip("/"), ScanFailed("crash", _bug(exc)), "save")
+            self.fail(normalize(path), ScanFailed("crash", _bug(exc)), "save")
 
-    def applies(self, path: str) -> bool:
-        return self.policy.for_path(path) != "off" and self.policy.is_scanned(path)
+    def applies(self, path: str, contents_manager: Any = None) -> bool:
+        return self.policy_for(path, contents_manager) != "off"
 
-    def check(self, model: dict[str, Any], path: str, origin: str = "save") -> GateReport | None:
+    def policy_for(self, path: str, contents_manager: Any = None) -> str:
+        """The strictest policy of every name ``path`` is known by: as sent, normalised
+        (``scratch/../proj``), and where it really lands on disk (through symlinks).
+        "off" when none of them is a scanned file type."""
+        policies = [
+            self.policy.for_path(name)
+            for name in names_of(path, contents_manager)
+            if self.policy.is_scanned(name)
+        ]
+        return strictest(policies) if policies else "off"
+
+    def check(
+        self,
+        model: dict[str, Any],
+        path: str,
+        origin: str = "save",
+        contents_manager: Any = None,
+    ) -> GateReport | None:
         """Scan ``model`` as it would be written to ``path``; mutate it under ``strip``.
 
         Returns the report (None when the path is not gated); raises SaveRefused.
         """
-        path = path.strip("/")
-        if not self.applies(path) or not isinstance(model, dict):
+        policy = self.policy_for(path, contents_manager)
+        path = normalize(path)
+        if policy == "off" or not isinstance(model, dict):
             return None
         if model.get("type") == "directory" or "content" not in model:
             return None
-        policy = self.policy.for_path(path)
         try:
             self._check_size(model)
-            scanned, legacy_text = _for_scanner(model, path)
+            scanned = _for_scanner(model, path)
             resave = self.registry.last(path) is not None
             findings = scan_model(self._scanner(), scanned, self._timeout(), resave)
         except ScanFailed as failure:
@@ -102,11 +119,19 @@ class Gate:
         found = [f.to_dict() for f in findings]
         for item in found:
             item["path"] = path
+        problem = notebook_problem(model)
         if not found:
-            report = GateReport(path, policy, "clean", f"{path}: no secrets found", [], origin)
-            self.registry.record(report)
-            return report
+            if problem is not None:
+                self._refuse_unwritable(path, policy, problem, origin)
+            return self._record(
+                GateReport(path, policy, "clean", f"{path}: no secrets found", [], origin)
+            )
         summary = _summary(found)
+        if policy != "block" and (problem is not None or not _valid_notebook(model)):
+            # jupyter_server answers (and logs) the invalid part of a notebook as it is, and
+            # fails on a shape it cannot write: a warned or stripped save would repeat the
+            # secret in its response and log. Refuse it with the findings instead.
+            policy = "block"
         if policy == "block":
             report = GateReport(
                 path,
@@ -118,39 +143,60 @@ class Gate:
                 origin,
             )
             self._log_findings(report, logging.WARNING)
-            self.registry.record(report)
+            self._record(report)
             self._refused(report)
             raise SaveRefused(422, report)
         if policy == "strip":
-            try:
-                stripped = strip_findings(scanned, findings)
-            except Exception as exc:
-                return self.fail(path, ScanFailed("crash", _bug(exc)), origin, policy)
-            if legacy_text:  # back to the file's own bytes, not UTF-8
-                encoded = str(stripped["content"]).encode("latin-1")
-                model["content"] = base64.b64encode(encoded).decode("ascii")
-            else:
-                model["content"] = stripped["content"]
-                if "format" in stripped:
-                    model["format"] = stripped["format"]
-            report = GateReport(
-                path,
-                policy,
+            unstripped = self._strip(model, scanned, findings)
+            if unstripped is not None:
+                return self.fail(path, unstripped, origin, policy)
+            action, message = (
                 "stripped",
                 f"{path} was saved with {summary} redacted; reload it to see what is on disk",
-                found,
-                origin,
             )
         else:
-            report = GateReport(
-                path,
-                policy,
+            action, message = (
                 "warned",
                 f"{path} was saved but contains {summary}; move it to the secret store",
-                found,
-                origin,
             )
+        report = GateReport(path, policy, action, message, found, origin)
         self._log_findings(report, logging.WARNING)
+        return self._record(report)
+
+    def _strip(
+        self, model: dict[str, Any], scanned: dict[str, Any], findings: list[Any]
+    ) -> ScanFailed | None:
+        """Redact ``model`` in place, then prove it: a rescan of what will be written must be
+        clean (an echo the redaction missed, a secret only a decoding showed)."""
+        try:
+            stripped = strip_findings(scanned, findings)
+            left = scan_model(self._scanner(), stripped, self._timeout())
+        except ScanFailed as failure:
+            return failure
+        except Exception as exc:
+            return ScanFailed("crash", _bug(exc))
+        if left:
+            return ScanFailed("input", "not every secret could be redacted; remove them by hand")
+        model["content"] = stripped["content"]
+        if "format" in stripped:
+            model["format"] = stripped["format"]
+        return None
+
+    def _refuse_unwritable(self, path: str, policy: str, problem: str, origin: str) -> None:
+        report = GateReport(
+            path,
+            policy,
+            "refused",
+            f"Save refused: {path} is not a notebook Jupyter can save ({problem}); "
+            "nothing was written",
+            [],
+            origin,
+        )
+        self.log.warning("jupyter-secrets: %s", report.message)
+        self._record(report)
+        raise SaveRefused(400, report)
+
+    def _record(self, report: GateReport) -> GateReport:
         self.registry.record(report)
         return report
 
@@ -165,11 +211,20 @@ class Gate:
             raise ScanFailed("too_large", f"it holds more than {limit} bytes of text")
 
     def fail(
-        self, path: str, failure: ScanFailed, origin: str, policy: str | None = None
+        self,
+        path: str,
+        failure: ScanFailed,
+        origin: str,
+        policy: str | None = None,
+        force_closed: bool = False,
     ) -> GateReport:
-        """Apply fail_closed to a scan that could not be done: raise SaveRefused or report."""
+        """Apply fail_closed to a scan that could not be done: raise SaveRefused or report.
+
+        ``force_closed``: refuse even when fail_closed is off (a folder too big to
+        check: moving it unchecked would put unscanned files where saves are gated).
+        """
         policy = policy or self.policy.for_path(path)
-        if self.policy.fail_closed:
+        if self.policy.fail_closed or force_closed:
             report = GateReport(
                 path,
                 policy,
@@ -232,29 +287,80 @@ def scannable_size(content: Any, limit: int) -> int:
     return total
 
 
-def _for_scanner(model: dict[str, Any], path: str) -> tuple[dict[str, Any], bool]:
-    """The model as the scanner should see it, and whether it is non-UTF-8 text.
+def normalize(path: str) -> str:
+    """An API path as the contents manager will resolve it: ``a/./b/../c`` is ``a/c``."""
+    clean = posixpath.normpath("/" + str(path).replace("\\", "/")).lstrip("/")
+    return "" if clean == "." else clean
 
-    The scanner skips base64 content that is not UTF-8 as binary; a gated text
-    file in Latin-1 or cp1252 would then go through unscanned. Without NUL
-    bytes it is text: it is scanned decoded as Latin-1 (every byte maps).
-    """
+
+def names_of(path: str, contents_manager: Any = None) -> list[str]:
+    """Every name a save to ``path`` is known by: as sent, normalised, and as it lands on
+    disk (a symlinked folder, a case-folding file system) relative to the root."""
+    names = [str(path).strip("/"), normalize(path)]
+    landing = _landing(names[1], contents_manager)
+    if landing is not None:
+        names.append(landing)
+    return list(dict.fromkeys(names))
+
+
+def _landing(path: str, contents_manager: Any) -> str | None:
+    get_os_path = getattr(contents_manager, "_get_os_path", None)
+    root = getattr(contents_manager, "root_dir", None)
+    if not callable(get_os_path) or not isinstance(root, str):
+        return None
+    try:
+        real = os.path.realpath(str(get_os_path(path)))
+        real_root = os.path.realpath(root)
+    except Exception:  # e.g. a path outside the root: the manager refuses it itself
+        return None
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        return None
+    return os.path.relpath(real, real_root).replace(os.sep, "/")
+
+
+def _for_scanner(model: dict[str, Any], path: str) -> dict[str, Any]:
+    """The model as the scanner should see it: the normalised path, notebooks as JSON."""
     scanned = dict(model)
     scanned["path"] = path
     if scanned.get("type") == "notebook" and scanned.get("format") is None:
         scanned["format"] = "json"
-    if scanned.get("format") == "base64" and isinstance(scanned.get("content"), str):
-        try:
-            raw = base64.b64decode(scanned["content"], validate=False)
-        except (binascii.Error, ValueError):
-            return scanned, False  # the scanner reports it as bad input
-        if b"\x00" not in raw[:8192]:
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                scanned.update(format="text", content=raw.decode("latin-1"))
-                return scanned, True
-    return scanned, False
+    return scanned
+
+
+def notebook_problem(model: dict[str, Any]) -> str | None:
+    """Why jupyter_server could not write this notebook model at all, or None.
+
+    It would fail with a 500 whose message and log quote the exception, and
+    the exception may quote the content; the gate answers a clear 400 first.
+    """
+    if model.get("type") != "notebook":
+        return None
+    nb = model.get("content")
+    if not isinstance(nb, dict):
+        return "its content is not a JSON object"
+    if "worksheets" in nb or nb.get("nbformat") in (1, 2, 3):
+        return "it is an nbformat 3 or older notebook; open it in Jupyter to convert it"
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        return "'cells' is not a list of cell objects"
+    if not isinstance(nb.get("metadata"), dict):
+        return "it has no 'metadata' object"
+    if not isinstance(nb.get("nbformat"), int) or not isinstance(nb.get("nbformat_minor"), int):
+        return "'nbformat' and 'nbformat_minor' must be integers"
+    return None
+
+
+def _valid_notebook(model: dict[str, Any]) -> bool:
+    """False for a notebook model that nbformat would call invalid (files: always True)."""
+    if model.get("type") != "notebook":
+        return True
+    try:
+        import nbformat
+
+        nbformat.validate(nbformat.from_dict(model.get("content")))  # type: ignore[no-untyped-call]
+    except Exception:
+        return False
+    return True
 
 
 def _summary(findings: list[dict[str, Any]]) -> str:

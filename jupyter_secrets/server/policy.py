@@ -15,8 +15,13 @@ from typing import Any
 from ..scanner.files import SCANNED_SUFFIXES, is_scanned_name
 
 POLICIES: tuple[str, ...] = ("block", "strip", "warn", "off")
+#: Strictest first: where two names of one file disagree, the first of these wins.
+_STRICTNESS = ("block", "strip", "warn", "off")
 
 DEFAULT_SCANNED_EXTENSIONS: tuple[str, ...] = SCANNED_SUFFIXES
+
+#: Scopes the REST API (and so JupyterLab) may write by default; prod only via the CLI.
+DEFAULT_WRITABLE_SCOPES: tuple[str, ...] = ("dev", "stg")
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class GatePolicy:
     scanned_extensions: tuple[str, ...] = DEFAULT_SCANNED_EXTENSIONS
     max_scan_bytes: int = 0
     scan_timeout_seconds: float = 0.0
+    writable_scopes: tuple[str, ...] = DEFAULT_WRITABLE_SCOPES
 
     def for_path(self, path: str) -> str:
         """The policy for an API path: the most specific matching glob wins, else the default."""
@@ -56,6 +62,7 @@ class GatePolicy:
                 "max_scan_bytes": self.max_scan_bytes,
                 "scan_timeout_seconds": self.scan_timeout_seconds,
             },
+            "writable_scopes": list(self.writable_scopes),
         }
         if path is not None:
             data["path"] = path.strip("/")
@@ -74,6 +81,12 @@ def _matches(path: str, pattern: str) -> bool:
         prefix = pattern[:-3]
         return path == prefix or path.startswith(prefix + "/") or fnmatch.fnmatchcase(path, pattern)
     return fnmatch.fnmatchcase(path, pattern)
+
+
+def strictest(policies: Iterable[str]) -> str:
+    """The strictest of ``policies`` (block > strip > warn > off); "off" for none."""
+    chosen = set(policies)
+    return next((p for p in _STRICTNESS if p in chosen), "off")
 
 
 def check_policies(values: Iterable[str], where: str) -> None:

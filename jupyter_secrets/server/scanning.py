@@ -8,7 +8,6 @@ finish on its own and its result is ignored (the save was already decided).
 from __future__ import annotations
 
 import base64
-import json
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -35,24 +34,33 @@ def scan_model(
     save scans the notebook as one document, which is faster cold.
     """
     content = model.get("content")
-    if resave and model.get("type") == "notebook" and isinstance(content, dict):
+    cells = content.get("cells") if isinstance(content, dict) else None
+    if (
+        resave
+        and model.get("type") == "notebook"
+        and isinstance(content, dict)
+        and isinstance(cells, list)
+        and all(isinstance(cell, dict) for cell in cells)
+    ):
+        notebook: dict[str, Any] = content
         return run_limited(
-            lambda: _scan_cells(scanner, content, str(model.get("path", ""))), timeout
+            lambda: _scan_cells(scanner, notebook, str(model.get("path", ""))), timeout
         )
     return run_limited(lambda: scanner.scan_model(model), timeout)
 
 
 def _scan_cells(scanner: Scanner, notebook: dict[str, Any], path: str) -> list[Finding]:
     # Cell by cell through the scanner's content-hash cache: an autosave
-    # rescans only the cells that changed since the last save.
-    from ..scanner.notebook import check_notebook
+    # rescans only the cells that changed since the last save; everything
+    # outside the cells (notebook metadata, unknown keys) is scanned every time.
+    from ..scanner.content import top_level_pieces
 
-    check_notebook(notebook, path)
-    return [
+    findings = [
         finding
         for index, cell in enumerate(notebook["cells"])
         for finding in scanner.scan_cell(cell, index, path)
     ]
+    return findings + scanner.scan_pieces(top_level_pieces(notebook), path)
 
 
 def run_limited(work: Callable[[], list[Finding]], timeout: float) -> list[Finding]:
@@ -98,9 +106,11 @@ def strip_findings(model: dict[str, Any], findings: list[Finding]) -> dict[str, 
 def model_from_bytes(path: str, data: bytes) -> dict[str, Any]:
     """A contents model for file bytes already on disk, as the scanner expects it."""
     if path.lower().endswith(".ipynb"):
+        from ..scanner.jsontext import loads_checked
+
         try:
-            notebook = json.loads(data)
-        except ValueError:
+            notebook = loads_checked(data)
+        except ValueError:  # not JSON, or a duplicate key: scanned as raw text instead
             notebook = None
         if isinstance(notebook, dict):
             return {"type": "notebook", "format": "json", "content": notebook, "path": path}

@@ -108,10 +108,12 @@ def test_truncated_notebooks(cut: int) -> None:
         code("password = 'Tr0ub4dor&3'", [stream("hello\n" * 20)]), code("x = 1")
     )  # pragma: allowlist secret
     data = orjson.dumps(nb)
-    # A truncated notebook is read as raw text: the password is found once it is whole.
+    # A truncated notebook is read as raw text: the password is found once it is whole
+    # (a cut inside it may still be flagged: a partial password is a leak too).
     found = SCANNER.scan_notebook(data[:cut], "t.ipynb")
-    whole = data.index(b"Tr0ub4dor&3'") + len(b"Tr0ub4dor&3'") <= cut  # pragma: allowlist secret
-    assert bool(found) == whole
+    end = data.index(b"Tr0ub4dor&3'") + len(b"Tr0ub4dor&3'")  # pragma: allowlist secret
+    assert bool(found) or cut < end
+    assert not found or cut > data.index(b"password")
 
 
 @FUZZ
