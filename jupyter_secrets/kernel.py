@@ -419,12 +419,11 @@ def load(shell: Any) -> KernelGuard:
 
 
 def unload(shell: Any) -> None:
-    """Remove the magics. Redaction stays on while fetched values are in memory."""
+    """Remove the magics only.
+
+    Redaction stays on for the life of the kernel: values fetched before or
+    after (``secret()`` still works and registers them) must stay masked.
+    """
     line_magics = shell.magics_manager.magics["line"]
     for name in ("secret", "secrets"):
         line_magics.pop(name, None)
-    guard = _GUARDS.get(id(shell))
-    if guard is not None and not len(guard.redactor):
-        # Nothing was fetched: nothing to protect, so leave no hooks behind.
-        guard.uninstall()
-        del _GUARDS[id(shell)]
