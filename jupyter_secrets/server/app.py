@@ -15,7 +15,13 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, validate
 from traitlets.config import Config
 
-from .policy import DEFAULT_SCANNED_EXTENSIONS, POLICIES, GatePolicy, check_policies
+from .policy import (
+    DEFAULT_SCANNED_EXTENSIONS,
+    DEFAULT_WRITABLE_SCOPES,
+    POLICIES,
+    GatePolicy,
+    check_policies,
+)
 
 
 class JupyterSecrets(ExtensionApp):
@@ -83,6 +89,28 @@ class JupyterSecrets(ExtensionApp):
         "keyed fingerprints only; nothing about the values is written to disk.",
     ).tag(config=True)
 
+    writable_scopes = List(
+        Unicode(),
+        default_value=list(DEFAULT_WRITABLE_SCOPES),
+        help="Scopes that clients of this server may write: PUT /jupyter-secrets/secrets/{ref} "
+        "(and so JupyterLab's 'move to secret store' action) can store values only in these "
+        "scopes. A write to any other scope is refused with HTTP 403, nothing is stored, and "
+        "the refusal is audited. To store a secret in another scope (prod, by default), an "
+        "admin runs the CLI: `jupyter-secrets set prod/db/password`. A scope must also be in "
+        "SecretsConfig.allowed_scopes to be used at all. Per-user rules build on this list.",
+    ).tag(config=True)
+
+    @validate("writable_scopes")
+    def _check_writable_scopes(self, proposal: Any) -> list[str]:
+        value: list[str] = proposal["value"]
+        for scope in value:
+            if not scope or "/" in scope or scope != scope.strip():
+                raise ValueError(
+                    f"JupyterSecrets.writable_scopes: {scope!r} is not a scope name; "
+                    'use names such as "dev" or "stg" (the first segment of a ref)'
+                )
+        return value
+
     @validate("path_policies")
     def _check_path_policies(self, proposal: Any) -> dict[str, str]:
         value: dict[str, str] = proposal["value"]
@@ -97,6 +125,7 @@ class JupyterSecrets(ExtensionApp):
             scanned_extensions=tuple(self.scanned_extensions),
             max_scan_bytes=self.max_scan_bytes,
             scan_timeout_seconds=self.scan_timeout_seconds,
+            writable_scopes=tuple(self.writable_scopes),
         )
 
     def secrets_config_source(self) -> Config:
