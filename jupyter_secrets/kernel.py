@@ -7,29 +7,32 @@ Where redaction happens, and why there:
 
 * In a kernel, every message that leaves it goes through one method,
   ``kernel.session.send`` (stdout/stderr streams, display data, results,
-  errors, execute replies, comms). Filtering there covers every channel at
-  once, including output IPython 9 routes through per-cell stream wrappers.
+  errors, execute replies, comms): content, message metadata and binary
+  buffers are filtered there, covering every channel at once, including
+  output IPython 9 routes through per-cell stream wrappers.
 * The display formatter is filtered too, because its result also feeds the
   history database (``db_log_output``) and the ``Out`` cache decision.
 * ``Out``/``_`` never keep a result whose display had to be redacted: they
   get a placeholder instead.
-* Log records are redacted when created, so file and fd handlers (which
-  bypass the kernel's streams) never write a value either.
-* ipykernel captures fd-level output (subprocesses, C libraries, os.write)
-  and also echoes it raw to the kernel's original stdout/stderr, which is the
-  Jupyter server's log. That echo is routed through a redacting pipe.
+* Log records are redacted when created, and every handler's formatted line
+  too (``extra=`` fields are set after the record factory), so file and fd
+  handlers (which bypass the kernel's streams) never write a value either.
+* ipykernel's raw copies of output to the kernel's own stdout/stderr (the
+  Jupyter server's log) go through a redacting pipe (:mod:`.kernel_streams`).
+* Store credentials in the kernel's environment leave it at load
+  (:mod:`.kernel_env`).
 * Outside a kernel (terminal IPython), ``sys.stdout``/``sys.stderr`` are
   wrapped before each cell.
+
+Hooks stay installed for the life of the process: ``%unload_ext`` removes
+the magics only, since ``secret()`` keeps fetching (and registering) values.
 """
 
 from __future__ import annotations
 
-import codecs
 import logging
 import os
-import select
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +43,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from .errors import SecretError
+from .kernel_streams import RedactingStream, redact_raw_output
 from .redaction import Redactor
 from .refs import SecretRef
 from .session import get_manager
@@ -51,21 +55,6 @@ class RedactedResult:
 
     def __repr__(self) -> str:
         return "[REDACTED result: it contained a secret]"
-
-
-class RedactingStream:
-    """A text stream proxy that redacts before writing (terminal IPython only)."""
-
-    def __init__(self, stream: Any, redactor: Redactor) -> None:
-        self._stream = stream
-        self._redactor = redactor
-
-    def write(self, text: str) -> int:
-        self._stream.write(self._redactor.redact(text))
-        return len(text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
 
 
 class KernelGuard:
@@ -86,7 +75,7 @@ class KernelGuard:
         if session is not None:
             self._patch(session, "send", self._wrap_send(session.send))
             for stream in (sys.stdout, sys.stderr):
-                _redact_fd_echo(stream, self.redactor)
+                redact_raw_output(stream, self.redactor)
         else:
             self._wrap_std_streams()
             self.shell.events.register("pre_run_cell", self._wrap_std_streams)
@@ -226,52 +215,6 @@ def _unwrap_std_streams() -> None:
         stream = getattr(sys, name)
         if isinstance(stream, RedactingStream):
             setattr(sys, name, stream._stream)
-
-
-def _redact_fd_echo(stream: Any, redactor: Redactor) -> None:
-    """Send ipykernel's raw echo of fd-level output through the redactor.
-
-    The watcher thread writes every captured chunk to
-    ``stream._original_stdstream_copy`` and looks the attribute up on each
-    write, so pointing it at a pipe we drain (redacting whole lines) covers
-    output that never passes through ``session.send``'s filter as text.
-    """
-    original = getattr(stream, "_original_stdstream_copy", None)
-    if not isinstance(original, int):
-        return
-    read_end, write_end = os.pipe()
-    stream._original_stdstream_copy = write_end
-    thread = threading.Thread(
-        target=_drain_redacted,
-        args=(read_end, original, redactor),
-        name="jupyter-secrets-fd-echo",
-        daemon=True,
-    )
-    thread.start()
-
-
-def _drain_redacted(read_end: int, target: int, redactor: Redactor) -> None:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    pending = ""
-    while True:
-        ready, _, _ = select.select([read_end], [], [], 0.2)
-        chunk = os.read(read_end, 65536) if ready else b""
-        if ready and not chunk:  # every writer closed
-            break
-        pending += decoder.decode(chunk)
-        cut = pending.rfind("\n") + 1
-        if not ready or len(pending) > 65536:
-            cut = len(pending)  # idle or large: flush what we have
-        if cut:
-            text, pending = pending[:cut], pending[cut:]
-            try:
-                os.write(target, redactor.redact(text).encode("utf-8"))
-            except OSError:
-                break
-    pending += decoder.decode(b"", final=True)
-    if pending:
-        os.write(target, redactor.redact(pending).encode("utf-8"))
-    os.close(read_end)
 
 
 def _redact_record(record: logging.LogRecord, redactor: Redactor) -> None:
