@@ -1,91 +1,204 @@
 """The kernel end of the known-values link (see jupyter_secrets.server.known).
 
-:func:`announce` is called after each successful ``%secret`` fetch. It
-computes keyed fingerprints of the value with the key the server put in
-this kernel's environment, and posts them to the server in a background
-thread. It never raises, never blocks the caller, imports neither tornado
-nor jupyter_server, and sends no value and no unsalted hash of one.
-Outside a kernel started by a jupyter-secrets server it does nothing.
+:func:`capture` runs when the extension loads, before any cell: it reads the
+link (server URL, this kernel's own token, the fingerprint key) from the
+0600 file named by ``$JUPYTER_SECRETS_LINK_FILE``, deletes the file and
+drops the variable, so neither ``os.environ``, ``/proc/self/environ`` (which
+only ever held the file's path) nor a subprocess reading
+``/proc/$PPID/environ`` can reach the token. The token and key then live
+only in the closure of this module's sender, not in a module attribute.
+Code in the kernel can still read its own process memory: this keeps the
+token out of the obvious places, it is not a sandbox.
+
+:func:`announce` is called after each successful fetch. It sends each value
+once per kernel (a keyed digest of every value already sent is kept; cached
+``secret()`` calls cost one HMAC and no request), as keyed fingerprints
+only (:func:`jupyter_secrets.knownprints.link_fingerprints`), from one
+background thread. It never raises, never blocks the caller, imports neither
+tornado nor jupyter_server, and sends no value and no unsalted hash of one.
+When the server refuses more (this kernel's quota, or the server's cap), one
+warning goes to stderr. Outside a kernel started by a jupyter-secrets server
+it does nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hmac
 import http.client
 import json
 import os
+import queue
 import socket
 import ssl
+import sys
 import threading
+from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
-LINK_ENV = "JUPYTER_SECRETS_LINK"
+LINK_FILE_ENV = "JUPYTER_SECRETS_LINK_FILE"
+#: The old way (the whole link in the environment): dropped if a server still sets it.
+LEGACY_ENV = "JUPYTER_SECRETS_LINK"
 LINK_HEADER = "X-Jupyter-Secrets-Link"
 TIMEOUT_SECONDS = 3.0
 _BATCH = 64
+_MAX_FILE_BYTES = 4096
 
 _lock = threading.Lock()
-_pending: list[threading.Thread] = []
-#: The link, read once from the environment: {"url", "token", "key"}, or {} when not linked.
-_state: dict[str, dict[str, str]] = {}
+#: Set by capture(): sends (ref, value) to the server, or None when not linked.
+_sender: Callable[[str, str], None] | None = None
+_captured = False
+_work: queue.Queue[Callable[[], None]] = queue.Queue()
+_idle = threading.Condition()
+_busy = 0
+_warned = False
 
 
 def capture() -> bool:
-    """Read the link from the environment once and remove it there.
-
-    Removing it keeps the token and key out of the environment of processes
-    the notebook starts (``!env``, ``subprocess``). Returns True when linked.
-    """
+    """Take the link once: read and delete its file, drop the variables. True when linked."""
+    global _captured, _sender
     with _lock:
-        if "link" not in _state:
-            raw = os.environ.pop(LINK_ENV, "")
-            try:
-                data = json.loads(raw) if raw else None
-            except ValueError:
-                data = None
-            fields = ("url", "token", "key")
-            ok = isinstance(data, dict) and all(isinstance(data.get(k), str) for k in fields)
-            _state["link"] = {k: data[k] for k in fields} if ok and data else {}
-        return bool(_state["link"])
+        if not _captured:
+            _captured = True
+            os.environ.pop(LEGACY_ENV, None)
+            link = _read_link_file(os.environ.pop(LINK_FILE_ENV, ""))
+            if link is not None:
+                _sender = _make_sender(*link)
+        return _sender is not None
 
 
 def announce(ref: str, value: str) -> None:
     """Register ``value`` (as fingerprints only) with this kernel's server. Never raises."""
     try:
-        if not capture() or not isinstance(value, str):
-            return
-        link = dict(_state["link"])
-        worker = threading.Thread(
-            target=_send, args=(link, str(ref), value), name="jupyter-secrets-link", daemon=True
-        )
-        with _lock:
-            _pending[:] = [t for t in _pending if t.is_alive()]
-            _pending.append(worker)
-        worker.start()
+        if capture() and isinstance(value, str) and _sender is not None:
+            _sender(str(ref), value)
     except Exception:  # announcing is best effort; a fetch must never fail because of it
         return
 
 
 def flush(timeout: float = TIMEOUT_SECONDS) -> None:
-    """Wait (up to ``timeout`` seconds in total) for announcements in flight."""
-    with _lock:
-        threads = list(_pending)
-    for thread in threads:
-        thread.join(timeout)
+    """Wait (up to ``timeout`` seconds) until every announcement so far was sent."""
+    with _idle:
+        _idle.wait_for(lambda: _busy == 0, timeout)
 
 
-def _send(link: dict[str, str], ref: str, value: str) -> None:
+def _read_link_file(path: str) -> tuple[str, str, bytes] | None:
+    if not path:
+        return None
     try:
-        from .scanner.known import fingerprints
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            raw = os.read(fd, _MAX_FILE_BYTES)
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    try:
+        data = json.loads(raw)
+        url, token, key = data["url"], data["token"], bytes.fromhex(data["key"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not (isinstance(url, str) and isinstance(token, str) and token and key):
+        return None
+    return url, token, key
 
-        prints = fingerprints(value, bytes.fromhex(link["key"]))
+
+def _make_sender(url: str, token: str, key: bytes) -> Callable[[str, str], None]:
+    """A closure over the token and key: they are in no module attribute."""
+    sent: set[bytes] = set()
+    endpoint = url.rstrip("/") + "/jupyter-secrets/known"
+
+    def send(ref: str, value: str) -> None:
+        from .knownprints import ENCODING, MIN_LENGTH
+
+        if len(value) < MIN_LENGTH:
+            return
+        seen = hmac.digest(key, value.encode(*ENCODING), "sha256")
+        with _lock:
+            if seen in sent:
+                return  # one announcement per value per kernel
+            sent.add(seen)
+        _enqueue(lambda: deliver(ref, value, seen))
+
+    def deliver(ref: str, value: str, seen: bytes) -> None:
+        from .knownprints import link_fingerprints
+
+        prints = link_fingerprints(value, key)
+        del value
         for start in range(0, len(prints), _BATCH):
             body = json.dumps({"ref": ref, "fingerprints": prints[start : start + _BATCH]})
-            _post(link["url"].rstrip("/") + "/jupyter-secrets/known", link["token"], body)
-    except Exception:  # the server may be gone or busy: nothing to do about it here
-        return
+            try:
+                status, reply = _post(endpoint, token, body)
+            except (OSError, http.client.HTTPException):
+                status, reply = 0, b""
+            if status == 429:
+                _warn_full(reply)
+                return
+            if status != 200:
+                with _lock:
+                    sent.discard(seen)  # the server was busy or gone: a later fetch retries
+                return
+
+    return send
 
 
-def _post(url: str, token: str, body: str) -> int:
+def _enqueue(job: Callable[[], None]) -> None:
+    global _busy
+    with _idle:
+        _busy += 1
+    _work.put(job)
+    _start_worker()
+
+
+_worker: list[threading.Thread] = []
+
+
+def _start_worker() -> None:
+    with _lock:
+        if _worker and _worker[0].is_alive():
+            return
+        thread = threading.Thread(target=_run, name="jupyter-secrets-link", daemon=True)
+        _worker[:] = [thread]
+        thread.start()
+
+
+def _run() -> None:
+    global _busy
+    while True:
+        job = _work.get()
+        try:
+            with contextlib.suppress(Exception):  # a broken one must not stop the next
+                job()
+        finally:
+            with _idle:
+                _busy -= 1
+                _idle.notify_all()
+
+
+def _warn_full(reply: bytes) -> None:
+    global _warned
+    with _lock:
+        if _warned:
+            return
+        _warned = True
+    try:
+        scope = json.loads(reply).get("full")
+    except (ValueError, AttributeError):
+        scope = None
+    where = "this kernel's quota" if scope == "kernel" else "the server's limit"
+    print(
+        f"jupyter-secrets: the save gate's list of known values is full ({where}); values "
+        "fetched from now on are caught at save by its detectors only. Restart the kernel "
+        "to get a fresh quota.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _post(url: str, token: str, body: str) -> tuple[int, bytes]:
     parts = urlsplit(url)
     path = parts.path or "/"
     connection: http.client.HTTPConnection
@@ -112,8 +225,7 @@ def _post(url: str, token: str, body: str) -> int:
             headers={LINK_HEADER: token, "Content-Type": "application/json"},
         )
         response = connection.getresponse()
-        response.read()
-        return response.status
+        return response.status, response.read(4096)
     finally:
         connection.close()
 

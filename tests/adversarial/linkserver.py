@@ -1,0 +1,125 @@
+"""A real ``jupyter server`` subprocess with the extension, and real kernels it starts,
+driven through its REST API and the kernels' own channels (jupyter_client)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.blocking import BlockingKernelClient
+
+from tests.server.real_server import RealServer, start_server
+
+LINK_FILE_GLOB = "jupyter-secrets-link-*"
+
+
+@dataclass
+class Cell:
+    status: str
+    stdout: str
+    stderr: str
+    ename: str = ""
+
+    def json(self) -> Any:
+        """The last line of stdout as JSON (what a test cell reports)."""
+        return json.loads(self.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class LinkedKernel:
+    server: RealServer
+    kernel_id: str
+    client: BlockingKernelClient = field(repr=False)
+
+    def run(self, code: str, timeout: float = 300) -> Cell:
+        msg_id = self.client.execute(code)
+        out: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        ename = ""
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self.client.get_iopub_msg(timeout=max(1.0, deadline - time.monotonic()))
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                out[content["name"]].append(content["text"])
+            elif kind == "error":
+                ename = content["ename"]
+            elif kind == "status" and content["execution_state"] == "idle":
+                break
+        reply = self.client.get_shell_msg(timeout=60)
+        return Cell(
+            reply["content"]["status"], "".join(out["stdout"]), "".join(out["stderr"]), ename
+        )
+
+    def restart(self) -> None:
+        status, _, body = self.server.request("POST", f"api/kernels/{self.kernel_id}/restart")
+        assert status == 200, body[:300]
+        self.client.stop_channels()
+        self.client = connect(self.server, self.kernel_id)
+
+    def stop(self) -> None:
+        self.client.stop_channels()
+        self.server.request("DELETE", f"api/kernels/{self.kernel_id}")
+
+
+def connect(server: RealServer, kernel_id: str) -> BlockingKernelClient:
+    client = BlockingKernelClient()
+    client.load_connection_file(str(server.base / "runtime" / f"kernel-{kernel_id}.json"))
+    client.start_channels()
+    client.wait_for_ready(timeout=120)
+    return client
+
+
+def start_kernel(server: RealServer) -> LinkedKernel:
+    status, _, body = server.request("POST", "api/kernels", {"name": "python3"})
+    assert status == 201, body[:300]
+    kernel_id = json.loads(body)["id"]
+    return LinkedKernel(server, kernel_id, connect(server, kernel_id))
+
+
+@contextlib.contextmanager
+def running_server(base: Path, extra: list[str] | None = None) -> Iterator[RealServer]:
+    server = start_server(base, with_extension=True, extra=extra)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def notebook_with(text: str) -> dict[str, Any]:
+    """A notebook whose one output shows ``text`` (where no detector looks for passwords)."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("run_report()")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")]
+    nb.cells = [cell]
+    return {"type": "notebook", "format": "json", "content": nb}
+
+
+def source_notebook(source: str) -> dict[str, Any]:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    return {"type": "notebook", "format": "json", "content": nb}
+
+
+def save(server: RealServer, path: str, model: dict[str, Any]) -> int:
+    status, _, _ = server.request("PUT", f"api/contents/{path}", model)
+    return status
+
+
+def link_files(server: RealServer) -> list[Path]:
+    return sorted((server.base / "runtime").glob(LINK_FILE_GLOB))
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.1)
