@@ -10,10 +10,18 @@ What is matched, for each value of at least ``min_length`` characters:
   and URL-escaped forms;
 * its hex (both cases) and base64 (standard and URL-safe, at every byte
   alignment, so the value is found inside a longer base64 blob such as a
-  Basic-auth header);
-* the value with up to four separator characters (spaces, punctuation,
-  quotes, zero-width characters) between its characters;
+  Basic-auth header); the whole encoded run around it is masked, so no
+  partial characters or padding are left next to the marker;
+* the value with separators between its characters: runs of any length of
+  whitespace, quotes, commas and zero-width characters (``repr``/``pprint``
+  of ``list(value)``, wrapped over lines), plus up to four other punctuation
+  characters (``-_.:;|/\\+``) per gap;
 * any run of at least ``substring_length`` consecutive characters of it.
+
+Ref labels and ``[REDACTED ref]`` markers are never masked (again), even
+when a value shares characters with them. :meth:`Redactor.redact_bytes`
+handles binary buffers: UTF-8 is redacted as text, anything else is masked
+in place with the same length.
 
 Values shorter than ``min_length`` are matched only as whole tokens (not
 inside longer words), because masking every occurrence of, say, ``ab``
@@ -29,17 +37,30 @@ import binascii
 import html
 import json
 import re
+import string
 import threading
 import urllib.parse
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 import ahocorasick
 
 MARKER = "[REDACTED {ref}]"
-_SEPARATORS = r"[\s\-_.,:;|/\\'\"`+\u200b\u200c\u200d\u2060\ufeff]{0,4}"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+# Between a value's characters: any run of whitespace, quotes, commas and
+# zero-width characters (repr/pprint of list(value) wraps lines), with at most
+# _MAX_PUNCTUATION other separators. The two sets are disjoint.
+_RUN_SEPARATORS = (
+    "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "'\"`," + _ZERO_WIDTH
+)
+_PUNCTUATION = "-_.:;|/\\+"
+_MAX_PUNCTUATION = 4
+_BASE64_CHARS = string.ascii_letters + string.digits + "+/-_"
+_BASE64_TAIL = re.compile(r"[A-Za-z0-9+/_-]*={0,2}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,8 @@ class _Entry:
 class _Literal:
     entry: int
     length: int
+    #: A base64 core: the whole encoded run around it is masked, padding included.
+    base64: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,25 +87,33 @@ class _Matcher:
     """Everything needed to scan text for a fixed set of values."""
 
     def __init__(
-        self, entries: list[_Entry], min_length: int, substring_length: int, encodings: bool
+        self,
+        entries: list[_Entry],
+        min_length: int,
+        substring_length: int,
+        encodings: bool,
+        compiled: dict[str, re.Pattern[str]],
     ):
         self.entries = entries
         self.automaton: Any = None
-        self.separated: re.Pattern[str] | None = None
+        #: (pattern, entry index): one pattern per value, compiled once per
+        #: Redactor (``compiled``), so adding a value does not recompile the others.
+        self.separated: list[tuple[re.Pattern[str], int]] = []
         self.short_tokens: re.Pattern[str] | None = None
         literals: dict[str, _Literal | _Gram] = {}
-        separated: list[str] = []
         short: list[str] = []
         for index, entry in enumerate(entries):
             value = entry.value
             if len(value) < min_length:
                 short.append(f"(?P<s{index}>(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9]))")
                 continue
-            for variant in _variants(value, encodings):
+            for variant, is_base64 in _variants(value, encodings):
                 if len(variant) >= min_length:
-                    literals.setdefault(variant, _Literal(index, len(variant)))
+                    literals.setdefault(variant, _Literal(index, len(variant), is_base64))
             if encodings:
-                separated.append(f"(?P<s{index}>" + _SEPARATORS.join(map(re.escape, value)) + ")")
+                if value not in compiled:
+                    compiled[value] = re.compile(_separated(value))
+                self.separated.append((compiled[value], index))
             if 0 < substring_length < len(value):
                 grams: dict[str, list[int]] = {}
                 for start in range(len(value) - substring_length + 1):
@@ -90,34 +121,40 @@ class _Matcher:
                 for gram, offsets in grams.items():
                     if gram not in literals:
                         literals[gram] = _Gram(index, tuple(offsets))
-        if literals:
+        # Ref labels and markers are never masked (again): a value sharing
+        # characters with its ref name must not garble "<secret dev/x/y>".
+        shields = {text for e in entries for text in (e.ref, MARKER.format(ref=e.ref)) if text}
+        if literals or shields:
             automaton = ahocorasick.Automaton()
-            for key, payload in literals.items():
-                automaton.add_word(key, (key, payload))
+            for key in literals.keys() | shields:
+                automaton.add_word(key, (key, literals.get(key), key in shields))
             automaton.make_automaton()
             self.automaton = automaton
-        if separated:
-            self.separated = re.compile("|".join(separated))
         if short:
             self.short_tokens = re.compile("|".join(short))
 
     def spans(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, entry index) of every match, unmerged."""
         found: list[tuple[int, int, int]] = []
+        shields: list[tuple[int, int]] = []
         if self.automaton is not None:
-            for end, (key, payload) in self.automaton.iter(text):
+            for end, (key, payload, shield) in self.automaton.iter(text):
+                start = end - len(key) + 1
+                if shield:
+                    shields.append((start, end + 1))
                 if isinstance(payload, _Literal):
-                    found.append((end - payload.length + 1, end + 1, payload.entry))
-                else:
-                    found.append(self._extend(text, end - len(key) + 1, len(key), payload))
-        for pattern in (self.separated, self.short_tokens):
-            if pattern is None:
-                continue
-            for match in pattern.finditer(text):
+                    span = _base64_run(text, start, end + 1) if payload.base64 else (start, end + 1)
+                    found.append((*span, payload.entry))
+                elif payload is not None:
+                    found.append(self._extend(text, start, len(key), payload))
+        for pattern, index in self.separated:
+            found += ((m.start(), m.end(), index) for m in pattern.finditer(text))
+        if self.short_tokens is not None:
+            for match in self.short_tokens.finditer(text):
                 group = match.lastgroup
                 if group is not None and match.end() > match.start():
                     found.append((match.start(), match.end(), int(group[1:])))
-        return found
+        return _unshielded(found, shields)
 
     def _extend(self, text: str, start: int, length: int, gram: _Gram) -> tuple[int, int, int]:
         """Grow a substring match to the longest run of the value around it."""
@@ -146,6 +183,7 @@ class Redactor:
         self.encodings = encodings
         self._entries: list[_Entry] = []
         self._matcher: _Matcher | None = None
+        self._compiled: dict[str, re.Pattern[str]] = {}  # value -> its separated pattern
         self._lock = threading.Lock()
 
     def add(self, ref: str, value: str) -> bool:
@@ -158,7 +196,9 @@ class Redactor:
             entries = [*self._entries, _Entry(ref, value)]
             # Longest first, so a long value wins over a short one inside it.
             entries.sort(key=lambda e: -len(e.value))
-            matcher = _Matcher(entries, self.min_length, self.substring_length, self.encodings)
+            matcher = _Matcher(
+                entries, self.min_length, self.substring_length, self.encodings, self._compiled
+            )
             self._entries, self._matcher = entries, matcher
         return True
 
@@ -229,6 +269,56 @@ class Redactor:
         return data
 
 
+def _separated(value: str) -> str:
+    """A pattern for ``value`` with separator runs between its characters."""
+    parts = [re.escape(value[0])]
+    for char in value[1:]:
+        parts += [_gap_before(char), re.escape(char)]
+    return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _gap_before(char: str) -> str:
+    # Neither class holds ``char``: a run ends exactly where the next character
+    # of the value can start, so matching never backtracks into a run.
+    run = _char_class(_RUN_SEPARATORS.replace(char, ""))
+    punctuation = _char_class(_PUNCTUATION.replace(char, ""))
+    return f"{run}*(?:{punctuation}{run}*){{0,{_MAX_PUNCTUATION}}}"
+
+
+def _char_class(chars: str) -> str:
+    return "[" + "".join(re.escape(ch) for ch in chars) + "]"
+
+
+def _base64_run(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole base64 run around a core match (its partial edge characters, padding)."""
+    while start > 0:
+        chunk = text[max(0, start - 256) : start]
+        kept = len(chunk.rstrip(_BASE64_CHARS))
+        start -= len(chunk) - kept
+        if kept:
+            break
+    tail = _BASE64_TAIL.match(text, end)
+    return start, tail.end() if tail else end
+
+
+def _unshielded(
+    found: list[tuple[int, int, int]], shields: list[tuple[int, int]]
+) -> list[tuple[int, int, int]]:
+    """``found`` without the spans lying wholly inside a ref label or a marker."""
+    if not shields or not found:
+        return found
+    shields.sort()
+    starts = [start for start, _ in shields]
+    reach = list(accumulate((end for _, end in shields), max))
+    kept = []
+    for span in found:
+        at = bisect_right(starts, span[0]) - 1
+        if at < 0 or reach[at] < span[1]:
+            kept.append(span)
+    return kept
+
+
 def _merged(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """Overlapping spans merged, in order; each keeps its first entry."""
     merged: list[tuple[int, int, int]] = []
@@ -258,28 +348,23 @@ def _marker(matcher: _Matcher, entry: int) -> str:
     return MARKER.format(ref=matcher.entries[entry].ref)
 
 
-def _variants(value: str, encodings: bool) -> Iterable[str]:
-    yield value
-    yield from (value.replace(ch, "") for ch in _ZERO_WIDTH if ch in value)
+def _variants(value: str, encodings: bool) -> Iterable[tuple[str, bool]]:
+    """Forms of ``value`` to find literally, each with whether it is a base64 core."""
+    yield value, False
+    yield from ((value.replace(ch, ""), False) for ch in _ZERO_WIDTH if ch in value)
     if not encodings:
         return
     raw = value.encode("utf-8")
-    yield value[::-1]
-    yield value.upper()
-    yield value.lower()
-    yield json.dumps(value)[1:-1]
-    yield json.dumps(value, ensure_ascii=False)[1:-1]
-    yield repr(value)[1:-1]
-    yield html.escape(value, quote=True)
-    yield html.escape(value, quote=False)
+    plain = [value[::-1], value.upper(), value.lower()]
+    plain += [json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]]
+    plain += [repr(value)[1:-1], html.escape(value, quote=True), html.escape(value, quote=False)]
     for quoted in (urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)):
-        yield quoted
-        yield re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted)
+        plain += [quoted, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted)]
     hexed = binascii.hexlify(raw).decode("ascii")
-    yield hexed
-    yield hexed.upper()
+    plain += [hexed, hexed.upper()]
+    yield from ((form, False) for form in plain)
     for offset in range(3):
         encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
         core = encoded[-(-8 * offset // 6) : (8 * (offset + len(raw))) // 6]
-        yield core
-        yield core.replace("+", "-").replace("/", "_")
+        yield core, True
+        yield core.replace("+", "-").replace("/", "_"), True

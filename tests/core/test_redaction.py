@@ -1,8 +1,11 @@
 import base64
 import html
 import json
+import pprint
 import secrets
+import time
 import urllib.parse
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -139,3 +142,155 @@ def test_value_never_survives_in_any_context(value: str, before: str, after: str
     r = Redactor()
     r.add("dev/p", value)
     assert value not in r.redact(before + value + after)
+
+
+# -- separators of any length, labels and markers, base64 runs, buffers -------
+
+# Quotes, commas and whitespace may run to any length between characters
+# (repr/pprint of a list); other punctuation is bounded.
+RUN_SEPARATORS = " \t\n\r\u00a0\u3000'\"`,\u200b\ufeff"
+BOUNDED_SEPARATORS = "-_.:;|/\\+"
+SEPARATOR_CHARS = set(RUN_SEPARATORS + BOUNDED_SEPARATORS)
+
+
+def runs_left(text: str, value: str, run: int = 8) -> list[int]:
+    """Offsets of the value's runs (``run`` characters, or all of a shorter value)
+    still in ``text`` once separators are dropped from both (never the run itself)."""
+    bare_text = "".join(ch for ch in text if ch not in SEPARATOR_CHARS)
+    bare_value = "".join(ch for ch in value if ch not in SEPARATOR_CHARS)
+    size = min(run, len(bare_value))
+    return [
+        start
+        for start in range(len(bare_value) - size + 1)
+        if bare_value[start : start + size] in bare_text
+    ]
+
+
+printable = st.characters(blacklist_categories=("Cs",)).filter(str.isprintable)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=4, max_size=30),
+    gaps=st.lists(st.text(alphabet=RUN_SEPARATORS, max_size=12), min_size=30, max_size=30),
+)
+def test_value_joined_by_any_quote_comma_whitespace_runs(value: str, gaps: list[str]) -> None:
+    r = Redactor()
+    r.add("dev/p", value)
+    joined = value[0] + "".join(gap + ch for gap, ch in zip(gaps, value[1:], strict=False))
+    out = r.redact("x " + joined + " y")
+    assert out.startswith("x ") and out.endswith(" y")
+    if len([ch for ch in value if ch not in SEPARATOR_CHARS]) >= 4:
+        assert runs_left(out[2:-2], value) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",)).filter(
+            lambda ch: ch not in SEPARATOR_CHARS
+        ),
+        min_size=4,
+        max_size=30,
+    ),
+    gaps=st.lists(
+        st.tuples(
+            st.text(alphabet=RUN_SEPARATORS, max_size=6),
+            st.text(alphabet=BOUNDED_SEPARATORS, max_size=4),
+            st.text(alphabet=RUN_SEPARATORS, max_size=6),
+        ).map("".join),
+        min_size=30,
+        max_size=30,
+    ),
+)
+def test_value_joined_by_mixed_separator_runs(value: str, gaps: list[str]) -> None:
+    r = Redactor()
+    r.add("dev/p", value)
+    joined = value[0] + "".join(gap + ch for gap, ch in zip(gaps, value[1:], strict=False))
+    assert runs_left(r.redact(joined), value) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.text(alphabet=printable, min_size=4, max_size=60),
+    form=st.sampled_from(["list", "tuple", "set", "pformat list", "pformat tuple", "pformat set"]),
+    width=st.integers(min_value=10, max_value=80),
+)
+def test_repr_and_pprint_of_the_characters(value: str, form: str, width: int) -> None:
+    r = Redactor()
+    r.add("dev/p", value)
+    kind = {"list": list, "tuple": tuple, "set": set}[form.rsplit(maxsplit=1)[-1]]
+    chars = kind(value)
+    text = pprint.pformat(chars, width=width) if form.startswith("pformat") else repr(chars)
+    out = r.redact(text)
+    if form.endswith("set"):
+        return  # unordered: no run of the value to find; it must just not break
+    if len([ch for ch in value if ch not in SEPARATOR_CHARS]) >= 4:
+        assert runs_left(out, value) == [], form
+
+
+def test_separator_runs_do_not_backtrack_catastrophically() -> None:
+    r = Redactor()
+    r.add("dev/p", "a'b'c'd'e'f'g'h'i'j'k")  # pragma: allowlist secret
+    text = "a" + "'" * 20000 + "x"
+    started = time.perf_counter()
+    assert r.redact(text) == text
+    r.add("dev/q", "x-y-z-w-v-u-t-s")  # pragma: allowlist secret
+    text = ("x" + " -" * 3000 + "y") * 5
+    r.redact(text)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_ref_label_is_never_redacted() -> None:
+    # The value shares more than 8 characters with its own ref name.
+    value = "warehouse" + secrets.token_urlsafe(12)
+    r = Redactor()
+    r.add("dev/warehouse/password", value)
+    assert r.redact("<secret dev/warehouse/password>") == "<secret dev/warehouse/password>"
+    assert r.redact(f"{value} <secret dev/warehouse/password>") == (
+        "[REDACTED dev/warehouse/password] <secret dev/warehouse/password>"
+    )
+
+
+def test_marker_is_never_redacted_again() -> None:
+    value = "REDACTED" + secrets.token_urlsafe(12)
+    other = "dev/db/" + secrets.token_urlsafe(12)
+    r = Redactor()
+    r.add("dev/a", value)
+    r.add("dev/b", other)
+    once = r.redact(f"a={value} b={other} c={value[::-1]}")
+    assert once == "a=[REDACTED dev/a] b=[REDACTED dev/b] c=[REDACTED dev/a]"
+    assert r.redact(once) == once
+
+
+@pytest.mark.parametrize("prefix", ["", "a", "ab", "etl:"])
+@pytest.mark.parametrize("encode", [base64.b64encode, base64.urlsafe_b64encode])
+def test_base64_run_is_masked_whole(value: str, prefix: str, encode: Any) -> None:
+    r = Redactor()
+    r.add("dev/x", value)
+    for suffix in ("", "z", "zz", "zzz"):
+        encoded = encode((prefix + value + suffix).encode()).decode()
+        assert r.redact(f"b'{encoded}'") == "b'[REDACTED dev/x]'"
+        assert r.redact(f"token={encoded} next") == "token=[REDACTED dev/x] next"
+        assert r.redact(f"Authorization: Basic {encoded}\n") == (
+            "Authorization: Basic [REDACTED dev/x]\n"
+        )
+
+
+def test_redact_bytes(value: str, redactor: Redactor) -> None:
+    raw = value.encode()
+    assert redactor.redact_bytes(b"pw=" + raw) == b"pw=[REDACTED dev/db/password]"
+    assert redactor.redact_bytes(b"nothing here") == b"nothing here"
+    binary = b"\xff\x00" + raw + b"\x80" + raw[:10] + b"\xfe"
+    masked = redactor.redact_bytes(binary)
+    assert len(masked) == len(binary)
+    assert masked == b"\xff\x00" + b"*" * len(raw) + b"\x80" + b"*" * 10 + b"\xfe"
+
+
+def test_redact_bytes_non_ascii_value_in_binary() -> None:
+    value = "pässwörd-" + secrets.token_urlsafe(8)
+    r = Redactor()
+    r.add("dev/u", value)
+    raw = value.encode()
+    binary = b"\xff" + raw + b"\xff"
+    assert r.redact_bytes(binary) == b"\xff" + b"*" * len(raw) + b"\xff"
