@@ -14,8 +14,7 @@ Where redaction happens, and why there:
   history database (``db_log_output``) and the ``Out`` cache decision.
 * ``Out``/``_`` never keep a result whose display had to be redacted: they
   get a placeholder instead.
-* Log records are redacted when created, and every handler's formatted line
-  too (``extra=`` fields are set after the record factory), so file and fd
+* Log records are redacted (:mod:`.kernel_logging`), so file, socket and fd
   handlers (which bypass the kernel's streams) never write a value either.
 * ipykernel's raw copies of output to the kernel's own stdout/stderr (the
   Jupyter server's log) go through a redacting pipe (:mod:`.kernel_streams`).
@@ -30,7 +29,6 @@ the magics only, since ``secret()`` keeps fetching (and registering) values.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
@@ -42,6 +40,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from . import kernel_logging
 from .errors import SecretError
 from .kernel_streams import RedactingStream, redact_raw_output
 from .redaction import Redactor
@@ -89,7 +88,7 @@ class KernelGuard:
         self._patch(
             displayhook, "update_user_ns", self._wrap_update_user_ns(displayhook.update_user_ns)
         )
-        self._install_log_filter()
+        self._undo += kernel_logging.install(self.redactor)
         self.shell.set_custom_exc((SecretError,), _show_secret_error)
         self._undo.append(lambda: self.shell.set_custom_exc((), None))
 
@@ -159,28 +158,6 @@ class KernelGuard:
             if not isinstance(stream, RedactingStream):
                 setattr(sys, name, RedactingStream(stream, self.redactor))
 
-    def _install_log_filter(self) -> None:
-        previous = logging.getLogRecordFactory()
-        redactor = self.redactor
-
-        def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = previous(*args, **kwargs)
-            if len(redactor):
-                _redact_record(record, redactor)
-            return record
-
-        logging.setLogRecordFactory(redacting_factory)
-        self._undo.append(lambda: logging.setLogRecordFactory(previous))
-        # Fields from extra= or set by filters are added after the factory ran:
-        # redact what every handler actually writes, too.
-        original_format = logging.Handler.format
-
-        def redacting_format(handler: logging.Handler, record: logging.LogRecord) -> str:
-            line = original_format(handler, record)
-            return redactor.redact(line) if len(redactor) else line
-
-        self._patch(logging.Handler, "format", redacting_format)
-
 
 # Session.send's parameters after (stream, msg_or_type, content), in order.
 _SEND_PARAMETERS = ("parent", "ident", "buffers", "track", "header", "metadata")
@@ -215,19 +192,6 @@ def _unwrap_std_streams() -> None:
         stream = getattr(sys, name)
         if isinstance(stream, RedactingStream):
             setattr(sys, name, stream._stream)
-
-
-def _redact_record(record: logging.LogRecord, redactor: Redactor) -> None:
-    try:
-        message = record.getMessage()
-    except Exception:  # a broken format string is logging's own error to report
-        return
-    redacted = redactor.redact(message)
-    if redacted != message:
-        record.msg, record.args = redacted, None
-    if record.exc_info and record.exc_info[0] is not None:
-        text = logging.Formatter().formatException(record.exc_info)
-        record.exc_text = redactor.redact(text)
 
 
 def _show_secret_error(

@@ -4,6 +4,8 @@ no log file unredacted: every handler's formatted line is redacted."""
 from __future__ import annotations
 
 import secrets
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,3 +69,40 @@ def test_extra_fields_in_a_log_file_are_redacted(
     line = written.decode()
     assert line.startswith("WARNING connecting user=etl pw=[REDACTED dev/log/token]")
     assert line.count("[REDACTED dev/log/token]") == (3 if style == "%" else 2)
+
+
+class Collector:
+    """A local TCP server that keeps every byte a SocketHandler sends it."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received = bytearray()
+        self.closed = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        connection, _ = self.server.accept()
+        with connection:
+            while chunk := connection.recv(65536):
+                self.received += chunk
+        self.closed.set()
+
+
+def test_extra_fields_shipped_by_a_socket_handler_are_redacted(kernel: Kernel, value: str) -> None:
+    # SocketHandler pickles the record's attributes; it never formats them.
+    collector = Collector()
+    kernel.ok(
+        "import logging, logging.handlers\n"
+        f"handler = logging.handlers.SocketHandler('127.0.0.1', {collector.port})\n"
+        "log = logging.getLogger('shipped')\n"
+        "log.propagate = False\n"
+        "log.addHandler(handler)\n"
+        "log.warning('connecting', extra={'pw': str(pw), 'nested': {'k': [str(pw)]}})\n"
+        "handler.close()"
+    )
+    assert collector.closed.wait(120), "the socket handler never closed its connection"
+    shipped = bytes(collector.received)
+    assert b"connecting" in shipped
+    assert not any(t in shipped for t in traces(value)), "the shipped record holds the value"
+    assert shipped.count(b"[REDACTED dev/log/token]") == 2
