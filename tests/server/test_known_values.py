@@ -3,6 +3,7 @@ where no detector would look is blocked, and no trace of the value is left on di
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import string
@@ -123,3 +124,169 @@ async def test_link_env_is_not_left_for_subprocesses(api: Api, jp_serverapp: Any
     )
     reply = await run_in_kernel(api, jp_serverapp, code)
     assert json.dumps(reply["content"]).count("error") == 0
+
+
+def passphrase() -> str:
+    rng = random.SystemRandom()
+    return " ".join("".join(rng.choices(string.ascii_lowercase, k=6)) for _ in range(4))
+
+
+def quoted_value() -> str:
+    rng = random.SystemRandom()
+    letters = string.ascii_letters
+    return "".join(rng.choices(letters, k=4)) + '"' + "".join(rng.choices(letters, k=4)) + "'9x"
+
+
+def unicode_value() -> str:
+    rng = random.SystemRandom()
+    return "pä" + "".join(rng.choices(string.ascii_letters, k=6)) + "-Ωß" + str(rng.randrange(100))
+
+
+#: Where a pasted value touches other text (each was saved with 201 by whole-token matching).
+CONTEXTS = {
+    "sentence end": "the password is {v}.",
+    "bold": "**{v}**",
+    "mysql flag": "!mysql -u etl -p{v} analytics",
+    "assignment": "pw={v}!",
+    "json string": None,  # a long JSON string, built below
+}
+
+
+def in_context(name: str, value: str) -> str:
+    template = CONTEXTS[name]
+    if template is None:
+        return json.dumps({"log": f"auth ok token={value}.session-42 expires=3600 retry=none"})
+    return template.format(v=value)
+
+
+async def test_fetched_values_are_caught_at_any_boundary(api: Api, jp_serverapp: Any) -> None:
+    values = {
+        "short password": short_password(),
+        "passphrase": passphrase(),
+        "quoted": quoted_value(),
+        "unicode": unicode_value(),
+    }
+    code = "from jupyter_secrets.kernel_link import announce, flush\n" + "".join(
+        f"announce('dev/x/{i}', {v!r})\n" for i, v in enumerate(values.values())
+    )
+    await run_in_kernel(api, jp_serverapp, code + "flush()\n")
+    for kind, value in values.items():
+        for name in CONTEXTS:
+            model = notebook_with(in_context(name, value))
+            reply = await api("PUT", "api/contents/paste.ipynb", model)
+            assert reply.status == 422, f"{kind} in {name!r} saved with {reply.status}"
+            types = {f["type"] for f in reply.json()["findings"]}
+            assert "Known secret value" in types, f"{kind} in {name!r}: found only {types}"
+            assert value not in reply.body.decode(), "value leaked into the 422 body"
+
+
+async def test_short_value_blocks_only_where_it_stands_apart(api: Api, jp_serverapp: Any) -> None:
+    rng = random.SystemRandom()
+    value = "".join(rng.choices(string.ascii_letters, k=3) + rng.choices(string.digits, k=3))
+    await run_in_kernel(
+        api,
+        jp_serverapp,
+        f"from jupyter_secrets.kernel_link import announce, flush\nannounce('dev/x/pin', {value!r}); flush()",
+    )
+    apart = await api("PUT", "api/contents/a.ipynb", notebook_with(f"pin=({value});"))
+    assert apart.status == 422, f"a short value standing apart saved with {apart.status}"
+    for i, glued in enumerate((f"x{value}", f"{value}9", f"id_{value}_tmp")):
+        reply = await api("PUT", f"api/contents/b{i}.ipynb", notebook_with(f"ref {glued} ok"))
+        assert reply.status == 201, "a short value inside a word blocked the save"
+
+
+async def test_link_file_left_by_a_kernel_without_the_extension_expires(
+    api: Api, jp_serverapp: Any, jp_runtime_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_secrets.server import known
+
+    monkeypatch.setattr(known, "LINK_FILE_TTL", 1.0)
+    monkeypatch.setenv("JUPYTER_SECRETS_AUTOLOAD", "0")  # nothing in the kernel takes the file
+    started = await api("POST", "api/kernels", {"name": "python3"})
+    assert started.status == 201
+    try:
+        assert list(jp_runtime_dir.glob("jupyter-secrets-link-*")), "no link file was written"
+        for path in jp_runtime_dir.glob("jupyter-secrets-link-*"):
+            assert path.stat().st_mode & 0o077 == 0, "the link file is readable by others"
+        deadline = asyncio.get_running_loop().time() + 60
+        while list(jp_runtime_dir.glob("jupyter-secrets-link-*")):
+            assert asyncio.get_running_loop().time() < deadline, "the link file never expired"
+            await asyncio.sleep(0.05)
+    finally:
+        await api("DELETE", f"api/kernels/{started.json()['id']}")
+
+
+def test_link_dedupes_and_bounds_each_kernel(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_secrets.knownprints import link_fingerprints
+    from jupyter_secrets.scanner import KnownValues
+    from jupyter_secrets.server import known as link_module
+
+    monkeypatch.setattr(link_module, "MAX_FINGERPRINTS_PER_KERNEL", 20)
+    monkeypatch.setattr(link_module, "MAX_FINGERPRINTS", 30)
+    known = KnownValues()
+    link = link_module.KnownValuesLink(known, runtime_dir=str(tmp_path))
+    first, second = link.issue(), link.issue()
+    link.bind(first, "kernel-one")
+    link.bind(second, "kernel-two")
+    value = short_password()
+    prints = link_fingerprints(value, known.key)
+    assert link.add(first, prints, "dev/x") == (len(prints), "")
+    for _ in range(3):  # repeats are free and never fill anything
+        assert link.add(first, prints, "dev/x") == (0, "")
+        assert link.add(second, prints, "dev/x") == (0, "")
+    caplog.set_level("WARNING", logger="jupyter_secrets")
+    results = [
+        link.add(first, link_fingerprints(short_password(), known.key), "d") for _ in range(9)
+    ]
+    assert "kernel" in {full for _, full in results}, "the kernel quota was never reached"
+    assert len(prints) + sum(added for added, _ in results) <= 20, "quota overrun"
+    results = [
+        link.add(second, link_fingerprints(short_password(), known.key), "d") for _ in range(9)
+    ]
+    assert "server" in {full for _, full in results}, "the server cap was never reached"
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("kernel-one reached its quota" in m for m in messages) == 1
+    assert sum("list of known values is full" in m for m in messages) == 1
+    assert value not in caplog.text
+    with pytest.raises(ValueError):
+        link.add(first, ["jsfp2:012:3:" + "0" * 64], "too short")
+    link.release("kernel-one")
+    assert link.grant_for("anything") is None and not (tmp_path / Path(first.path).name).exists()
+
+
+async def test_link_answers_429_and_400(api: Api, jp_serverapp: Any) -> None:
+    link = jp_serverapp.web_app.settings["jupyter_secrets"].link
+    token = "t-" + "".join(random.SystemRandom().choices(string.ascii_letters, k=30))
+    # A grant made by hand, so the test knows its token (real kernels never see one).
+    grant = link.issue()
+    link._grants[link_digest(token)] = link._grants.pop(grant.token_digest)
+    grant.token_digest = link_digest(token)
+    grant.added = 10**9
+    headers = {"Authorization": "", "X-Jupyter-Secrets-Link": token}
+    from jupyter_secrets.knownprints import link_fingerprints
+
+    prints = link_fingerprints(short_password(), link.known.key)
+    full = await api(
+        "POST", "jupyter-secrets/known", {"ref": "x", "fingerprints": prints}, headers=headers
+    )
+    assert full.status == 429 and full.json() == {"added": 0, "full": "kernel"}
+    bad = await api(
+        "POST",
+        "jupyter-secrets/known",
+        {"ref": "x", "fingerprints": ["jsfp2:0:1:00"]},
+        headers=headers,
+    )
+    assert bad.status == 400
+    link.revoke(grant)
+    gone = await api(
+        "POST", "jupyter-secrets/known", {"ref": "x", "fingerprints": []}, headers=headers
+    )
+    assert gone.status == 403
+
+
+def link_digest(token: str) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).digest()
