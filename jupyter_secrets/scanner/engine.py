@@ -106,6 +106,10 @@ class Scanner:
         if isinstance(text, bytes):
             self._check_size(len(text), path)
             text = decode_bytes(text).text
+        elif "\x00" in text:
+            # UTF-16 of ASCII is valid UTF-8 with NULs between the letters: a client that
+            # decoded such bytes as UTF-8 hands us that. Read it as the bytes it came from.
+            text = decode_bytes(text.encode("utf-8", "surrogatepass")).text
         kind = (
             KIND_CODE
             if path.endswith(CODE_SUFFIXES)

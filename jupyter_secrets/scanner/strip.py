@@ -137,6 +137,19 @@ def strip_model(model: dict[str, Any], findings: Iterable[Finding]) -> dict[str,
                 "in place; remove the secret by hand"
             )
         new["content"] = base64.b64encode(redacted).decode("ascii")
+    elif isinstance(content, str) and "\x00" in content:
+        # Text with NULs was scanned as the bytes it came from (see Scanner.scan_text).
+        decoded = decode_bytes(content.encode("utf-8", "surrogatepass"))
+        redacted = decoded.encode(strip_text(decoded.text, findings))
+        if redacted is None:
+            raise ScanError(
+                f"{model.get('path') or '<model>'}: holds NUL bytes, so it cannot be redacted "
+                "in place; remove the secret by hand"
+            )
+        try:
+            new["content"] = redacted.decode("utf-8")
+        except UnicodeDecodeError:
+            new["content"], new["format"] = base64.b64encode(redacted).decode("ascii"), "base64"
     elif isinstance(content, str):
         new["content"] = strip_text(content, findings)
     return new

@@ -1,0 +1,53 @@
+"""Keep secrets out of the server log, whatever jupyter_server or nbformat write to it.
+
+Some messages quote content: nbformat's "Notebook JSON is invalid: ..." (the
+invalid fragment, on every read and save of such a notebook), jupyter_server's
+"Error while saving file: ... <exception>", tracebacks of failed requests.
+A filter on the server's loggers scans every record's text with the server's
+scanner (detectors and known values) and redacts what it finds before any
+handler formats it. A record that cannot be scanned is reduced to its
+logger, level and a note, never passed on as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ..scanner.strip import strip_text
+
+#: Loggers that may quote request or file content.
+LOGGERS = ("tornado.application", "tornado.general", "tornado.access")
+
+
+class RedactingFilter(logging.Filter):
+    def __init__(self, scanner: Callable[[], Any]) -> None:
+        super().__init__("jupyter-secrets")
+        self._scanner = scanner
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+            if record.exc_info and record.exc_info[0] is not None:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
+            elif record.exc_text:
+                text += "\n" + record.exc_text
+            findings = self._scanner().scan_text(text, "server.log")
+            if findings:
+                record.msg, record.args = strip_text(text, findings), None
+                record.exc_info, record.exc_text = None, None
+        except Exception:  # a filter must never break logging, nor let content through
+            record.msg, record.args = "[log message hidden by jupyter-secrets]", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def install(log: logging.Logger, scanner: Callable[[], Any]) -> RedactingFilter:
+    """Filter the server's own logger and the tornado loggers (and their handlers)."""
+    redacting = RedactingFilter(scanner)
+    for logger in (log, *(logging.getLogger(name) for name in LOGGERS)):
+        logger.addFilter(redacting)
+        for handler in logger.handlers:
+            handler.addFilter(redacting)
+    return redacting
