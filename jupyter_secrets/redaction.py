@@ -110,10 +110,13 @@ class _Matcher:
             for variant, is_base64 in _variants(value, encodings):
                 if len(variant) >= min_length:
                     literals.setdefault(variant, _Literal(index, len(variant), is_base64))
-            if encodings:
-                if value not in compiled:
-                    compiled[value] = re.compile(_separated(value))
-                self.separated.append((compiled[value], index))
+            # Separators at either end are left out: a pattern starting with a
+            # character its own gaps accept would rescan every run (quadratic).
+            core = value.strip(_RUN_SEPARATORS + _PUNCTUATION)
+            if encodings and len(core) >= max(min_length, 2):
+                if core not in compiled:
+                    compiled[core] = re.compile(_separated(core))
+                self.separated.append((compiled[core], index))
             if 0 < substring_length < len(value):
                 grams: dict[str, list[int]] = {}
                 for start in range(len(value) - substring_length + 1):
@@ -183,7 +186,7 @@ class Redactor:
         self.encodings = encodings
         self._entries: list[_Entry] = []
         self._matcher: _Matcher | None = None
-        self._compiled: dict[str, re.Pattern[str]] = {}  # value -> its separated pattern
+        self._compiled: dict[str, re.Pattern[str]] = {}  # separated patterns, by value
         self._lock = threading.Lock()
 
     def add(self, ref: str, value: str) -> bool:
