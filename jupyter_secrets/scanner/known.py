@@ -6,8 +6,8 @@ finds them in the text without knowing the value:
 
 * **Substrings** (``jsfp2`` sketches of the value and its JSON-escaped and
   URL-quoted forms). The document's UTF-8 bytes are mapped through the keyed
-  4-symbol table with ``bytes.translate``; one Aho-Corasick automaton (or
-  ``str.find`` when there are few) finds every place where the symbols of a
+  4-symbol table with ``bytes.translate``; an Aho-Corasick automaton (or
+  ``bytes.find`` when there are few; see :mod:`.anchors`) finds every place where the symbols of a
   form's first 12 bytes occur; each such anchor is confirmed by the HMAC of
   exactly that many bytes of text. So a value is found at any boundary:
   ``VALUE.``, ``**VALUE**``, ``-pVALUE``, inside a JSON string, with spaces or
@@ -49,14 +49,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import ahocorasick
-
 from .. import knownprints as kp
 from ..knownprints import MIN_LENGTH, SHORT_LENGTH, fingerprints, link_fingerprints
+from .anchors import FEW_ANCHORS, AnchorSearch
 from .detectors import Candidate
 from .document import Document
 
 __all__ = [
+    "FEW_ANCHORS",
     "KNOWN_DETECTOR",
     "KNOWN_TYPE",
     "MIN_LENGTH",
@@ -69,8 +69,6 @@ __all__ = [
 KNOWN_TYPE = "Known secret value"
 KNOWN_DETECTOR = "known_values"
 KNOWN_PRIORITY = 1000  # an exact known value beats every heuristic
-#: Up to this many distinct anchors, str.find beats building and running an automaton.
-FEW_ANCHORS = 4
 
 _FINE_TOKEN_RE = re.compile(r"[^\s\"'`,;:/@=()\[\]{}<>\\|&?]{4,}")
 _COARSE_TOKEN_RE = re.compile(r"[^\s\"'`<>]{4,}")
@@ -92,8 +90,7 @@ class _Search:
     """An immutable snapshot of what to look for, so scans never race additions."""
 
     version: int
-    anchors: tuple[tuple[str, Entries], ...]
-    automaton: Any
+    anchors: AnchorSearch[Entries]
     binary: dict[int, frozenset[bytes]]
 
 
@@ -213,30 +210,24 @@ class KnownValues:
         with self._lock:
             search = self._search
             if search is None or search.version != self.version:
-                anchors = tuple(
-                    (anchor, tuple(sorted(by_length.items())))
+                anchors = {
+                    anchor: tuple(sorted(by_length.items()))
                     for anchor, by_length in self._sketches.items()
+                }
+                search = _Search(
+                    self.version, AnchorSearch(anchors, self._table), dict(self._binary)
                 )
-                automaton = None
-                if len(anchors) > FEW_ANCHORS:
-                    automaton = ahocorasick.Automaton()
-                    for anchor, entries in anchors:
-                        automaton.add_word(anchor, (len(anchor) - 1, entries))
-                    automaton.make_automaton()
-                search = _Search(self.version, anchors, automaton, dict(self._binary))
                 self._search = search
             return search
 
     def _substrings(self, data: bytes, search: _Search) -> list[tuple[int, int]]:
-        symbols = data.translate(self._table).decode("ascii")
         key, size, word = self.key, len(data), _WORD
         found: list[tuple[int, int]] = []
-
-        def confirm(start: int, entries: Entries) -> None:
+        for start, entries in search.anchors.find(data):
             for length, digests in entries:
                 end = start + length
                 if end > size:
-                    return  # entries are sorted by length
+                    break  # entries are sorted by length
                 if length < SHORT_LENGTH and (
                     (start and word[data[start - 1]] and word[data[start]])
                     or (end < size and word[data[end - 1]] and word[data[end]])
@@ -244,16 +235,6 @@ class KnownValues:
                     continue  # a short form inside a word: ordinary text
                 if hmac.digest(key, data[start:end], "sha256") in digests:
                     found.append((start, end))
-
-        if search.automaton is not None:
-            for last, (back, entries) in search.automaton.iter(symbols):
-                confirm(last - back, entries)
-        else:
-            for anchor, entries in search.anchors:
-                at = symbols.find(anchor)
-                while at >= 0:
-                    confirm(at, entries)
-                    at = symbols.find(anchor, at + 1)
         return found
 
     def _binary_tokens(

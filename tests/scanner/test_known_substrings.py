@@ -214,23 +214,29 @@ word = st.text(st.sampled_from(string.ascii_letters + string.digits + "_"), min_
 
 
 @PROPERTY
-@given(value=short_values, before=non_word, after=non_word)
-def test_property_short_value_found_apart(value: str, before: str, after: str) -> None:
+@given(value=short_values, before=non_word, after=non_word, crowded=st.booleans())
+def test_property_short_value_found_apart(
+    value: str, before: str, after: str, crowded: bool
+) -> None:
+    known = from_kernel(value, *(decoys(FEW_ANCHORS + 1) if crowded else []))
     text = "x" + before + value + after + "y"
     start = 1 + len(before)
-    assert (start, start + len(value)) in spans(from_kernel(value), text)
+    assert (start, start + len(value)) in spans(known, text)
 
 
 @PROPERTY
-@given(value=short_values, glue=word, left=st.booleans())
-def test_property_short_value_not_found_inside_words(value: str, glue: str, left: bool) -> None:
+@given(value=short_values, glue=word, left=st.booleans(), crowded=st.booleans())
+def test_property_short_value_not_found_inside_words(
+    value: str, glue: str, left: bool, crowded: bool
+) -> None:
     text = glue + value if left else value + glue
     assume(
         not any(
             text[i : i + len(value)] == value and _apart(text, i, value) for i in range(len(text))
         )
     )
-    assert not spans(from_kernel(value), text)
+    known = from_kernel(value, *(decoys(FEW_ANCHORS + 1) if crowded else []))
+    assert not spans(known, text)
 
 
 def _apart(text: str, start: int, value: str) -> bool:
