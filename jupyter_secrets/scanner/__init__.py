@@ -42,10 +42,12 @@ given, else the baseline's salt (reproducible for everyone sharing that
 baseline), else ``$JUPYTER_SECRETS_HASH_KEY``, else a random per-process key,
 so hashes printed in CI logs cannot be brute-forced offline.
 
-``KnownValues`` (see :mod:`.known`): ``add(value, label)`` for values held
-in memory, ``add_fingerprint("jsfp1:<len>:<hex>")`` for keyed fingerprints
-computed with ``known.fingerprints(value, key)``; findings have type
-"Known secret value" and detector "known_values".
+``KnownValues`` (see :mod:`.known`): ``add(value, label)`` for values this
+process holds (only their fingerprints are kept), ``add_fingerprint(fp)``
+for keyed fingerprints a kernel computed with
+``jupyter_secrets.knownprints.link_fingerprints(value, key)`` (found as
+substrings) or ``fingerprints(value, key)`` (whole tokens, the old kind);
+findings have type "Known secret value" and detector "known_values".
 
 Detector types (``Finding.type``) and names (``Finding.detector``, the
 entry-point names in group ``jupyter_secrets.detectors``): see

@@ -94,7 +94,6 @@ class KnownValuesLink:
         self._full_warned = False
         # Printing the key would let fingerprints be tested offline: make it findable.
         known.add(known.key.hex(), label="jupyter-secrets link key")
-        atexit.register(self.close)
 
     # -- grants ----------------------------------------------------------
 
@@ -165,12 +164,6 @@ class KnownValuesLink:
         with self._lock:
             grant = self._by_kernel.get(kernel_id)
         if grant is not None:
-            self.revoke(grant)
-
-    def close(self) -> None:
-        with self._lock:
-            grants = list(self._grants.values())
-        for grant in grants:
             self.revoke(grant)
 
     # -- fingerprints ----------------------------------------------------
@@ -315,10 +308,15 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
+#: Link files written and not yet removed: whatever is left goes when the server exits.
+_LIVE_FILES: set[str] = set()
+
+
 def _write_private(path: str, data: bytes) -> None:
     _remove(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)
+    _LIVE_FILES.add(path)
     try:
         os.write(fd, data)
     finally:
@@ -326,8 +324,15 @@ def _write_private(path: str, data: bytes) -> None:
 
 
 def _remove(path: str) -> None:
+    _LIVE_FILES.discard(path)
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+@atexit.register
+def _remove_live_files() -> None:
+    for path in list(_LIVE_FILES):
+        _remove(path)
 
 
 def _later(delay: float, action: Callable[[], None]) -> None:
