@@ -59,8 +59,13 @@ class GitHubToken(RegexDetector):
     finding_type = "GitHub Token"
     priority = VENDOR_PRIORITY
     keywords = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
+    # Classic tokens need no word boundary: their checksum proves them even when text is
+    # glued to either side (lines of a source list joined without a newline).
     pattern = re.compile(
-        BEFORE + r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + AFTER
+        r"gh[pousr]_[A-Za-z0-9]{36}|"
+        + BEFORE
+        + r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"
+        + AFTER
     )
 
     def accept(self, value: str, match: re.Match[str], doc: Document) -> bool:
@@ -94,7 +99,7 @@ class NpmToken(RegexDetector):
     finding_type = "npm Token"
     priority = VENDOR_PRIORITY
     keywords = ("npm_",)
-    pattern = re.compile(BEFORE + r"npm_[A-Za-z0-9]{36}" + AFTER)
+    pattern = re.compile(r"npm_[A-Za-z0-9]{36}")  # checksummed: no boundary needed (see GitHub)
 
     def accept(self, value: str, match: re.Match[str], doc: Document) -> bool:
         return verify_token_checksum(value)
