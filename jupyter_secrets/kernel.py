@@ -292,6 +292,8 @@ def _announce(ref: str, value: str) -> None:
 
 
 _GUARDS: dict[int, KernelGuard] = {}
+#: The server link's token and key as older servers passed them, in the environment.
+_LEGACY_LINK_ENV = "JUPYTER_SECRETS_LINK"
 
 
 def load(shell: Any) -> KernelGuard:
@@ -315,9 +317,8 @@ def load(shell: Any) -> KernelGuard:
     kernel_link.capture()
     credentials = kernel_env.credential_names(manager)
     kernel_env.protect_credentials(credentials, redactor, _announce)
-    link_env = getattr(kernel_link, "LINK_ENV", "JUPYTER_SECRETS_LINK")
-    if link_env not in os.environ:  # taken by capture(): the /proc copy goes too
-        kernel_env.scrub_initial_environ([link_env])
+    if _LEGACY_LINK_ENV not in os.environ:  # dropped by capture(): the /proc copy goes too
+        kernel_env.scrub_initial_environ([_LEGACY_LINK_ENV])
     manager.context.update(_kernel_context(shell))
     manager.add_fetch_listener(_on_fetch(guard))
     shell.register_magics(SecretMagics(shell, guard))
