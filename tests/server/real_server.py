@@ -72,6 +72,9 @@ def start_server(
     for path in [*dirs.values(), base / "root"]:
         path.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    # ipykernel stops capturing fd-level output when it sees this (see kernel/harness.py):
+    # kernels of this server must behave as they do outside pytest.
+    env.pop("PYTEST_CURRENT_TEST", None)
     env.update({k: str(v) for k, v in dirs.items()})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     token = secrets.token_hex(24)
