@@ -57,6 +57,8 @@ def redact_raw_output(stream: Any, redactor: Redactor) -> None:
     copy = getattr(stream, "_original_stdstream_copy", None)
     if isinstance(copy, int):
         stream._original_stdstream_copy = pipe_to(copy)
+    else:
+        _guard_uncaptured_fd(stream, pipe_to)
     echo = getattr(stream, "echo", None)
     if echo is None or isinstance(echo, RedactingStream):
         return
@@ -71,6 +73,22 @@ def redact_raw_output(stream: Any, redactor: Redactor) -> None:
         errors="replace",
         write_through=True,
     )
+
+
+def _guard_uncaptured_fd(stream: Any, pipe_to: Any) -> None:
+    """Without fd capture (``--IPKernelApp.capture_fd_output=False``, or a kernel started
+    with PYTEST_CURRENT_TEST set), a subprocess or ``os.write`` writes straight into the
+    kernel's real stdout/stderr: the server log. Put a redacting pipe on that descriptor."""
+    fd = getattr(stream, "_original_stdstream_fd", None)
+    if fd is None:
+        fd = {"stdout": 1, "stderr": 2}.get(str(getattr(stream, "name", "")))
+    if not isinstance(fd, int) or fd not in (1, 2):
+        return
+    try:
+        real = os.dup(fd)
+        os.dup2(pipe_to(real), fd)
+    except OSError:  # no such descriptor (a kernel started without one): nothing to guard
+        return
 
 
 def _fileno(stream: Any) -> int | None:

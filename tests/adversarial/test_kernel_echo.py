@@ -63,3 +63,39 @@ def test_echo_to_the_server_log_is_redacted(tmp_path: Path) -> None:
         assert not any(t in data for t in traces(value)), f"kernel {name} holds the value"
         assert leaked_forms(data, value) == [], f"kernel {name}"
     assert written["stdout"].count(b"[REDACTED dev/echo/token]") >= 5
+
+
+def test_without_fd_capture_raw_writes_to_the_server_log_are_redacted(tmp_path: Path) -> None:
+    # capture_fd_output=False (or a PYTEST_CURRENT_TEST in the kernel's environment): a
+    # subprocess or os.write goes straight to the kernel's real stdout, the server log.
+    home = tmp_path / "home"
+    home.mkdir()
+    value = "Nc" + secrets.token_urlsafe(18)
+    write_secrets_config(home, {"": "env"})
+    out_path, err_path = tmp_path / "kernel.stdout", tmp_path / "kernel.stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        kernel = Kernel(
+            home,
+            isolated_env(home, {"SECRET_DEV_RAW_TOKEN": value}),
+            extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+            stdout=out,
+            stderr=err,
+        )
+    kernel.planted.append(value)
+    try:
+        kernel.ok("pw = %secret dev/raw/token")
+        kernel.ok("import os; os.write(1, (str(pw) + '\\n').encode())")
+        kernel.ok("import os; os.write(2, ('err ' + str(pw) + '\\n').encode())")
+        kernel.ok("import subprocess; subprocess.run(['echo', str(pw)])")
+        kernel.ok("import os; os.write(1, b'end-of-out\\n'); os.write(2, b'end-of-err\\n')")
+        written = {
+            "stdout": wait_for(out_path, b"end-of-out"),
+            "stderr": wait_for(err_path, b"end-of-err"),
+        }
+    finally:
+        kernel.shutdown()
+    assert b"end-of-out" in written["stdout"] and b"end-of-err" in written["stderr"]
+    for name, data in written.items():
+        assert not any(t in data for t in traces(value)), f"kernel {name} holds the value"
+    assert written["stdout"].count(b"[REDACTED dev/raw/token]") == 2
+    assert b"[REDACTED dev/raw/token]" in written["stderr"]
