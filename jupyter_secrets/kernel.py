@@ -317,6 +317,7 @@ def load(shell: Any) -> KernelGuard:
     kernel_link.capture()
     credentials = kernel_env.credential_names(manager)
     kernel_env.protect_credentials(credentials, redactor, _announce)
+    kernel_env.mask_server_tokens(redactor, _announce)
     if _LEGACY_LINK_ENV not in os.environ:  # dropped by capture(): the /proc copy goes too
         kernel_env.scrub_initial_environ([_LEGACY_LINK_ENV])
     manager.context.update(_kernel_context(shell))

@@ -17,6 +17,7 @@ extension load each one is:
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -58,6 +59,24 @@ def protect_credentials(
             redactor.add(label, value)
             announce(label, value)
     scrub_initial_environ(names)
+
+
+#: The server's own credentials, which kernels inherit from it. Hub-aware code in a
+#: kernel may need them, so they stay in the environment; they are masked in every
+#: output and announced to the gate, so printing the environment cannot save them.
+SERVER_TOKENS = {
+    "JUPYTER_TOKEN": "jupyter server token",
+    "JUPYTERHUB_API_TOKEN": "jupyterhub api token",
+    "JPY_API_TOKEN": "jupyterhub api token",
+}
+
+
+def mask_server_tokens(redactor: Redactor, announce: Callable[[str, str], None]) -> None:
+    for name, label in SERVER_TOKENS.items():
+        value = os.environ.get(name, "")
+        if len(value) >= 8:  # a short or empty token is no credential worth masking
+            redactor.add(label, value)
+            announce(label, value)
 
 
 def scrub_initial_environ(names: Iterable[str]) -> bool:

@@ -49,7 +49,6 @@ ATTACK_CELLS = [
     "log.warning('auth', extra={'pw': str(pw)}); h.close()",
     "print(f'{pw}.'); print(f'**{filepw}**')",
 ]
-ENV_DUMPS = ATTACK_CELLS[3:7]
 GLUED = ["Use {v}.", "**{v}**", "!mysql -u etl -p{v} db", "pw={v}!", '{{"cfg": "x{v}y"}}']
 
 
@@ -119,12 +118,9 @@ def test_a_hostile_session_leaves_nothing_on_disk(
             for code in [*LEAKY_CELLS, *ATTACK_CELLS]:
                 cell = nbformat.v4.new_code_cell(code)
                 shown = kernel.run(code)
-                for secret_value in (value, file_value, passphrase):
+                # The server's own token (kernels inherit JUPYTER_TOKEN) must not show either.
+                for secret_value in (value, file_value, passphrase, server.token):
                     assert leaked_forms(shown.stdout + shown.stderr, secret_value) == [], code
-                if code in ENV_DUMPS:
-                    # They show the server's own JUPYTER_TOKEN, which kernels inherit: the
-                    # gate blocks that notebook (a true positive), so keep them out of it.
-                    continue
                 cell.outputs = [
                     nbformat.v4.new_output("stream", name="stdout", text=shown.stdout),
                     nbformat.v4.new_output("stream", name="stderr", text=shown.stderr),
