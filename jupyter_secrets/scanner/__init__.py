@@ -22,15 +22,19 @@ Python API (stable)::
     strip_text(text, findings)   -> str
     strip_model(model, findings) -> new model
 
-Every ``scan_*`` raises :class:`ScanError` (one line, value-free) on input it
-cannot scan: invalid JSON, not nbformat 4, not UTF-8 text, over ``max_bytes``.
-``scan_model`` returns [] for binary files (base64 content that is not text).
+Every string of a document is read (:mod:`.content`): notebooks of any
+structure or nbformat, text in any common encoding (:mod:`.decode`), and text
+that is not JSON or has duplicate keys as raw text (:mod:`.jsontext`). Binary
+payloads are skipped only when decoded and proven (:mod:`.binary`). A
+:class:`ScanError` (one line, value-free) is raised only for what cannot be
+read at all: an unreadable file, invalid base64, over ``max_bytes``.
 
 :class:`Finding` is a frozen dataclass; ``to_dict()`` gives exactly the
 keys ``path, cell_index, cell_id, location, output_index, line, column,
 type, hashed_secret, preview``. ``cell_index`` is 0-based in ``nb["cells"]``;
-``location`` is "source" or "output" ("source" for plain files, whose cell
-fields are None); ``line``/``column`` are 1-based within the cell source or
+``location`` is "source", "output" or "metadata" (anything else in a notebook:
+notebook, cell or output metadata, attachments, unknown keys; "source" for
+plain files, whose cell fields are None); ``line``/``column`` are 1-based within the cell source or
 the output's text (error outputs: ename, evalue, then the ANSI-stripped
 traceback lines). One finding per secret per output, whatever the number of
 mimetypes. ``finding.detector`` names the detector (not in the JSON). The
