@@ -91,7 +91,7 @@ export interface IFinding {
   /** 0-based index in the notebook's cells; null for plain files. */
   cell_index: number | null;
   cell_id: string | null;
-  /** "source" or "output". */
+  /** "source", "output" or "metadata" (cell or notebook metadata, attachments). */
   location: string;
   /** 0-based index in the cell's outputs, for output findings. */
   output_index: number | null;

@@ -18,12 +18,16 @@ const MAX_LISTED = 20;
 /** Where a finding is, in the words a user sees: "cell 2 (output 1, line 3)". */
 export function describePlace(finding: IFinding): string {
   if (finding.cell_index === null || finding.cell_index === undefined) {
-    return `line ${finding.line}, column ${finding.column}`;
+    return finding.location === 'metadata'
+      ? 'notebook metadata'
+      : `line ${finding.line}, column ${finding.column}`;
   }
-  const part =
-    finding.location === 'output'
-      ? `output ${(finding.output_index ?? 0) + 1}`
-      : 'source';
+  const output = `output ${(finding.output_index ?? 0) + 1}`;
+  if (finding.location === 'metadata') {
+    // Cell metadata, attachments or an unknown key: no line a user could go to.
+    return `cell ${finding.cell_index + 1} (metadata)`;
+  }
+  const part = finding.location === 'output' ? output : 'source';
   return `cell ${finding.cell_index + 1} (${part}, line ${finding.line})`;
 }
 
