@@ -116,10 +116,12 @@ async def test_link_env_is_not_left_for_subprocesses(api: Api, jp_serverapp: Any
     code = (
         "import os, subprocess, sys\n"
         "assert 'JUPYTER_SECRETS_LINK' not in os.environ  # taken when the extension loaded\n"
+        "assert 'JUPYTER_SECRETS_LINK_FILE' not in os.environ\n"
         "from jupyter_secrets import kernel_link\n"
         "assert kernel_link.capture()\n"
         "child = subprocess.run([sys.executable, '-c', "
-        "'import os; print(\"JUPYTER_SECRETS_LINK\" in os.environ)'], capture_output=True, text=True)\n"
+        "'import os; print(any(k.startswith(\"JUPYTER_SECRETS_LINK\") for k in os.environ))'], "
+        "capture_output=True, text=True)\n"
         "assert child.stdout.strip() == 'False', child.stdout\n"
     )
     reply = await run_in_kernel(api, jp_serverapp, code)
@@ -233,6 +235,7 @@ def test_link_dedupes_and_bounds_each_kernel(
     value = short_password()
     prints = link_fingerprints(value, known.key)
     assert link.add(first, prints, "dev/x") == (len(prints), "")
+    assert known.label_of(value) == "dev/x (kernel kernel-one)", "not tagged with its kernel"
     for _ in range(3):  # repeats are free and never fill anything
         assert link.add(first, prints, "dev/x") == (0, "")
         assert link.add(second, prints, "dev/x") == (0, "")
