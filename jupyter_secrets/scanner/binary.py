@@ -47,8 +47,9 @@ _MAGIC = (
     (b"%PDF-", "pdf"),
     (b"\x00\x00\x01\x00", "ico"),
 )
-#: Long runs of base64 (whitespace allowed) are candidates for decoding.
-_BASE64_RE = re.compile(r"[A-Za-z0-9+/=\r\n_-]*")
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+#: Base64 starts with at least 16 characters of its alphabet (prose does not).
+_B64_HEAD = re.compile(r"[A-Za-z0-9+/_-]{16}")
 _PRINTABLE_RUN = re.compile(rb"[\x20-\x7e\t]{12,}")
 #: Base64 shorter than this is scanned as the text it is (keys are that long).
 MIN_BASE64 = 256
@@ -71,8 +72,6 @@ def classify(value: str, mime: str | None = None) -> Verdict:
     if not (claims_binary or candidate or len(value) >= MIN_BASE64):
         return TEXT
     payload = value.split(",", 1)[1] if candidate else value
-    if _BASE64_RE.fullmatch(payload) is None:
-        return TEXT
     raw = _b64decode(payload)
     if raw is None:
         return TEXT
@@ -87,12 +86,28 @@ def classify(value: str, mime: str | None = None) -> Verdict:
 
 
 def _b64decode(payload: str) -> bytes | None:
-    compact = "".join(payload.split())
-    if "-" in compact or "_" in compact:
-        compact = compact.replace("-", "+").replace("_", "/")
-    compact += "=" * (-len(compact) % 4)
+    """The bytes of strict base64 (line breaks and the URL-safe alphabet allowed), else None.
+
+    Validated in C by binascii; a glance at the head first turns prose away cheaply.
+    """
+    if _B64_HEAD.match(payload) is None:
+        return None
     try:
-        return base64.b64decode(compact, validate=True)
+        data = payload.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if b"\n" in data or b"\r" in data:
+        data = data.replace(b"\n", b"").replace(b"\r", b"")
+    if b"-" in data or b"_" in data:
+        data = data.translate(_URLSAFE)
+    data += b"=" * (-len(data) % 4)
+    try:
+        return binascii.a2b_base64(data, strict_mode=True)
+    except TypeError:  # Python 3.10: no strict_mode
+        try:
+            return base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            return None
     except (binascii.Error, ValueError):
         return None
 

@@ -40,6 +40,16 @@ _KIND = {"code": KIND_CODE, "markdown": KIND_MARKDOWN, "raw": KIND_RAW}
 _OUTPUT_TEXT_FIELDS = ("text", "ename", "evalue", "traceback")
 _MIME_RE = re.compile(r"[a-z]{1,20}/[A-Za-z0-9.+-]{1,80}")
 _CELL_TYPES = frozenset({"code", "markdown", "raw"})
+#: nbformat's own field names: as dict keys they are no secret, so they are not scanned
+#: as text themselves (their values always are).
+_KNOWN_KEYS = frozenset(
+    {"cells", "metadata", "nbformat", "nbformat_minor", "cell_type", "id", "source",
+     "outputs", "execution_count", "attachments", "output_type", "name", "text", "data",
+     "ename", "evalue", "traceback", "transient", "display_id", "tags", "collapsed",
+     "scrolled", "jupyter", "kernelspec", "language_info", "display_name", "language",
+     "widgets", "state", "model_name", "model_module", "model_module_version",
+     "version_major", "version_minor", "execution", "trusted"}
+)  # fmt: skip
 _OUTPUT_TYPES = frozenset(
     {"stream", "display_data", "execute_result", "error", "update_display_data"}
 )
@@ -53,8 +63,11 @@ def lines_text(value: Any) -> str | None:
     """nbformat text: a string, or a list of strings joined; None for anything else."""
     if isinstance(value, str):
         return value
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "".join(value)
+    if isinstance(value, list):
+        try:
+            return "".join(value)
+        except TypeError:  # not all strings: the caller reads it leaf by leaf
+            return None
     return None
 
 
@@ -197,7 +210,13 @@ def leaf_pieces(value: Any, pointer: Pointer, origin: Origin) -> Iterator[Piece]
     A leaf under a dict key comes out as ``"key": "value"`` so the detectors
     see the name it is assigned to (``"password": "..."``).
     """
-    stack: list[tuple[Any, Pointer, str | None, str | None]] = [(value, pointer, None, None)]
+    yield from _leaves(value, pointer, origin, None)
+
+
+def _leaves(value: Any, pointer: Pointer, origin: Origin, key: str | None) -> Iterator[Piece]:
+    if not isinstance(value, (str, dict, list)) or (not value and not isinstance(value, str)):
+        return  # numbers, booleans, null and empty containers hold no text (their keys may)
+    stack: list[tuple[Any, Pointer, str | None, str | None]] = [(value, pointer, key, None)]
     while stack:
         item, where, key, mime = stack.pop()
         if isinstance(item, str):
@@ -212,7 +231,7 @@ def leaf_pieces(value: Any, pointer: Pointer, origin: Origin) -> Iterator[Piece]
             for child_key, child in reversed(children):
                 name = str(child_key)
                 child_mime = name if "/" in name else mime
-                if not isinstance(child, str):
+                if not isinstance(child, str) and name not in _KNOWN_KEYS:
                     yield origin._replace(pointer=(*where, child_key, KEY)), name
                 stack.append((child, (*where, child_key), name, child_mime))
         elif isinstance(item, list):
@@ -223,7 +242,11 @@ def leaf_pieces(value: Any, pointer: Pointer, origin: Origin) -> Iterator[Piece]
 def _key_and_value(
     container: dict[Any, Any], key: Any, value: Any, base: Pointer, origin: Origin
 ) -> Iterator[Piece]:
-    yield from leaf_pieces({key: value}, base, origin)
+    """One entry of a dict the structured walk does not know: its key and its value."""
+    name = str(key)
+    if not isinstance(value, str) and name not in _KNOWN_KEYS:
+        yield origin._replace(pointer=(*base, key, KEY)), name
+    yield from _leaves(value, (*base, key), origin, name)
 
 
 def _meta_origin(
