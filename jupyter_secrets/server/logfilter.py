@@ -44,10 +44,21 @@ class RedactingFilter(logging.Filter):
 
 
 def install(log: logging.Logger, scanner: Callable[[], Any]) -> RedactingFilter:
-    """Filter the server's own logger and the tornado loggers (and their handlers)."""
-    redacting = RedactingFilter(scanner)
+    """Filter the server's own logger and the tornado loggers (and their handlers).
+
+    Loggers are process-wide: a second server in the same process (tests, a
+    notebook launching one) reuses the filter and points it at its scanner,
+    so no record is ever scanned twice.
+    """
+    existing = next((f for f in log.filters if isinstance(f, RedactingFilter)), None)
+    redacting = existing or RedactingFilter(scanner)
+    redacting._scanner = scanner
     for logger in (log, *(logging.getLogger(name) for name in LOGGERS)):
-        logger.addFilter(redacting)
-        for handler in logger.handlers:
-            handler.addFilter(redacting)
+        for target in (logger, *logger.handlers):
+            if not any(isinstance(f, RedactingFilter) for f in target.filters):
+                target.addFilter(redacting)
+            else:
+                for other in target.filters:
+                    if isinstance(other, RedactingFilter):
+                        other._scanner = scanner
     return redacting
