@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .binary import classify
+from .binary import MIN_BASE64, classify
 from .document import KIND_CODE, KIND_MARKDOWN, KIND_OUTPUT, KIND_RAW, KIND_TEXT, Origin
 from .finding import LOCATION_METADATA, LOCATION_OUTPUT, LOCATION_SOURCE
 
@@ -110,7 +110,11 @@ def top_level_pieces(nb: Any) -> Iterator[Piece]:
 
 
 def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
-    """Every string of one cell: source, outputs, metadata, attachments, anything else."""
+    """Every string of one cell: source, outputs, metadata, attachments, anything else.
+
+    Pointers lead from the notebook's root when ``cell_index`` is given, else from
+    the cell (the per-cell cache rebases them when it places a cached finding).
+    """
     base: Pointer = ("cells", cell_index) if cell_index is not None else ()
     if not isinstance(cell, dict):
         yield from leaf_pieces(cell, base, _meta_origin(cell_index, None))
@@ -133,12 +137,12 @@ def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
             yield from leaf_pieces(value, (*base, "source"), origin)
         elif key == "outputs" and isinstance(value, list):
             for output_index, output in enumerate(value):
-                yield from output_pieces(
-                    output,
-                    (*base, "outputs", output_index),
-                    other._replace(output_index=output_index),
-                )
-        elif key == "cell_type" and value in _CELL_TYPES:
+                where = Origin(
+                    LOCATION_METADATA, KIND_TEXT, ("metadata",), cell_index, cell_id,
+                    output_index, allowed,
+                )  # fmt: skip
+                yield from output_pieces(output, (*base, "outputs", output_index), where)
+        elif (key == "cell_type" and value in _CELL_TYPES) or _trivial(key, value):
             continue
         else:
             yield from _key_and_value(cell, key, value, base, other)
@@ -153,7 +157,10 @@ def output_pieces(output: Any, base: Pointer, cell: Origin) -> Iterator[Piece]:
             cell.output_index, cell.allowed,
         )  # fmt: skip
 
-    generic = cell._replace(location=LOCATION_OUTPUT, kind=KIND_OUTPUT)
+    generic = Origin(
+        LOCATION_OUTPUT, KIND_OUTPUT, ("metadata",), cell.cell_index, cell.cell_id,
+        cell.output_index, cell.allowed,
+    )  # fmt: skip
     if not isinstance(output, dict):
         yield from leaf_pieces(output, base, generic)
         return
@@ -176,7 +183,11 @@ def output_pieces(output: Any, base: Pointer, cell: Origin) -> Iterator[Piece]:
         elif key == "data" and isinstance(value, dict):
             for mime, payload in value.items():
                 yield from _mime_pieces(str(mime), payload, (*base, "data", mime), origin, generic)
-        elif key == "output_type" and value in _OUTPUT_TYPES:
+        elif (
+            (key == "output_type" and value in _OUTPUT_TYPES)
+            or (key == "name" and value in ("stdout", "stderr"))
+            or _trivial(key, value)
+        ):
             continue
         else:
             yield from _key_and_value(output, key, value, base, generic)
@@ -239,12 +250,23 @@ def _leaves(value: Any, pointer: Pointer, origin: Origin, key: str | None) -> It
                 stack.append((item[index], (*where, index), key, mime))
 
 
+def _trivial(key: Any, value: Any) -> bool:
+    """A known nbformat field holding no text at all (``"metadata": {}``, a count, null)."""
+    if key not in _KNOWN_KEYS:
+        return False
+    return value is None or isinstance(value, (bool, int, float)) or value in ({}, [])
+
+
 def _key_and_value(
     container: dict[Any, Any], key: Any, value: Any, base: Pointer, origin: Origin
 ) -> Iterator[Piece]:
     """One entry of a dict the structured walk does not know: its key and its value."""
     name = str(key)
-    if not isinstance(value, str) and name not in _KNOWN_KEYS:
+    if isinstance(value, str):
+        if len(value) < MIN_BASE64:  # short: nothing to decode, no walk needed
+            yield origin._replace(pointer=(*base, key)), f'"{name}": "{value}"'
+            return
+    elif name not in _KNOWN_KEYS:
         yield origin._replace(pointer=(*base, key, KEY)), name
     yield from _leaves(value, (*base, key), origin, name)
 

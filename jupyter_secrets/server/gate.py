@@ -21,6 +21,7 @@ import posixpath
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from tornado.web import HTTPError
 
 from .policy import GatePolicy, strictest
@@ -207,7 +208,15 @@ class Gate:
 
     def _check_size(self, model: dict[str, Any]) -> None:
         limit = self.policy.max_scan_bytes
-        if limit > 0 and scannable_size(model.get("content"), limit) > limit:
+        if limit <= 0:
+            return
+        content = model.get("content")
+        try:  # an upper bound in C first: the walk below only runs for big saves
+            if len(orjson.dumps(content)) <= limit:
+                return
+        except TypeError:  # not JSON-serialisable by orjson (e.g. a huge int): walk it
+            pass
+        if scannable_size(content, limit) > limit:
             raise ScanFailed("too_large", f"it holds more than {limit} bytes of text")
 
     def fail(
