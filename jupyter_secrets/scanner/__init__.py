@@ -10,12 +10,14 @@ Python API (stable)::
         detectors=None,    # detector names (entry points); None = all registered
         max_bytes=None,    # per-file cap; ScanError beyond it
         hash_key=None,     # HMAC key of hashed_secret (see below)
+        track=(),          # findings of an earlier scan, found again (see Echoes)
     )
     scanner.scan_notebook(nb_dict_or_json_text_or_bytes, path="")  -> list[Finding]
     scanner.scan_text(str_or_utf8_bytes, path="")                   -> list[Finding]
     scanner.scan_file(path)                                         -> list[Finding]
     scanner.scan_model(contents_model)                              -> list[Finding]
     scanner.scan_cell(cell_dict, cell_index=None, path="")          -> list[Finding]  # LRU-cached
+    scanner.scan_echoes(nb_dict, findings, path="")                 -> list[Finding]  # across cells
 
     from jupyter_secrets.scanner.strip import strip_notebook, strip_text, strip_model
     strip_notebook(nb, findings) -> new dict   # findings must come from scanning that nb
@@ -52,6 +54,20 @@ for keyed fingerprints a kernel computed with
 ``jupyter_secrets.knownprints.link_fingerprints(value, key)`` (found as
 substrings) or ``fingerprints(value, key)`` (whole tokens, the old kind);
 findings have type "Known secret value" and detector "known_values".
+
+**Echoes** (see :mod:`.echoes`): once a value (8 characters or more) is
+found anywhere in a document, every other occurrence of it in that document
+is a finding too, in any carrier (sources, outputs, metadata) and in its
+JSON-, HTML-, URL- and repr-escaped forms: ``'VALUE'`` as a cell's result,
+``using key: VALUE`` on stdout, a DataFrame's HTML cell. Echoes are linked
+findings: they keep the type and the ``hashed_secret`` of the finding they
+echo (the same hash is the link: one fix resolves them all), their
+``detector`` is "echo", and the allowlist applies to them as to any finding.
+A notebook scanned in parts (``scan_cell`` per cell, ``scan_pieces`` for the
+rest) gets its echoes across parts from ``scan_echoes(nb, findings, path)``.
+``Scanner(track=findings)`` finds the values of an earlier scan's findings
+again wherever they occur (the proof that a strip left none, which a plain
+rescan cannot give once the context that found a value is redacted).
 
 Detector types (``Finding.type``) and names (``Finding.detector``, the
 entry-point names in group ``jupyter_secrets.detectors``): see

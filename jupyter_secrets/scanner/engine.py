@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
+from . import echoes
 from .baseline import Baseline
-from .content import cell_pieces, leaf_pieces, notebook_pieces
+from .content import cell_pieces, leaf_pieces, notebook_pieces, top_level_pieces
 from .decode import decode_bytes
 from .detectors import Candidate, Detector
 from .document import KIND_CODE, KIND_MARKDOWN, KIND_TEXT, Document, Origin, Segment
@@ -32,6 +33,8 @@ from .registry import load_detectors
 ENV_HASH_KEY = "JUPYTER_SECRETS_HASH_KEY"
 PRAGMA = "pragma: allowlist secret"
 PRAGMA_NEXTLINE = "pragma: allowlist nextline secret"
+#: What both pragmas start with: a document without it needs no per-line check.
+_PRAGMA_HEAD = "pragma: allowlist"
 NOTEBOOK_SUFFIXES = (".ipynb",)
 #: Files whose raw text is JSON: their escaped string literals are read unescaped too.
 JSON_SUFFIXES = (".ipynb", ".json")
@@ -64,8 +67,12 @@ class Scanner:
         *,
         hash_key: bytes | None = None,
         cache_size: int = 4096,
+        track: Iterable[Finding] = (),
     ) -> None:
         self.known = known
+        #: Findings of an earlier scan whose values are found again wherever they occur,
+        #: as echoes (the proof that a strip left none: their context went with them).
+        self._track = [f for f in track if f.span is not None]
         self.baseline = baseline
         self.max_bytes = max_bytes
         self.hash_key = hash_key if hash_key is not None else default_hash_key(baseline)
@@ -163,6 +170,38 @@ class Scanner:
         self, cell: dict[str, Any], cell_index: int | None = None, path: str = ""
     ) -> list[Finding]:
         """One cell (source and outputs), cached by content hash for incremental rescans."""
+        return self._finish(self._cell_findings(cell, cell_index, path))
+
+    def scan_echoes(
+        self, nb: dict[str, Any], findings: list[Finding], path: str = ""
+    ) -> list[Finding]:
+        """Echoes across a notebook scanned in parts (:meth:`scan_cell` per cell and
+        :meth:`scan_pieces` for the rest, whose ``findings`` these are): every other
+        occurrence of a value found in one part, which that part's scan cannot see.
+        Together they are scan_notebook's findings, in another order."""
+        if not findings and self.baseline is None:
+            return []
+        if self.baseline is not None:  # echoes of accepted findings too, as in one document
+            findings = self._unfiltered(nb, path)
+        if not echoes.seeds(findings):
+            return []
+        return self._finish(track_echoes(Document.build(path, notebook_pieces(nb)), findings))
+
+    def _unfiltered(self, nb: dict[str, Any], path: str) -> list[Finding]:
+        """A notebook's findings in parts, before the baseline (cells from the cache)."""
+        cells = nb.get("cells")
+        found = [
+            f
+            for index, cell in enumerate(cells if isinstance(cells, list) else [])
+            for f in self._cell_findings(cell, index, path)
+        ]
+        return found + self.scan_document(Document.build(path, top_level_pieces(nb)))
+
+    def _cell_findings(
+        self, cell: dict[str, Any], cell_index: int | None, path: str
+    ) -> list[Finding]:
+        """scan_cell before the baseline; pointers lead from the notebook root when the
+        cell's index is given (as in a whole-notebook scan), else from the cell."""
         if not isinstance(cell, dict):
             raise ScanError(f"{path or '<cell>'}: not a notebook cell (not a JSON object)")
         digest = hashlib.blake2b(_cache_blob(cell), digest_size=20).digest()
@@ -175,8 +214,7 @@ class Scanner:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(key)
-        stamped = [dataclasses.replace(f, path=path, cell_index=cell_index) for f in cached]
-        return self._finish(stamped)
+        return [_stamped(f, path, cell_index) for f in cached]
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -229,7 +267,9 @@ class Scanner:
             findings.append(
                 self._finding(doc.path, segment.text, origin, cand, local, line, column)
             )
-        return findings
+        if self._track:
+            return findings + track_echoes(doc, findings, [*findings, *self._track])
+        return findings + track_echoes(doc, findings) if findings else findings
 
     def _finding(
         self,
@@ -280,6 +320,74 @@ class Scanner:
                 f"{path or '<input>'}: {size} bytes is over the {self.max_bytes}-byte scan limit; "
                 "raise the limit (--max-bytes) or exclude the file"
             )
+
+
+def track_echoes(
+    doc: Document, findings: list[Finding], seeds: Iterable[Finding] | None = None
+) -> list[Finding]:
+    """Every occurrence in ``doc`` of the values of ``seeds`` (default: ``findings``) that
+    ``findings`` do not hold yet (see :mod:`.echoes`): same type and hashed_secret as the
+    finding echoed, detector "echo", the allowlist as for any finding."""
+    tracked = echoes.seeds(findings if seeds is None else seeds)
+    if not tracked:
+        return []
+    values = list(tracked)
+    covered = echoes.Covered(findings)
+    check_pragma = _PRAGMA_HEAD in doc.text
+    text = doc.text
+    cursor = _LineCursor()
+    found: list[Finding] = []
+    for start, end, index in echoes.occurrences(text, values):
+        segment = doc.segment_at(start)
+        origin, local = segment.origin, start - segment.start
+        if end > segment.end or origin.allowed:
+            continue
+        if check_pragma and Scanner._pragma_allows(segment.text, local):
+            continue
+        place = (
+            origin.cell_index,
+            origin.location,
+            origin.output_index,
+            origin.field,
+            origin.pointer,
+        )
+        if covered.contains(place, local, local + end - start):
+            continue  # a finding of its own already (or inside one)
+        seed = tracked[values[index]]
+        if origin.location == LOCATION_OUTPUT:
+            seen = (origin.cell_index, origin.output_index, seed.type, text[start:end])
+            if seen in covered.outputs:
+                continue  # one finding per secret (and form) per output
+            covered.outputs.add(seen)
+        line, column = cursor.position(segment, local)
+        found.append(
+            Finding(
+                path=doc.path,
+                cell_index=origin.cell_index,
+                cell_id=origin.cell_id,
+                location=origin.location,
+                output_index=origin.output_index,
+                line=line,
+                column=column,
+                type=seed.type,
+                hashed_secret=seed.hashed_secret,
+                preview=seed.preview,
+                detector=echoes.ECHO_DETECTOR,
+                span=Span(
+                    text[start:end], local, local + end - start, origin.field, origin.pointer
+                ),
+            )
+        )
+    return found
+
+
+def _stamped(finding: Finding, path: str, cell_index: int | None) -> Finding:
+    """A cached cell finding placed in its notebook (its pointer rebased on the root)."""
+    span = finding.span
+    if cell_index is not None and span is not None and span.pointer is not None:
+        pointer = ("cells", cell_index, *span.pointer)
+        span = Span(span.value, span.start, span.end, span.field, pointer)
+    return dataclasses.replace(finding, path=path, cell_index=cell_index, span=span)
 
 
 def _cache_blob(cell: dict[str, Any]) -> bytes:

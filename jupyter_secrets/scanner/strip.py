@@ -56,8 +56,12 @@ def strip_notebook(nb: Any, findings: Iterable[Finding]) -> Any:
         if index is not None and not 0 <= index < len(cells):
             continue
         if span.pointer is not None:
-            # Anywhere outside the structured fields: the pointer leads to the leaf.
-            _strip_leaf(new if index is None else cells[index], span.pointer, span.value)
+            # Anywhere outside the structured fields: the pointer leads to the leaf, from
+            # the notebook's root (or, from older callers, from the cell).
+            if index is None or span.pointer[:2] == ("cells", index):
+                _strip_leaf(new, span.pointer, span.value)
+            else:
+                _strip_leaf(cells[index], span.pointer, span.value)
             continue
         if index is None or not isinstance(cells[index], dict):
             continue
@@ -71,7 +75,7 @@ def strip_notebook(nb: Any, findings: Iterable[Finding]) -> Any:
         output = outputs[finding.output_index]
         if not isinstance(output, dict):
             continue
-        _redact_output(output, span.value)
+        _redact_output(output, span.value, span.field)
         if _only_markers(output):
             emptied.setdefault(index, set()).add(finding.output_index)
     for index, drop in emptied.items():
@@ -188,7 +192,9 @@ def _replace_multiline(value: Any, secret: str) -> Any:
     return value
 
 
-def _redact_output(output: dict[str, Any], secret: str) -> None:
+def _redact_output(output: dict[str, Any], secret: str, field: tuple[str, ...] = ()) -> None:
+    """Every text field and text mimetype of ``output``, and the field the secret was
+    found in even when its mimetype is not a text one (it was read as text)."""
     if "text" in output:
         output["text"] = _replace_multiline(output["text"], secret)
     for key in ("ename", "evalue"):
@@ -201,7 +207,7 @@ def _redact_output(output: dict[str, Any], secret: str) -> None:
     data = output.get("data")
     if isinstance(data, dict):
         for mime, value in data.items():
-            if is_text_mime(mime):
+            if is_text_mime(mime) or field == ("data", mime):
                 data[mime] = _redact_json(value, secret)
 
 
@@ -221,7 +227,15 @@ def _redact_json(value: Any, secret: str) -> Any:
             return _replace_multiline(value, secret)
         return [_redact_json(v, secret) for v in value]
     if isinstance(value, dict):
-        return {k: _redact_json(v, secret) for k, v in value.items()}
+        # Keys too (a JSON output is read key and value); two keys never become one.
+        redacted: dict[Any, Any] = {}
+        for k, v in value.items():
+            name = k.replace(secret, MARKER) if isinstance(k, str) else k
+            if name != k:
+                while name in value or name in redacted:
+                    name += "_"
+            redacted[name] = _redact_json(v, secret)
+        return redacted
     return value
 
 

@@ -52,7 +52,8 @@ def scan_model(
 def _scan_cells(scanner: Scanner, notebook: dict[str, Any], path: str) -> list[Finding]:
     # Cell by cell through the scanner's content-hash cache: an autosave
     # rescans only the cells that changed since the last save; everything
-    # outside the cells (notebook metadata, unknown keys) is scanned every time.
+    # outside the cells (notebook metadata, unknown keys) is scanned every time,
+    # and so are the echoes of what any part holds in the other parts.
     from ..scanner.content import top_level_pieces
 
     findings = [
@@ -60,7 +61,8 @@ def _scan_cells(scanner: Scanner, notebook: dict[str, Any], path: str) -> list[F
         for index, cell in enumerate(notebook["cells"])
         for finding in scanner.scan_cell(cell, index, path)
     ]
-    return findings + scanner.scan_pieces(top_level_pieces(notebook), path)
+    findings += scanner.scan_pieces(top_level_pieces(notebook), path)
+    return findings + scanner.scan_echoes(notebook, findings, path)
 
 
 def run_limited(work: Callable[[], list[Finding]], timeout: float) -> list[Finding]:
@@ -95,11 +97,21 @@ def run_limited(work: Callable[[], list[Finding]], timeout: float) -> list[Findi
     return result[0]
 
 
-def strip_findings(model: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
-    """A copy of ``model`` with every finding redacted."""
+def strip_findings(
+    model: dict[str, Any], findings: list[Finding], scanner: Scanner | None = None
+) -> dict[str, Any]:
+    """A copy of ``model`` with every finding redacted, or ScanFailed when a value is left.
+
+    A rescan cannot prove an echo gone (the context that found the value is redacted with
+    it), so every value found is looked for again in the result. ``scanner``: the gate's,
+    for its baseline (an accepted occurrence may stay).
+    """
     from ..scanner.strip import strip_model
 
     stripped: dict[str, Any] = strip_model(model, findings)
+    baseline = scanner.baseline if scanner is not None else None
+    if Scanner(detectors=(), baseline=baseline, track=findings).scan_model(stripped):
+        raise ScanFailed("input", "not every secret could be redacted; remove them by hand")
     return stripped
 
 
