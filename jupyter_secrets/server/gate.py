@@ -167,10 +167,11 @@ class Gate:
     def _strip(
         self, model: dict[str, Any], scanned: dict[str, Any], findings: list[Any]
     ) -> ScanFailed | None:
-        """Redact ``model`` in place, then prove it: a rescan of what will be written must be
-        clean (an echo the redaction missed, a secret only a decoding showed)."""
+        """Redact ``model`` in place, then prove it twice: every value found must be gone
+        from what will be written (strip_findings tracks them, echoes included), and a
+        full rescan must be clean (a secret only a decoding showed)."""
         try:
-            stripped = strip_findings(scanned, findings)
+            stripped = strip_findings(scanned, findings, self._scanner())
             left = scan_model(self._scanner(), stripped, self._timeout())
         except ScanFailed as failure:
             return failure

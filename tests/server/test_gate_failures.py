@@ -26,6 +26,9 @@ class RaisingScanner:
     def scan_cell(self, cell: dict[str, Any], *args: Any) -> list[Any]:
         raise RuntimeError("boom near " + str(cell)[:40])
 
+    def scan_pieces(self, pieces: Any, *args: Any) -> list[Any]:
+        raise RuntimeError("boom near the notebook's metadata")
+
 
 class SlowScanner:
     """Stands in for a scan that runs away (a pathological input)."""
@@ -35,6 +38,10 @@ class SlowScanner:
         return []
 
     def scan_cell(self, cell: dict[str, Any], *args: Any) -> list[Any]:
+        time.sleep(3)
+        return []
+
+    def scan_pieces(self, pieces: Any, *args: Any) -> list[Any]:
         time.sleep(3)
         return []
 
