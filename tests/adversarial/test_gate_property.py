@@ -299,17 +299,26 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     rig.loop.close()
 
 
-@settings(
-    max_examples=EXAMPLES // 2,  # per policy: block and strip together make EXAMPLES
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
-@given(case=planted(), how=st.sampled_from(SAVE_PATHS), encoding=st.sampled_from(ENCODINGS))
+def property_settings(examples: int) -> Any:
+    """Reproducible runs (derandomize) of ``examples`` cases, no per-case deadline."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+        ],
+    )
+
+
+#: A planted notebook, a save path and an encoding: one case of the property.
+CASES = given(case=planted(), how=st.sampled_from(SAVE_PATHS), encoding=st.sampled_from(ENCODINGS))
+
+
+@property_settings(EXAMPLES // 2)  # per policy: block and strip together make EXAMPLES
+@CASES
 def test_a_planted_secret_is_never_saved_as_is(
     rig: Rig, case: tuple[dict[str, Any], str], how: str, encoding: str
 ) -> None:

@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from tests.server.real_server import RealServer, start_server
 
 from .gate_payloads import holds
-from .test_gate_property import ENCODINGS, SAVE_PATHS, encode, planted, where
+from .test_gate_property import CASES, encode, property_settings, where
 
 EXAMPLES = int(os.environ.get("JUPYTER_SECRETS_PROPERTY_HTTP_EXAMPLES", "300"))
 CLEAN = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
@@ -103,17 +101,8 @@ def http_rig(
     assert b"Pre-save hook failed" not in log, "a gate failure was swallowed by jupyter_server"
 
 
-@settings(
-    max_examples=EXAMPLES // 2,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
-@given(case=planted(), how=st.sampled_from(SAVE_PATHS), encoding=st.sampled_from(ENCODINGS))
+@property_settings(EXAMPLES // 2)
+@CASES
 def test_over_http_a_planted_secret_is_never_saved_as_is(
     http_rig: HttpRig, case: tuple[dict[str, Any], str], how: str, encoding: str
 ) -> None:
