@@ -106,7 +106,7 @@ def top_level_pieces(nb: Any) -> Iterator[Piece]:
     for key, value in nb.items():
         if key == "cells" and isinstance(value, list):
             continue  # cell_pieces reads them (and "cells" is no secret)
-        yield from _key_and_value(nb, key, value, (), _meta_origin(None, None))
+        yield from _key_and_value(key, value, (), _meta_origin(None, None))
 
 
 def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
@@ -145,7 +145,7 @@ def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
         elif (key == "cell_type" and value in _CELL_TYPES) or _trivial(key, value):
             continue
         else:
-            yield from _key_and_value(cell, key, value, base, other)
+            yield from _key_and_value(key, value, base, other)
 
 
 def output_pieces(output: Any, base: Pointer, cell: Origin) -> Iterator[Piece]:
@@ -190,7 +190,7 @@ def output_pieces(output: Any, base: Pointer, cell: Origin) -> Iterator[Piece]:
         ):
             continue
         else:
-            yield from _key_and_value(output, key, value, base, generic)
+            yield from _key_and_value(key, value, base, generic)
 
 
 def _mime_pieces(
@@ -257,9 +257,7 @@ def _trivial(key: Any, value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float)) or value in ({}, [])
 
 
-def _key_and_value(
-    container: dict[Any, Any], key: Any, value: Any, base: Pointer, origin: Origin
-) -> Iterator[Piece]:
+def _key_and_value(key: Any, value: Any, base: Pointer, origin: Origin) -> Iterator[Piece]:
     """One entry of a dict the structured walk does not know: its key and its value."""
     name = str(key)
     if isinstance(value, str):

@@ -282,19 +282,9 @@ class Scanner:
         column: int,
     ) -> Finding:
         value = text[local : local + cand.end - cand.start]
-        return Finding(
-            path=path,
-            cell_index=origin.cell_index,
-            cell_id=origin.cell_id,
-            location=origin.location,
-            output_index=origin.output_index,
-            line=line,
-            column=column,
-            type=cand.type,
-            hashed_secret=hash_secret(value, self.hash_key),
-            preview=mask(value),
-            detector=cand.detector,
-            span=Span(value, local, local + len(value), origin.field, origin.pointer),
+        hashed = hash_secret(value, self.hash_key)
+        return finding_at(
+            path, origin, value, local, line, column, cand.type, hashed, mask(value), cand.detector
         )
 
     @staticmethod
@@ -360,25 +350,51 @@ def track_echoes(
                 continue  # one finding per secret (and form) per output
             covered.outputs.add(seen)
         line, column = cursor.position(segment, local)
+        value = text[start:end]
         found.append(
-            Finding(
-                path=doc.path,
-                cell_index=origin.cell_index,
-                cell_id=origin.cell_id,
-                location=origin.location,
-                output_index=origin.output_index,
-                line=line,
-                column=column,
-                type=seed.type,
-                hashed_secret=seed.hashed_secret,
-                preview=seed.preview,
-                detector=echoes.ECHO_DETECTOR,
-                span=Span(
-                    text[start:end], local, local + end - start, origin.field, origin.pointer
-                ),
+            finding_at(
+                doc.path,
+                origin,
+                value,
+                local,
+                line,
+                column,
+                seed.type,
+                seed.hashed_secret,
+                seed.preview,
+                echoes.ECHO_DETECTOR,
             )
         )
     return found
+
+
+def finding_at(
+    path: str,
+    origin: Origin,
+    value: str,
+    local: int,
+    line: int,
+    column: int,
+    kind: str,
+    hashed: str,
+    preview: str,
+    detector: str,
+) -> Finding:
+    """A finding of ``value`` at offset ``local`` of the segment ``origin`` describes."""
+    return Finding(
+        path=path,
+        cell_index=origin.cell_index,
+        cell_id=origin.cell_id,
+        location=origin.location,
+        output_index=origin.output_index,
+        line=line,
+        column=column,
+        type=kind,
+        hashed_secret=hashed,
+        preview=preview,
+        detector=detector,
+        span=Span(value, local, local + len(value), origin.field, origin.pointer),
+    )
 
 
 def _stamped(finding: Finding, path: str, cell_index: int | None) -> Finding:
@@ -434,11 +450,6 @@ def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
         else:
             kept.append(cand)
     return kept
-
-
-def decode_text(data: bytes, path: str = "") -> str:
-    """The text of a file's bytes in any common encoding (see :mod:`.decode`); never raises."""
-    return decode_bytes(data).text
 
 
 def decode_base64(content: Any, path: str) -> bytes:

@@ -133,23 +133,11 @@ def strip_model(model: dict[str, Any], findings: Iterable[Finding]) -> dict[str,
                 ) from None
         new["content"] = strip_notebook(content, findings)
     elif model.get("format") == "base64" and isinstance(content, str):
-        decoded = decode_bytes(base64.b64decode(content))
-        redacted = decoded.encode(strip_text(decoded.text, findings))
-        if redacted is None:
-            raise ScanError(
-                f"{model.get('path') or '<model>'}: holds NUL bytes, so it cannot be redacted "
-                "in place; remove the secret by hand"
-            )
+        redacted = _strip_bytes(base64.b64decode(content), findings, model)
         new["content"] = base64.b64encode(redacted).decode("ascii")
     elif isinstance(content, str) and "\x00" in content:
         # Text with NULs was scanned as the bytes it came from (see Scanner.scan_text).
-        decoded = decode_bytes(content.encode("utf-8", "surrogatepass"))
-        redacted = decoded.encode(strip_text(decoded.text, findings))
-        if redacted is None:
-            raise ScanError(
-                f"{model.get('path') or '<model>'}: holds NUL bytes, so it cannot be redacted "
-                "in place; remove the secret by hand"
-            )
+        redacted = _strip_bytes(content.encode("utf-8", "surrogatepass"), findings, model)
         try:
             new["content"] = redacted.decode("utf-8")
         except UnicodeDecodeError:
@@ -157,6 +145,19 @@ def strip_model(model: dict[str, Any], findings: Iterable[Finding]) -> dict[str,
     elif isinstance(content, str):
         new["content"] = strip_text(content, findings)
     return new
+
+
+def _strip_bytes(raw: bytes, findings: list[Finding], model: dict[str, Any]) -> bytes:
+    """Redact file bytes read in their own encoding (see :mod:`.decode`) and encode them
+    back; ScanError when that decoding cannot be reversed (NULs were removed)."""
+    decoded = decode_bytes(raw)
+    redacted = decoded.encode(strip_text(decoded.text, findings))
+    if redacted is None:
+        raise ScanError(
+            f"{model.get('path') or '<model>'}: holds NUL bytes, so it cannot be redacted "
+            "in place; remove the secret by hand"
+        )
+    return redacted
 
 
 def strip_file(path: str, findings: list[Finding], dry_run: bool = False) -> str:

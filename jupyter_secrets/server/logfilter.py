@@ -43,22 +43,22 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+_FILTER: RedactingFilter | None = None
+
+
 def install(log: logging.Logger, scanner: Callable[[], Any]) -> RedactingFilter:
     """Filter the server's own logger and the tornado loggers (and their handlers).
 
-    Loggers are process-wide: a second server in the same process (tests, a
-    notebook launching one) reuses the filter and points it at its scanner,
-    so no record is ever scanned twice.
+    Loggers are process-wide, so there is one filter per process: a second
+    server in it (tests, a notebook launching one) points that filter at its
+    scanner, and no record is ever scanned twice.
     """
-    existing = next((f for f in log.filters if isinstance(f, RedactingFilter)), None)
-    redacting = existing or RedactingFilter(scanner)
-    redacting._scanner = scanner
+    global _FILTER
+    if _FILTER is None:
+        _FILTER = RedactingFilter(scanner)
+    _FILTER._scanner = scanner
     for logger in (log, *(logging.getLogger(name) for name in LOGGERS)):
         for target in (logger, *logger.handlers):
-            if not any(isinstance(f, RedactingFilter) for f in target.filters):
-                target.addFilter(redacting)
-            else:
-                for other in target.filters:
-                    if isinstance(other, RedactingFilter):
-                        other._scanner = scanner
-    return redacting
+            if _FILTER not in target.filters:
+                target.addFilter(_FILTER)
+    return _FILTER
