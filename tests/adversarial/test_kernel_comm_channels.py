@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.kernel.conftest import write_secrets_config
-from tests.kernel.harness import Execution, Kernel, isolated_env, leaked_forms
+from tests.kernel.harness import Execution, Kernel, leaked_forms
+
+from .kernels import kernel_with
 
 MARKER = "[REDACTED dev/c/token]"
 
@@ -22,16 +23,8 @@ def value() -> str:
 
 @pytest.fixture
 def kernel(tmp_path: Path, value: str) -> Iterator[Kernel]:
-    home = tmp_path / "home"
-    home.mkdir()
-    write_secrets_config(home, {"": "env"})
-    k = Kernel(home, isolated_env(home, {"SECRET_DEV_C_TOKEN": value}))
-    k.planted.append(value)
-    try:
-        k.ok("pw = %secret dev/c/token")
+    with kernel_with(tmp_path, "dev/c/token", value) as k:
         yield k
-    finally:
-        k.shutdown()
 
 
 def comm_messages(execution: Execution) -> list[dict[str, Any]]:

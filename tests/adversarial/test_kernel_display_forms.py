@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.kernel.conftest import write_secrets_config
-from tests.kernel.harness import Kernel, isolated_env, leaked_forms
+from tests.kernel.harness import Kernel, leaked_forms
+
+from .kernels import kernel_with
 
 REF = "dev/warehouse/password"
 MARKER = f"[REDACTED {REF}]"
@@ -30,16 +31,8 @@ def value() -> str:
 
 @pytest.fixture
 def kernel(tmp_path: Path, value: str) -> Iterator[Kernel]:
-    home = tmp_path / "home"
-    home.mkdir()
-    write_secrets_config(home, {"": "env"})
-    k = Kernel(home, isolated_env(home, {"SECRET_DEV_WAREHOUSE_PASSWORD": value}))
-    k.planted.append(value)
-    try:
-        k.ok(f"pw = %secret {REF}")
+    with kernel_with(tmp_path, REF, value) as k:
         yield k
-    finally:
-        k.shutdown()
 
 
 def bare(text: str) -> str:

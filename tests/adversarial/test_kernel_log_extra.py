@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.kernel.conftest import write_secrets_config
-from tests.kernel.harness import Kernel, isolated_env, leaked_forms
+from tests.kernel.harness import Kernel, leaked_forms
 from tests.leaks import traces
+
+from .kernels import kernel_with
 
 
 @pytest.fixture
@@ -23,16 +24,8 @@ def value() -> str:
 
 @pytest.fixture
 def kernel(tmp_path: Path, value: str) -> Iterator[Kernel]:
-    home = tmp_path / "home"
-    home.mkdir()
-    write_secrets_config(home, {"": "env"})
-    k = Kernel(home, isolated_env(home, {"SECRET_DEV_LOG_TOKEN": value}))
-    k.planted.append(value)
-    try:
-        k.ok("pw = %secret dev/log/token")
+    with kernel_with(tmp_path, "dev/log/token", value) as k:
         yield k
-    finally:
-        k.shutdown()
 
 
 CELL = """
