@@ -1,8 +1,9 @@
 """``scan`` and ``strip``: find secrets in notebooks and files, and redact them.
 
-Exit codes: 0 clean, 1 findings (scan) or files changed / would change
-(strip), 2 usage errors or any file that could not be scanned (the other
-files are still scanned).
+Exit codes: 0 clean; 1 findings (scan) or files changed / would change
+(strip), also when some other files could not be scanned (their errors are in
+the report); 2 usage errors, or files that could not be scanned and no
+findings. Findings win: a CI job must never read a leak as "tool error".
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ def register(sub: Any) -> None:
         help="write every current finding into --baseline FILE (created if missing) and exit 0",
     )
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="scan files on N processes (default: one per CPU; 1 scans in this process)",
+    )
     p.set_defaults(handler=cmd_scan)
 
     p = sub.add_parser("strip", help="redact found secrets in place (exit 1 when files change)")
@@ -122,27 +131,23 @@ def read_known_values(source: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-def _scan_all(scanner: Any, paths: list[str]) -> tuple[list[Any], int]:
-    from ..scanner import ScanError
-
-    findings: list[Any] = []
-    errors = 0
-    for path in iter_files(paths):
-        try:
-            findings.extend(scanner.scan_file(path))
-        except ScanError as exc:
-            errors += 1
-            print(f"jupyter-secrets: error: {exc}", file=sys.stderr)
-    return findings, errors
-
-
 def cmd_scan(args: argparse.Namespace) -> int:
     from ..scanner import report
+    from ..scanner.batch import scan_files
 
     scanner, baseline = build_scanner(args)
     if args.update_baseline and baseline is None:
         raise ConfigError("--update-baseline needs --baseline FILE")
-    findings, errors = _scan_all(scanner, args.paths)
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError("--jobs must be 1 or more")
+    # A baseline update needs the findings' spans (detect-secrets' hashes): one process.
+    jobs = 1 if args.update_baseline else args.jobs
+    result = scan_files(
+        scanner, iter_files(args.paths), jobs=jobs, positions=args.format == "sarif"
+    )
+    findings, errors = result.findings, result.errors
+    for error in errors:
+        print(f"jupyter-secrets: error: {error.message}", file=sys.stderr)
     if args.update_baseline:
         baseline.add_all(findings)
         baseline.save(args.baseline)
@@ -152,9 +157,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR if errors else EXIT_CLEAN
     if args.format == "json":
-        out = report.to_json(findings) + "\n"
+        out = report.to_json(findings, errors) + "\n"
     elif args.format == "sarif":
-        out = report.to_sarif(findings, _version()) + "\n"
+        out = (
+            report.to_sarif(findings, _version(), positions=result.raw_positions, errors=errors)
+            + "\n"
+        )
     else:
         out = report.to_text(findings)
     if args.output:
@@ -163,12 +171,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
         sys.stdout.write(out)
     if args.format == "text":
         print(
-            f"jupyter-secrets: {len(findings)} finding(s), {errors} unreadable file(s)",
+            f"jupyter-secrets: {len(findings)} finding(s), {len(errors)} unreadable file(s)",
             file=sys.stderr,
         )
-    if errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+    return exit_code(bool(findings), bool(errors))
+
+
+def exit_code(found: bool, failed: bool) -> int:
+    """1 whenever something was found; 2 only for errors without findings."""
+    if found:
+        return EXIT_FINDINGS
+    return EXIT_ERROR if failed else EXIT_CLEAN
 
 
 def cmd_strip(args: argparse.Namespace) -> int:
@@ -192,9 +205,7 @@ def cmd_strip(args: argparse.Namespace) -> int:
         print(f"{path}: {verb} {len(findings)} secret(s)")
         for finding in findings:
             print(f"  {finding.type} {finding.preview} ({_where(finding)})")
-    if errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if changed else EXIT_CLEAN
+    return exit_code(bool(changed), bool(errors))
 
 
 def _where(f: Any) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import SecretError
 
 
@@ -12,3 +14,14 @@ class ScanError(SecretError, ValueError):
     """
 
     exit_code = 2
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be scanned: its path and a one-line reason."""
+
+    path: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}

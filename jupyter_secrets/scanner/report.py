@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from .errors import FileError
 from .finding import Finding
 from .rawpos import RawNotebook
 
@@ -17,8 +18,12 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_URI = "https://github.com/jupyter-secrets/jupyter-secrets"
 
 
-def to_json(findings: Sequence[Finding]) -> str:
-    return orjson.dumps({"findings": [f.to_dict() for f in findings]}).decode()
+def to_json(findings: Sequence[Finding], errors: Sequence[FileError] = ()) -> str:
+    """``{"findings": [...], "errors": [{"path", "message"}]}``: files that could not
+    be scanned are part of the report, not only of stderr."""
+    return orjson.dumps(
+        {"findings": [f.to_dict() for f in findings], "errors": [e.to_dict() for e in errors]}
+    ).decode()
 
 
 def to_text(findings: Sequence[Finding]) -> str:
@@ -46,12 +51,19 @@ def to_sarif(
     findings: Sequence[Finding],
     version: str = "0",
     sources: Mapping[str, str] | None = None,
+    *,
+    positions: Mapping[int, tuple[int, int]] | None = None,
+    errors: Sequence[FileError] = (),
 ) -> str:
     """SARIF 2.1.0. Notebook findings point at the raw JSON line and column of the
-    secret, read from ``sources[path]`` or else from the file at ``path``."""
+    secret: ``positions[id(finding)]`` when given (a parallel scan computes them while
+    the value is at hand), else read from ``sources[path]`` or the file at ``path``.
+    ``errors`` become the run's ``toolExecutionNotifications``."""
     rules: dict[str, dict[str, Any]] = {}
     results = []
-    raw_positions = _raw_positions(findings, sources or {})
+    raw_positions = (
+        dict(positions) if positions is not None else _raw_positions(findings, sources or {})
+    )
     for f in findings:
         rid = rule_id(f.type)
         rules.setdefault(
@@ -108,10 +120,27 @@ def to_sarif(
                 },
                 "results": results,
                 "columnKind": "unicodeCodePoints",
+                "invocations": [_invocation(errors)],
             }
         ],
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+
+
+def _invocation(errors: Sequence[FileError]) -> dict[str, Any]:
+    """A file that could not be scanned is an error notification, and the run did not
+    succeed: a CI reader must not take a partial scan for a clean one."""
+    return {
+        "executionSuccessful": not errors,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "message": {"text": e.message},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.path)}}}],
+            }
+            for e in errors
+        ],
+    }
 
 
 def _region(f: Finding, raw_positions: dict[int, tuple[int, int]]) -> dict[str, int]:

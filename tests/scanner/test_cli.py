@@ -47,7 +47,7 @@ def tree(tmp_path: Path) -> dict[str, object]:
 
 def test_clean_exit_0(tree: dict, capsys) -> None:  # type: ignore[no-untyped-def,type-arg]
     rc, out, _ = run(capsys, "scan", "--format", "json", str(tree["dir"] / "clean.ipynb"))
-    assert rc == 0 and json.loads(out) == {"findings": []}
+    assert rc == 0 and json.loads(out) == {"findings": [], "errors": []}
 
 
 def test_directory_recursion_json_shape_exit_1(tree: dict, capsys) -> None:  # type: ignore[no-untyped-def,type-arg]
@@ -55,7 +55,7 @@ def test_directory_recursion_json_shape_exit_1(tree: dict, capsys) -> None:  # t
     assert rc == 1
     assert tree["key"] not in out and tree["pw"] not in out, "plaintext in JSON output"
     doc = json.loads(out)
-    assert list(doc) == ["findings"]
+    assert list(doc) == ["findings", "errors"] and doc["errors"] == []
     assert all(list(f) == list(FINDING_FIELDS) for f in doc["findings"])
     paths = sorted(Path(f["path"]).name for f in doc["findings"])
     assert paths == ["leak-checkpoint.ipynb", "leak.ipynb", "settings.env"]
@@ -79,10 +79,70 @@ def test_broken_files_are_scanned_and_unreadable_ones_are_errors(tree: dict, cap
         str(missing),
         str(tree["dir"] / "leak.ipynb"),
     )
-    assert rc == 2
-    assert len(json.loads(out)["findings"]) == 1, "the readable file was not scanned"
+    assert rc == 1, "findings win over errors: a leak must never read as a tool error"
+    doc = json.loads(out)
+    assert len(doc["findings"]) == 1, "the readable file was not scanned"
+    assert [e["path"] for e in doc["errors"]] == [str(missing)]
+    assert "cannot read" in doc["errors"][0]["message"]
     lines = [line for line in err.splitlines() if "error" in line]
     assert len(lines) == 1 and "gone.ipynb" in lines[0]
+    rc, out, _ = run(capsys, "scan", "--format", "json", str(missing), str(bad))
+    assert rc == 2, "errors and no findings: exit 2"
+    assert json.loads(out)["findings"] == [] and len(json.loads(out)["errors"]) == 1
+
+
+def test_sarif_reports_unscannable_files_as_notifications(tree: dict, capsys) -> None:  # type: ignore[no-untyped-def,type-arg]
+    missing = tree["dir"] / "gone.ipynb"
+    rc, out, _ = run(capsys, "scan", "--format", "sarif", str(missing), str(tree["dir"]))
+    assert rc == 1
+    invocation = json.loads(out)["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    (note,) = invocation["toolExecutionNotifications"]
+    assert note["level"] == "error" and "gone.ipynb" in note["message"]["text"]
+    uri = note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("gone.ipynb")
+    rc, out, _ = run(capsys, "scan", "--format", "sarif", str(tree["dir"]))
+    assert json.loads(out)["runs"][0]["invocations"][0]["executionSuccessful"] is True
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "text"])
+def test_parallel_scan_reports_what_one_process_reports(  # type: ignore[no-untyped-def]
+    tree: dict,  # type: ignore[type-arg]
+    capsys,
+    monkeypatch,
+    fmt: str,
+) -> None:
+    """Forked workers: same findings, same order, same hashes across files, same SARIF
+    regions, and errors in the same place as a scan in this process."""
+    from jupyter_secrets.scanner import batch
+
+    key = F.github()
+    for index in range(12):  # one value in many files: hashes must agree across workers
+        cells = [code(f"token = '{key}'", cell_id=f"k{index}")]  # pragma: allowlist secret
+        cells.append(code("print(1)", [stream(f"db_password = '{F.password()}'\n")]))
+        (tree["dir"] / f"nb{index:02}.ipynb").write_bytes(orjson.dumps(notebook(*cells)))
+    (tree["dir"] / "zz-broken.ipynb").write_bytes(b"\xff\xfe\x00")
+    argv = ["scan", "--format", fmt, str(tree["dir"]), str(tree["dir"] / "gone.ipynb")]
+    monkeypatch.setenv("JUPYTER_SECRETS_HASH_KEY", "fixed-for-this-test")
+    serial = run(capsys, *argv, "--jobs", "1")
+    monkeypatch.setattr(batch, "PARALLEL_MIN_BYTES", 0)
+    calls: list[int] = []
+    real_parallel = batch._parallel
+    monkeypatch.setattr(batch, "_parallel", lambda *a: calls.append(1) or real_parallel(*a))
+    parallel = run(capsys, *argv, "--jobs", "2")
+    assert calls, "the parallel path did not run"
+    assert parallel == serial
+    assert serial[0] == 1 and key not in serial[1]
+    if fmt == "json":
+        doc = json.loads(serial[1])
+        tokens = [f for f in doc["findings"] if (f["cell_id"] or "").startswith("k")]
+        assert len(tokens) == 12 and len({f["hashed_secret"] for f in tokens}) == 1
+        assert [e["path"] for e in doc["errors"]] == [argv[-1]]
+
+
+def test_jobs_must_be_positive(capsys) -> None:  # type: ignore[no-untyped-def]
+    rc, _, err = run(capsys, "scan", "--jobs", "0", ".")
+    assert rc == 2 and "--jobs" in err
 
 
 def test_usage_error_exit_2(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -139,7 +199,7 @@ def test_baseline_update_then_clean(tree: dict, capsys) -> None:  # type: ignore
     rc, out, _ = run(
         capsys, "scan", "--format", "json", str(tree["dir"]), "--baseline", str(baseline)
     )
-    assert rc == 0 and json.loads(out) == {"findings": []}
+    assert rc == 0 and json.loads(out) == {"findings": [], "errors": []}
 
 
 def test_strip_dry_run_then_strip(tree: dict, capsys) -> None:  # type: ignore[no-untyped-def,type-arg]
