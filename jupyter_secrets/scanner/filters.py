@@ -201,7 +201,9 @@ _PLACEHOLDER_RE = re.compile(
             r"\$\{\s*[A-Za-z_][\w.:\-]*\s*(?:[-=?+][^}]*)?\}|\$\([^)]*\)"
             r"|^\$[A-Za-z_]\w*$|^%[A-Za-z_]\w*%$",
             r"\{\{[^{}]*\}\}|\{%[^{}]*%\}",  # {{ secrets.X }}, jinja; not "{{h}o)..."
-            r"(?<!\{)\{[A-Za-z_][\w.]*\}(?!\})|%\(\w+\)[sdifr]|^%s$",  # {password} %(pw)s
+            # {password} {cfg.pw} {rows[0]} {pw!r} {rate:.2f} (str.format, f-strings) %(pw)s
+            r"(?<!\{)\{[A-Za-z_][\w.]*(?:\[[^\]{}]*\])*(?:![rsa])?(?::[^{}]*)?\}(?!\})"
+            r"|%\(\w+\)[sdifr]|^%s$",
             r"(?i:^(?:some|my|your|the|a|new|old|user|db|example|sample|test|dummy|fake)[_\-]?"
             r"(?:password|passwd|pass|secret|token|key|api_?key)\d*$)",
             r"(?i:^(?:your|my|the|enter|insert|replace|put|add)[_\- ]?.*"
