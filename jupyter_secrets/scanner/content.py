@@ -20,11 +20,12 @@ Walks are iterative: no nesting depth can raise RecursionError.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from .binary import MIN_BASE64, classify
+from .binary import BINARY_MIMES, MIN_BASE64, classify
 from .document import KIND_CODE, KIND_MARKDOWN, KIND_OUTPUT, KIND_RAW, KIND_TEXT, Origin
 from .finding import LOCATION_METADATA, LOCATION_OUTPUT, LOCATION_SOURCE
 
@@ -87,26 +88,27 @@ def cell_allowed(cell: Any) -> bool:
 
 
 # -- whole documents ----------------------------------------------------------
+# The walkers append to one list instead of chaining generators: a notebook has
+# hundreds of thousands of leaves, and a yield through four levels costs more than
+# the leaf. Origins are built with tuple.__new__ (C) rather than _replace (Python).
 
 
 def notebook_pieces(nb: Any) -> Iterator[Piece]:
     """Every string of a notebook-like JSON value, cells first, in document order."""
+    out: list[Piece] = []
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if isinstance(cells, list):
         for index, cell in enumerate(cells):
-            yield from cell_pieces(cell, index)
-    yield from top_level_pieces(nb)
+            _cell(cell, index, out)
+    _top_level(nb, out)
+    return iter(out)
 
 
 def top_level_pieces(nb: Any) -> Iterator[Piece]:
     """Every string of the notebook outside its ``cells`` list (metadata, unknown keys)."""
-    if not isinstance(nb, dict):
-        yield from leaf_pieces(nb, (), _meta_origin(None, None))
-        return
-    for key, value in nb.items():
-        if key == "cells" and isinstance(value, list):
-            continue  # cell_pieces reads them (and "cells" is no secret)
-        yield from _key_and_value(key, value, (), _meta_origin(None, None))
+    out: list[Piece] = []
+    _top_level(nb, out)
+    return iter(out)
 
 
 def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
@@ -115,9 +117,43 @@ def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
     Pointers lead from the notebook's root when ``cell_index`` is given, else from
     the cell (the per-cell cache rebases them when it places a cached finding).
     """
+    out: list[Piece] = []
+    _cell(cell, cell_index, out)
+    return iter(out)
+
+
+def output_pieces(output: Any, base: Pointer, cell: Origin) -> Iterator[Piece]:
+    """Every string of one output; ``cell`` is the cell's metadata origin with output_index."""
+    out: list[Piece] = []
+    _output(output, base, cell, out)
+    return iter(out)
+
+
+def leaf_pieces(value: Any, pointer: Pointer, origin: Origin) -> Iterator[Piece]:
+    """Every string leaf (and dict key) below ``value``, each with its pointer.
+
+    A leaf under a dict key comes out as ``"key": "value"`` so the detectors
+    see the name it is assigned to (``"password": "..."``).
+    """
+    out: list[Piece] = []
+    _leaves(value, pointer, origin, None, out)
+    return iter(out)
+
+
+def _top_level(nb: Any, out: list[Piece]) -> None:
+    if not isinstance(nb, dict):
+        _leaves(nb, (), _meta_origin(None, None), None, out)
+        return
+    for key, value in nb.items():
+        if key == "cells" and isinstance(value, list):
+            continue  # _cell reads them (and "cells" is no secret)
+        _key_and_value(key, value, (), _meta_origin(None, None), out)
+
+
+def _cell(cell: Any, cell_index: int | None, out: list[Piece]) -> None:
     base: Pointer = ("cells", cell_index) if cell_index is not None else ()
     if not isinstance(cell, dict):
-        yield from leaf_pieces(cell, base, _meta_origin(cell_index, None))
+        _leaves(cell, base, _meta_origin(cell_index, None), None, out)
         return
     cell_id = cell.get("id") if isinstance(cell.get("id"), str) else None
     allowed = cell_allowed(cell)
@@ -131,58 +167,55 @@ def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
                 origin = Origin(
                     LOCATION_SOURCE, kind, ("source",), cell_index, cell_id, None, allowed, magic
                 )
-                yield origin, text
+                out.append((origin, text))
                 continue
             origin = other._replace(location=LOCATION_SOURCE, kind=kind)
-            yield from leaf_pieces(value, (*base, "source"), origin)
+            _leaves(value, (*base, "source"), origin, None, out)
         elif key == "outputs" and isinstance(value, list):
             for output_index, output in enumerate(value):
                 where = Origin(
                     LOCATION_METADATA, KIND_TEXT, ("metadata",), cell_index, cell_id,
                     output_index, allowed,
                 )  # fmt: skip
-                yield from output_pieces(output, (*base, "outputs", output_index), where)
+                _output(output, (*base, "outputs", output_index), where, out)
         elif (key == "cell_type" and value in _CELL_TYPES) or _trivial(key, value):
             continue
         else:
-            yield from _key_and_value(key, value, base, other)
+            _key_and_value(key, value, base, other, out)
 
 
-def output_pieces(output: Any, base: Pointer, cell: Origin) -> Iterator[Piece]:
-    """Every string of one output; ``cell`` is the cell's metadata origin with output_index."""
+def _output(output: Any, base: Pointer, cell: Origin, out: list[Piece]) -> None:
+    head = (LOCATION_OUTPUT, KIND_OUTPUT)
+    tail = (cell.cell_index, cell.cell_id, cell.output_index, cell.allowed, False, None)
 
     def origin(field: tuple[str, ...]) -> Origin:
-        return Origin(
-            LOCATION_OUTPUT, KIND_OUTPUT, field, cell.cell_index, cell.cell_id,
-            cell.output_index, cell.allowed,
-        )  # fmt: skip
+        return _new_origin((*head, field, *tail))
 
-    generic = Origin(
-        LOCATION_OUTPUT, KIND_OUTPUT, ("metadata",), cell.cell_index, cell.cell_id,
-        cell.output_index, cell.allowed,
-    )  # fmt: skip
+    generic = origin(("metadata",))
     if not isinstance(output, dict):
-        yield from leaf_pieces(output, base, generic)
+        _leaves(output, base, generic, None, out)
         return
     for key, value in output.items():
         if key in _OUTPUT_TEXT_FIELDS:
             if key == "traceback" and isinstance(value, list):
                 text = "\n".join(v for v in value if isinstance(v, str))
                 if all(isinstance(v, str) for v in value):
-                    yield origin(("traceback",)), strip_ansi(text)
+                    out.append((origin(("traceback",)), strip_ansi(text)))
                     continue
             elif key != "traceback":
                 text_or_none = lines_text(value)
                 if text_or_none is not None:
-                    yield (
-                        origin((key,)),
-                        strip_ansi(text_or_none) if key != "text" else text_or_none,
+                    out.append(
+                        (
+                            origin((key,)),
+                            strip_ansi(text_or_none) if key != "text" else text_or_none,
+                        )
                     )
                     continue
-            yield from leaf_pieces(value, (*base, key), generic)
+            _leaves(value, (*base, key), generic, None, out)
         elif key == "data" and isinstance(value, dict):
             for mime, payload in value.items():
-                yield from _mime_pieces(str(mime), payload, (*base, "data", mime), origin, generic)
+                _mime(str(mime), payload, (*base, "data", mime), origin, generic, out)
         elif (
             (key == "output_type" and value in _OUTPUT_TYPES)
             or (key == "name" and value in ("stdout", "stderr"))
@@ -190,60 +223,65 @@ def output_pieces(output: Any, base: Pointer, cell: Origin) -> Iterator[Piece]:
         ):
             continue
         else:
-            yield from _key_and_value(key, value, base, generic)
+            _key_and_value(key, value, base, generic, out)
 
 
-def _mime_pieces(
-    mime: str, payload: Any, pointer: Pointer, origin: Any, generic: Origin
-) -> Iterator[Piece]:
+def _mime(
+    mime: str, payload: Any, pointer: Pointer, origin: Any, generic: Origin, out: list[Piece]
+) -> None:
     field = ("data", mime)
     if _MIME_RE.fullmatch(mime) is None:  # keys are strings too: an odd one is scanned
-        yield generic._replace(field=field, pointer=(*pointer, KEY)), mime
+        out.append((generic._replace(field=field, pointer=(*pointer, KEY)), mime))
     text = lines_text(payload)
     if text is not None:
         verdict = classify(text, mime)
         if not verdict.binary:
-            yield origin(field), text
+            out.append((origin(field), text))
         for extra in verdict.texts:
-            yield generic._replace(field=field, pointer=pointer), extra
+            out.append((generic._replace(field=field, pointer=pointer), extra))
     elif isinstance(payload, (dict, list)) and mime.endswith("json"):
-        yield origin(field), json_text(payload)
+        out.append((origin(field), json_text(payload)))
     else:
-        yield from leaf_pieces(payload, pointer, generic._replace(field=field))
+        _leaves(payload, pointer, generic._replace(field=field), None, out)
 
 
 # -- generic leaves -------------------------------------------------------------
 
-
-def leaf_pieces(value: Any, pointer: Pointer, origin: Origin) -> Iterator[Piece]:
-    """Every string leaf (and dict key) below ``value``, each with its pointer.
-
-    A leaf under a dict key comes out as ``"key": "value"`` so the detectors
-    see the name it is assigned to (``"password": "..."``).
-    """
-    yield from _leaves(value, pointer, origin, None)
+_new_origin = functools.partial(tuple.__new__, Origin)
 
 
-def _leaves(value: Any, pointer: Pointer, origin: Origin, key: str | None) -> Iterator[Piece]:
+def _leaves(
+    value: Any, pointer: Pointer, origin: Origin, key: str | None, out: list[Piece]
+) -> None:
     if not isinstance(value, (str, dict, list)) or (not value and not isinstance(value, str)):
         return  # numbers, booleans, null and empty containers hold no text (their keys may)
+    head = origin[:8]  # everything but the pointer
+    append = out.append
     stack: list[tuple[Any, Pointer, str | None, str | None]] = [(value, pointer, key, None)]
     while stack:
         item, where, key, mime = stack.pop()
         if isinstance(item, str):
+            leaf = _new_origin((*head, where))
+            # classify()'s own first test, inlined: most leaves are short plain text.
+            if (
+                len(item) < MIN_BASE64
+                and (mime is None or mime not in BINARY_MIMES)
+                and not item.startswith("data:")
+            ):
+                append((leaf, f'"{key}": "{item}"' if key is not None else item))
+                continue
             verdict = classify(item, mime)
-            leaf = origin._replace(pointer=where)
             if not verdict.binary:
-                yield leaf, (f'"{key}": "{item}"' if key is not None else item)
+                append((leaf, f'"{key}": "{item}"' if key is not None else item))
             for extra in verdict.texts:
-                yield leaf, extra
+                append((leaf, extra))
         elif isinstance(item, dict):
             children = list(item.items())
             for child_key, child in reversed(children):
                 name = str(child_key)
                 child_mime = name if "/" in name else mime
                 if not isinstance(child, str) and name not in _KNOWN_KEYS:
-                    yield origin._replace(pointer=(*where, child_key, KEY)), name
+                    append((_new_origin((*head, (*where, child_key, KEY))), name))
                 stack.append((child, (*where, child_key), name, child_mime))
         elif isinstance(item, list):
             for index in range(len(item) - 1, -1, -1):
@@ -257,16 +295,16 @@ def _trivial(key: Any, value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float)) or value in ({}, [])
 
 
-def _key_and_value(key: Any, value: Any, base: Pointer, origin: Origin) -> Iterator[Piece]:
+def _key_and_value(key: Any, value: Any, base: Pointer, origin: Origin, out: list[Piece]) -> None:
     """One entry of a dict the structured walk does not know: its key and its value."""
     name = str(key)
     if isinstance(value, str):
         if len(value) < MIN_BASE64:  # short: nothing to decode, no walk needed
-            yield origin._replace(pointer=(*base, key)), f'"{name}": "{value}"'
+            out.append((_new_origin((*origin[:8], (*base, key))), f'"{name}": "{value}"'))
             return
     elif name not in _KNOWN_KEYS:
-        yield origin._replace(pointer=(*base, key, KEY)), name
-    yield from _leaves(value, (*base, key), origin, name)
+        out.append((_new_origin((*origin[:8], (*base, key, KEY))), name))
+    _leaves(value, (*base, key), origin, name, out)
 
 
 def _meta_origin(

