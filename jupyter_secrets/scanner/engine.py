@@ -18,6 +18,7 @@ import orjson
 
 from . import echoes
 from .baseline import Baseline
+from .confidence import grade
 from .content import cell_pieces, leaf_pieces, notebook_pieces, top_level_pieces
 from .decode import decode_bytes
 from .detectors import Candidate, Detector
@@ -77,6 +78,8 @@ class Scanner:
         self.max_bytes = max_bytes
         self.hash_key = hash_key if hash_key is not None else default_hash_key(baseline)
         self.detectors: list[Detector] = load_detectors(detectors)
+        #: Detector name -> generic (generic rules get the weak-evidence grading).
+        self._generic = {d.name: d.generic for d in self.detectors}
         self._detector_keys = [
             (d, frozenset((keyword, d.case_sensitive) for keyword in d.keywords))
             for d in self.detectors
@@ -264,8 +267,17 @@ class Scanner:
                     continue
                 seen_outputs.add(seen)
             line, column = cursor.position(segment, local)
+            confidence = grade(
+                cand.confidence,
+                text[cand.start : cand.end],
+                text,
+                cand.start,
+                cand.end,
+                generic=self._generic.get(cand.detector, False),
+                detector=cand.detector,
+            )
             findings.append(
-                self._finding(doc.path, segment.text, origin, cand, local, line, column)
+                self._finding(doc.path, segment.text, origin, cand, local, line, column, confidence)
             )
         if self._track:
             return findings + track_echoes(doc, findings, [*findings, *self._track])
@@ -280,11 +292,22 @@ class Scanner:
         local: int,
         line: int,
         column: int,
+        confidence: str,
     ) -> Finding:
         value = text[local : local + cand.end - cand.start]
         hashed = hash_secret(value, self.hash_key)
         return finding_at(
-            path, origin, value, local, line, column, cand.type, hashed, mask(value), cand.detector
+            path,
+            origin,
+            value,
+            local,
+            line,
+            column,
+            cand.type,
+            hashed,
+            mask(value),
+            cand.detector,
+            confidence,
         )
 
     @staticmethod
@@ -363,6 +386,7 @@ def track_echoes(
                 seed.hashed_secret,
                 seed.preview,
                 echoes.ECHO_DETECTOR,
+                seed.confidence,  # an echo is as sure as the finding it echoes
             )
         )
     return found
@@ -379,6 +403,7 @@ def finding_at(
     hashed: str,
     preview: str,
     detector: str,
+    confidence: str = "likely",
 ) -> Finding:
     """A finding of ``value`` at offset ``local`` of the segment ``origin`` describes."""
     return Finding(
@@ -394,6 +419,7 @@ def finding_at(
         preview=preview,
         detector=detector,
         span=Span(value, local, local + len(value), origin.field, origin.pointer),
+        confidence=confidence,
     )
 
 

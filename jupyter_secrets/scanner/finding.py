@@ -28,6 +28,7 @@ FINDING_FIELDS = (
     "line",
     "column",
     "type",
+    "confidence",
     "hashed_secret",
     "preview",
 )
@@ -70,7 +71,8 @@ class Finding:
 
     ``cell_index`` is the 0-based index in ``nb["cells"]``; ``line`` and
     ``column`` are 1-based within the cell source or the output text (within
-    the file for plain files); cell fields are None for plain files.
+    the file for plain files); cell fields are None for plain files. ``confidence`` is
+    "verified", "likely" or "possible" (see :mod:`.confidence`).
     """
 
     path: str
@@ -86,6 +88,8 @@ class Finding:
     #: Entry-point name of the detector that found it (not part of the JSON).
     detector: str = field(default="", compare=False)
     span: Span | None = field(default=None, repr=False, compare=False)
+    #: How sure the scanner is (:mod:`.confidence`); last, so positional use stays as it was.
+    confidence: str = "likely"
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in FINDING_FIELDS}

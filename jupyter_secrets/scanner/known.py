@@ -52,6 +52,7 @@ from typing import Any
 from .. import knownprints as kp
 from ..knownprints import MIN_LENGTH, SHORT_LENGTH, fingerprints, link_fingerprints
 from .anchors import FEW_ANCHORS, AnchorSearch
+from .confidence import VERIFIED
 from .detectors import Candidate
 from .document import Document
 
@@ -202,7 +203,7 @@ class KnownValues:
         if search.binary:
             spans.update(self._binary_tokens(data, search.binary))
         for start, end in _char_spans(text, data, spans):
-            yield Candidate(start, end, KNOWN_TYPE, KNOWN_DETECTOR, KNOWN_PRIORITY)
+            yield Candidate(start, end, KNOWN_TYPE, KNOWN_DETECTOR, KNOWN_PRIORITY, VERIFIED)
         if self._tokens:
             yield from self._whole_tokens(text)
 
@@ -271,7 +272,9 @@ class KnownValues:
                     and kp.token_print(match.group(), key) in known
                 ):
                     seen.add((start, end))
-                    yield Candidate(start, end, KNOWN_TYPE, KNOWN_DETECTOR, KNOWN_PRIORITY)
+                    yield Candidate(
+                        start, end, KNOWN_TYPE, KNOWN_DETECTOR, KNOWN_PRIORITY, VERIFIED
+                    )
 
 
 def _binary_candidates(

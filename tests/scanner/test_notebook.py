@@ -231,6 +231,7 @@ def test_finding_never_shows_the_plaintext(scanner: Scanner) -> None:
         "line",
         "column",
         "type",
+        "confidence",
         "hashed_secret",
         "preview",
     ]

@@ -24,13 +24,19 @@ AFTER = rf"(?![{_WORD_CLASS}])"
 
 @dataclass(frozen=True)
 class Candidate:
-    """A possible secret at ``doc.text[start:end]``."""
+    """A possible secret at ``doc.text[start:end]``.
+
+    ``confidence`` is the detector's level for it ("verified", "likely" or "possible",
+    see :mod:`..confidence`); the engine may still raise it on proof or lower a generic
+    one on weak evidence.
+    """
 
     start: int
     end: int
     type: str
     detector: str
     priority: int
+    confidence: str = "likely"
 
 
 class Detector:
@@ -47,12 +53,29 @@ class Detector:
     #: Generic detectors get the placeholder/reference/hash filters; vendor
     #: formats with a fixed shape only get the example-key and mask filters.
     generic: ClassVar[bool] = False
+    #: How sure a candidate of this detector is: "verified" (a checksum or the structure
+    #: proves it), "likely" (a vendor shape, a credential name with a strong value) or
+    #: "possible" (weak evidence). ``candidate(confidence=...)`` sets one per candidate.
+    confidence: ClassVar[str] = "likely"
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         raise NotImplementedError
 
-    def candidate(self, start: int, end: int, finding_type: str | None = None) -> Candidate:
-        return Candidate(start, end, finding_type or self.finding_type, self.name, self.priority)
+    def candidate(
+        self,
+        start: int,
+        end: int,
+        finding_type: str | None = None,
+        confidence: str | None = None,
+    ) -> Candidate:
+        return Candidate(
+            start,
+            end,
+            finding_type or self.finding_type,
+            self.name,
+            self.priority,
+            str(confidence or self.confidence),
+        )
 
     def __repr__(self) -> str:
         return f"<detector {self.name}>"
