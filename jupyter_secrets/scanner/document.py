@@ -9,6 +9,7 @@ match inside one segment, because no pattern crosses a line holding NUL.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable, KeysView
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -58,13 +59,19 @@ class Segment:
 
 @dataclass
 class Document:
-    """All scannable text of one file."""
+    """All scannable text of one file.
+
+    Segments are kept as parallel lists and made into :class:`Segment` objects only
+    when asked for (a finding's place): a notebook has hundreds of thousands.
+    """
 
     path: str
-    segments: list[Segment]
+    _origins: list[Origin] = field(repr=False)
+    _texts: list[str] = field(repr=False)
     text: str = ""
     _lower: str | None = field(default=None, repr=False)
     _starts: list[int] = field(default_factory=list, repr=False)
+    _made: dict[int, Segment] = field(default_factory=dict, repr=False)
     _hits: dict[tuple[str, bool], list[int]] = field(default_factory=dict, repr=False)
     _windows: dict[tuple[tuple[str, ...], bool], list[tuple[int, int]]] = field(
         default_factory=dict, repr=False
@@ -74,16 +81,30 @@ class Document:
 
     @classmethod
     def build(cls, path: str, pieces: Iterable[tuple[Origin, str]]) -> Document:
-        segments: list[Segment] = []
-        offset = 0
-        for origin, text in pieces:
-            if not text:
-                continue
-            segments.append(Segment(origin, text, offset))
-            offset += len(text) + len(SEPARATOR)
-        doc = cls(path, segments, SEPARATOR.join(s.text for s in segments))
-        doc._starts = [s.start for s in segments]
+        kept = [piece for piece in pieces if piece[1]]
+        origins = [origin for origin, _ in kept]
+        texts = [text for _, text in kept]
+        gap = len(SEPARATOR)
+        starts = list(itertools.accumulate((len(t) + gap for t in texts), initial=0))
+        starts.pop()
+        doc = cls(path, origins, texts, SEPARATOR.join(texts))
+        doc._starts = starts
         return doc
+
+    @property
+    def segments(self) -> list[Segment]:
+        return [self._segment(index) for index in range(len(self._texts))]
+
+    def __len__(self) -> int:
+        """The number of segments."""
+        return len(self._texts)
+
+    def _segment(self, index: int) -> Segment:
+        made = self._made.get(index)
+        if made is None:  # one object per segment: callers compare them by identity
+            made = Segment(self._origins[index], self._texts[index], self._starts[index])
+            self._made[index] = made
+        return made
 
     @property
     def lower(self) -> str:
@@ -97,7 +118,7 @@ class Document:
         return self._lower
 
     def segment_at(self, offset: int) -> Segment:
-        return self.segments[bisect.bisect_right(self._starts, offset) - 1]
+        return self._segment(bisect.bisect_right(self._starts, offset) - 1)
 
     def hits(self, keyword: str, case_sensitive: bool = False) -> list[int]:
         """Every offset of ``keyword`` (cached: detectors share keywords)."""

@@ -226,7 +226,7 @@ class Scanner:
 
     def scan_document(self, doc: Document) -> list[Finding]:
         """Findings of one document, before baseline filtering."""
-        if not doc.segments:
+        if len(doc) == 0:
             return []
         self._keywords.fill(doc)
         candidates: list[Candidate] = []
