@@ -6,6 +6,7 @@ the look-alike cases next to them must stay clean. Messages never show a value.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from jupyter_secrets.scanner import Finding, Scanner
 
+from .carriers import CARRIERS
 from .fakes import Fakes, aws_secret_key, dotted_password, hex_token
 from .nbutil import code, display, markdown, notebook, result, stream
 
@@ -192,3 +194,190 @@ def test_aws_secret_key_needs_mixed_characters(scanner: Scanner) -> None:
 def test_markdown_table_value_needs_a_table_row(scanner: Scanner) -> None:
     nb = notebook(code("x", [display({"text/latex": "\\verb|password| is \\verb|x|"})]))
     assert scanner.scan_notebook(nb) == []
+
+
+# --- carriers --------------------------------------------------------------------------
+# Each recall class below is a context; it runs through every carrier it can occur in
+# (tests/scanner/carriers.py): code, markdown and raw cells, stream stdout,
+# execute_result text/plain and text/html, display_data text/markdown, error traceback.
+
+
+def _found_once(scanner: Scanner, nb: dict[str, Any], detector: str, secret: str) -> None:
+    findings = scanner.scan_notebook(nb, "x.ipynb")
+    _only(findings, detector, secret)
+
+
+def _clean(scanner: Scanner, nb: dict[str, Any]) -> None:
+    findings = scanner.scan_notebook(nb, "x.ipynb")
+    assert findings == [], f"false positive: {[(f.detector, f.type) for f in findings]}"
+
+
+# --- 1. configuration text inside Python string literals --------------------------------
+
+CONFIG_IN_CODE = [
+    'cfg = yaml.safe_load("""\ndb:\n  host: db.internal\n  password: {v}\n""")',
+    'parser.read_string("""\n[db]\nuser = etl\npassword = {v}\n""")',
+    'env_text = """\nDB_USER=etl\nDB_PASSWORD={v}\n"""\nload_dotenv(stream=io.StringIO(env_text))',
+    'settings = tomllib.loads("""\n[database]\npassword = "{v}"\n""")',
+    "cfg = yaml.safe_load('''\nsmtp:\n  smtp_password: {v}\n''')",
+    'cfg = yaml.safe_load(r"""db:\n  password: {v}""")',
+    'parser.read_string("[db]\\npassword = {v}\\nuser = etl")',
+    'yaml.safe_load("password: {v}")',
+    'conf = """\n  - name: warehouse\n    password: {v}  # rotated monthly\n"""',
+]
+CONFIG_IN_TEXT = {
+    "markdown": "```yaml\ndb:\n  password: {v}\n```",
+    "raw": "[db]\nuser = etl\npassword = {v}\n",
+    "stdout": "[db]\nuser = etl\npassword = {v}\n",
+    "text/plain": "'[db]\\nuser = etl\\npassword = {v}\\nport = 5432'",
+    "text/html": "<pre>db:\n  password: {v}\n</pre>",
+    "text/markdown": "```ini\n[db]\npassword = {v}\n```",
+    "traceback": 'ScannerError: mapping values are not allowed here\n  in "<unicode string>", line 3\n    password: {v}',
+}
+
+
+@pytest.mark.parametrize("template", CONFIG_IN_CODE)
+def test_config_text_in_a_string_literal_is_read_as_config(scanner: Scanner, template: str) -> None:
+    password = F.password()
+    nb = CARRIERS["code"](template.replace("{v}", password))
+    _found_once(scanner, nb, "password_assignment", password)
+
+
+@pytest.mark.parametrize("carrier", sorted(CONFIG_IN_TEXT))
+def test_config_text_in_every_text_carrier(scanner: Scanner, carrier: str) -> None:
+    password = dotted_password(F)
+    nb = CARRIERS[carrier](CONFIG_IN_TEXT[carrier].replace("{v}", password))
+    _found_once(scanner, nb, "password_assignment", password)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # Docstrings and messages: prose inside strings is not a config line.
+        '"""Connect.\n\nArgs:\n    password: the password to use\n    token: str\n"""',
+        'raise ValueError("password: expected a string, got None")',
+        'print("token: " + token)',
+        'logging.info("password=%s", pw)',
+        'print(f"password={password}")',
+        'print(f"api_key: {settings.api_key}")',
+        "def connect(password: str = None, token: Optional[str] = None): ...",
+        "password = other_variable",
+        '"""\nDB_PASSWORD=${DB_PASSWORD}\nAPI_KEY=<your key>\n"""',
+        # Python code outside string literals is not config.
+        "if True:\n    password: str\n    db_password = settings.DB_PASSWORD",
+    ],
+)
+def test_python_strings_that_are_not_config(scanner: Scanner, source: str) -> None:
+    _clean(scanner, CARRIERS["code"](source))
+
+
+# --- 9. SQL passwords: a quoted value is a literal, even in snake_case ------------------
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "cur.execute(\"ALTER ROLE etl WITH PASSWORD '{v}'\")",
+        "cur.execute(\"CREATE USER etl WITH LOGIN PASSWORD '{v}'\")",
+        "engine.execute(\"ALTER USER app IDENTIFIED BY '{v}'\")",
+        'sql = """\nCREATE USER reporting\n  WITH PASSWORD \'{v}\';\n"""',
+    ],
+)
+@pytest.mark.parametrize("carrier", ["code", "markdown", "stdout"])
+def test_sql_password_in_snake_case(scanner: Scanner, template: str, carrier: str) -> None:
+    words = ["".join(F.rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(5)) for _ in range(3)]
+    value = "_".join(words)  # summer_breeze_river: no digit, no capital, still a password
+    text = template.replace("{v}", value)
+    if carrier != "code":
+        text = text.split('"', 1)[1].rsplit('"', 1)[0] if "execute" in text else text
+    _found_once(scanner, CARRIERS[carrier](text), "password_assignment", value)
+
+
+@pytest.mark.parametrize("carrier", ["markdown", "stdout", "text/html", "raw"])
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Interestingly, the outliers (`-1`) identified by HDBSCAN are all island nations.",
+        "There were a total of 7495 pregnancies identified by either set of records.",
+        "The suspect was identified by witnesses at the scene.",
+        "Clusters identified by KMeans_v2 differ from those identified by DBSCAN.",
+    ],
+)
+def test_identified_by_in_prose_is_not_sql(scanner: Scanner, carrier: str, prose: str) -> None:
+    _clean(scanner, CARRIERS[carrier](prose))
+
+
+def test_identified_by_bare_value_in_a_sql_statement(scanner: Scanner) -> None:
+    password = dotted_password(F)
+    for text in (
+        f"ALTER USER scott IDENTIFIED BY {password};",
+        f"CREATE USER scott\n  IDENTIFIED BY {password}\n  DEFAULT TABLESPACE users;",
+        f"GRANT CONNECT TO scott IDENTIFIED BY {password};",
+    ):
+        _only(scanner.scan_text(text, "oracle.sql"), "password_assignment", password)
+
+
+# --- item 3: precision classes that live in detectors ----------------------------------
+
+
+def _random_token(n: int = 40) -> str:
+    return "aB3" + F.rand(string.ascii_letters + string.digits, n - 3)
+
+
+@pytest.mark.parametrize(
+    ("carrier", "template"),
+    [
+        # .NET assembly identities: the public key token is public.
+        ("stdout", "Loaded 'System.Data, Version=4.0.0.0, Culture=neutral, PublicKeyToken={h}'"),
+        ("traceback", "FileNotFoundException: Could not load 'Foo, PublicKeyToken={h}'"),
+        ("code", 'asm = "Foo, Version=1.0.0.0, Culture=neutral, PublicKeyToken={h}"'),
+        # Error prose from credential chains.
+        (
+            "traceback",
+            "ClientAuthenticationError: DefaultAzureCredential failed to retrieve a token.\n"
+            "Attempted credentials:\n\tEnvironmentCredential: EnvironmentCredential "
+            "authentication unavailable.\n\tManagedIdentityCredential: unavailable",
+        ),
+        ("stdout", "credentials: AzureCliCredential: Please run 'az login' to set up an account"),
+        # Interpolated expressions as values.
+        ("code", 'cmd = "api_key=\\"{azureOpenAIKey.GetClearTextPassword()}\\""'),
+        ("code", '$env:API_KEY="{$cred.GetNetworkCredential().Password}"'),
+        ("markdown", "```yaml\napi_key: ${{ secrets.OPENAI_API_KEY }}\n```"),
+        ("code", '!curl -H "X-Api-Key: $(cat /run/secrets/api_key)" https://x.io'),
+        ("code", 'headers = {"token": f"{session.token()}"}'),
+        # Ordinary words as token-named URL query parameters.
+        ("markdown", "[Sign up](https://app.example.com/?onboarding_token=vectorsearch&utm=docs)"),
+        ("code", 'url = "https://app.example.com/signup?invite_token=welcome&ref=nav"'),
+        ("text/html", '<a href="/start?access_token=Introduction">start</a>'),
+    ],
+)
+def test_detector_side_precision_classes(scanner: Scanner, carrier: str, template: str) -> None:
+    text = template.replace("{h}", hex_token(F, 16))
+    _clean(scanner, CARRIERS[carrier](text))
+
+
+@pytest.mark.parametrize(
+    ("carrier", "template"),
+    [
+        # Pagination cursors are random, and not credentials.
+        ("text/plain", '{{\n  "models": [],\n  "nextPageToken": "{v}"\n}}'),
+        ("stdout", "next_token={v}"),
+        ("code", 'resp = client.list(page_token="{v}")'),
+        ("code", 'params = {{"continuationToken": "{v}", "cursor": "{v}"}}'),
+        ("markdown", "| nextPageToken |\n|---|\n| `{v}` |"),
+        # Tokenizer tokens.
+        ("code", 'instance_token = "<s0><s1>"\nprompt = f"a {{instance_token}} icon"'),
+        ("code", 'tok = AutoTokenizer.from_pretrained(m, bos_token="<s>", pad_token="[PAD]")'),
+        ("code", 'tokenizer.add_special_tokens({{"pad_token": "<pad>", "eos_token": "</s>"}})'),
+        ("code", 'placeholder_token = "<cat-toy>"\ninitializer_token = "toy"'),
+        ("stdout", "validation prompt: a <s0><s1> icon, in the style of <s0><s1>"),
+        (
+            "code",
+            'special_tokens = {{"mask_token": "[MASK]", "sep_token": "[SEP]", "unk_token": "{v}"}}',
+        ),
+    ],
+)
+def test_cursors_and_tokenizer_tokens_are_not_credentials(
+    scanner: Scanner, carrier: str, template: str
+) -> None:
+    _clean(scanner, CARRIERS[carrier](template.format(v=_random_token(52))))

@@ -7,16 +7,10 @@ import re
 import string
 from collections.abc import Iterator
 
-from ..document import (
-    KIND_CODE,
-    KIND_MARKDOWN,
-    KIND_OUTPUT,
-    KIND_RAW,
-    KIND_TEXT,
-    Document,
-    Origin,
-)
+from ..document import Document
 from . import Candidate, Detector, RegexDetector
+from .context import PYTHON, Place, Places
+from .values import is_interpolated, is_markup, is_words
 
 
 class UriCredentials(RegexDetector):
@@ -158,6 +152,48 @@ _NOT_SECRET_SUFFIXES = frozenset(
         "strategy",
     }
 )
+# Names of things called tokens or keys that are no credential: public halves
+# (.NET's PublicKeyToken, public_key), pagination cursors (nextPageToken, next_token,
+# page_token, continuation_token) and a tokenizer's tokens (bos_token, pad_token,
+# instance_token = "<s0><s1>", placeholder_token, special tokens).
+_NOT_SECRET_SEGMENTS = frozenset(
+    {
+        "public",
+        "publishable",
+        "next",
+        "page",
+        "continuation",
+        "pagination",
+        "cursor",
+        "resume",
+        "prev",
+        "previous",
+        "sync",
+        "bos",
+        "eos",
+        "pad",
+        "unk",
+        "mask",
+        "sep",
+        "cls",
+        "eot",
+        "sot",
+        "special",
+        "instance",
+        "placeholder",
+        "initializer",
+        "class",
+        "image",
+        "audio",
+        "video",
+        "start",
+        "end",
+        "stop",
+        "begin",
+        "first",
+        "last",
+    }
+)
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -167,6 +203,8 @@ def credential_name(name: str) -> str | None:
     snake = _CAMEL_RE.sub("_", name).lower().replace("-", "_").replace(".", "_")
     segments = [s for s in snake.split("_") if s]
     if not segments or segments[-1] in _NOT_SECRET_SUFFIXES:
+        return None
+    if len(segments) > 1 and not _NOT_SECRET_SEGMENTS.isdisjoint(segments[:-1]):
         return None
     last = segments[-1]
     joined = "".join(segments)
@@ -211,11 +249,27 @@ _TABLE_ROW_START = re.compile(r"[ \t]*\|")
 # SQL: CREATE USER x WITH PASSWORD 'v', ALTER ROLE x PASSWORD 'v' (quoted only).
 _SQL_PASSWORD_TAIL = re.compile(r"[ \t]+(?P<q>['\"])(?P<secret>[^'\"\n\\]{1,256})(?P=q)")
 _SQL_STATEMENT = re.compile(r"(?i)\b(?:user|role|login)\b")
+# The statement an IDENTIFIED BY belongs to: CREATE/ALTER USER|ROLE|LOGIN, GRANT ... TO.
+# "outliers identified by HDBSCAN" and "identified by witnesses" are prose.
+_SQL_IDENTIFIED_STATEMENT = re.compile(
+    r"(?is)\b(?:(?:create|alter)\s+(?:user|role|login)|grant\b.*\bto)\b"
+)
+#: How far back an IDENTIFIED BY looks for its statement (a CREATE USER over lines).
+_SQL_STATEMENT_REACH = 400
 # SQL: ... IDENTIFIED [WITH plugin] BY 'v' (MySQL) or BY v (Oracle); not BY PASSWORD '<hash>'.
 _SQL_IDENTIFIED = re.compile(
     r"(?i)identified(?:[ \t]+with[ \t]+\w+)?[ \t]+by[ \t]+(?!password\b)"
     r"(?:(?P<q>['\"])(?P<quoted>[^'\"\n\\]{1,256})(?P=q)|(?P<bare>[^\s;'\":@?][^\s;'\"]{0,255}))"
 )
+
+
+def _statement_start(text: str, pos: int) -> int:
+    """Where the SQL statement holding ``pos`` starts: after the previous ``;`` or
+    segment separator, at most ``_SQL_STATEMENT_REACH`` back (it may span lines)."""
+    low = max(0, pos - _SQL_STATEMENT_REACH)
+    return max(text.rfind(";", low, pos), text.rfind("\x00", low, pos), low - 1) + 1
+
+
 _UNQUOTED_HEAD = re.compile(
     r"[ \t]*(?P<prefix>export[ \t]+|%env[ \t]+|!export[ \t]+|set[ \t]+|-[ \t]+)?[\"']?"
 )
@@ -235,7 +289,6 @@ def _is_dotted_code(value: str) -> bool:
 
 
 _MAX_NAME = 80
-_INLINE_KINDS = frozenset({KIND_OUTPUT, KIND_MARKDOWN, KIND_RAW, KIND_TEXT})
 # Values that name things rather than being secrets: CamelCase identifiers
 # ("NextToken", "AWSSecretKey"), header names, dotted import paths.
 _IDENTIFIER_VALUE_RE = re.compile(
@@ -252,12 +305,14 @@ class PasswordAssignment(Detector):
     finding_type = "Secret Assignment"
     priority = 10
     generic = True
+    confidence = "likely"
     keywords = ("pass", "pwd", "secret", "token", "key", "credential", "psw", "identified")
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         text = doc.text
         size = len(text)
         done: set[int] = set()
+        places = Places(doc)
         for keyword in self.keywords[:-1]:  # names; "identified" is SQL, below
             for pos in doc.hits(keyword):
                 start = pos
@@ -273,25 +328,29 @@ class PasswordAssignment(Detector):
                     end += 1
                 kind = credential_name(text[start:end])
                 if kind is not None:
-                    yield from self._values(doc, start, end, kind)
+                    yield from self._values(doc, places, start, end, kind)
         for pos in doc.hits("identified"):
             found = self._sql_identified(text, pos)
             if found is not None:
                 yield self.candidate(*found)
 
-    def _values(self, doc: Document, start: int, end: int, kind: str) -> Iterator[Candidate]:
+    def _values(
+        self, doc: Document, places: Places, start: int, end: int, kind: str
+    ) -> Iterator[Candidate]:
         text = doc.text
         match = _QUOTED_TAIL.match(text, end)
         if match is not None:
             if self._good(match.group("secret"), kind, quoted=True):
                 yield self.candidate(*match.span("secret"))
             return
-        origin = doc.segment_at(start).origin
+        place = places.at(start)
         found = self._sql_password(text, start, end)
         if found is None:
-            found = self._line_assignment(doc, start, end, kind, origin)
-        if found is None and origin.kind in _INLINE_KINDS:
-            found = self._inline_assignment(text, start, end, kind)
+            found = self._line_assignment(doc, start, end, kind, place)
+        if found is None and place.kind != PYTHON:
+            # Outputs, markdown, raw cells, comments, shell lines and the text of string
+            # literals: `password=x` inside a line (HTML, logs, a libpq DSN, a URL).
+            found = self._inline_assignment(text, start, end, kind, place)
         if found is not None:
             yield self.candidate(*found)
 
@@ -300,12 +359,11 @@ class PasswordAssignment(Detector):
         if end - start != 8 or text[start:end].lower() != "password":
             return None
         match = _SQL_PASSWORD_TAIL.match(text, end)
-        if match is None or not self._good(match.group("secret"), "password", quoted=True):
+        if match is None or not self._sql_value(match.group("secret")):
             return None
-        line_start = text.rfind("\n", 0, start) + 1
-        if _SQL_STATEMENT.search(text, line_start, start) is None:
+        if _SQL_STATEMENT.search(text, _statement_start(text, start), start) is None:
             return None
-        if text[max(line_start, start - 3) : start].lower() == "by ":
+        if text[max(0, start - 3) : start].lower() == "by ":
             return None  # MySQL's IDENTIFIED BY PASSWORD '<hash>'
         return match.span("secret")
 
@@ -316,55 +374,74 @@ class PasswordAssignment(Detector):
         match = _SQL_IDENTIFIED.match(text, pos)
         if match is None:
             return None
-        group = "quoted" if match.group("quoted") is not None else "bare"
-        quoted = group == "quoted"
-        if not self._good(match.group(group), "password", quoted=quoted):
+        if match.group("quoted") is not None:
+            value = match.group("quoted")
+            return match.span("quoted") if self._sql_value(value) else None
+        # A bare value (Oracle) only in a statement that sets a password.
+        if _SQL_IDENTIFIED_STATEMENT.search(text, _statement_start(text, pos), pos) is None:
             return None
-        return match.span(group)
+        if not self._good(match.group("bare"), "password", quoted=False):
+            return None
+        return match.span("bare")
+
+    def _sql_value(self, value: str) -> bool:
+        """A quoted SQL password: a string literal, never an identifier or a code
+        reference, so a snake_case value (``PASSWORD 'summer_breeze_river'``) is a
+        password like any other."""
+        return self._good(value, "password", quoted=True, code=False)
 
     def _line_assignment(
-        self, doc: Document, start: int, end: int, kind: str, origin: Origin
+        self, doc: Document, start: int, end: int, kind: str, place: Place
     ) -> tuple[int, int] | None:
-        """``NAME=value`` alone on its line (.env, ini, yaml, shell, %env)."""
+        """``NAME=value`` alone on its line (.env, ini, yaml, toml, shell, %env), wherever
+        such a line is text: outside Python code, and inside its string literals
+        (``yaml.safe_load(\"\"\"...\"\"\")``, ``configparser.read_string``)."""
         text = doc.text
-        match = _UNQUOTED_TAIL.match(text, end)
+        match = _UNQUOTED_TAIL.match(text, end, place.hi)
         if match is None or not self._good(match.group("secret"), kind, quoted=False):
             return None
-        head = _UNQUOTED_HEAD.fullmatch(text, text.rfind("\n", 0, start) + 1, start)
+        head = _UNQUOTED_HEAD.fullmatch(text, place.lo, start)
         if head is None:
             return None
         prefix = head.group("prefix")
-        # In Python code `password = other_var` is not a literal; only magics,
-        # shell lines and %%cell-magic cells hold config syntax there.
-        if (
-            origin.kind == KIND_CODE
-            and not origin.cell_magic
-            and not (prefix and prefix.strip() != "-")
-        ):
+        # In Python code `password = other_var` is not a literal.
+        if place.kind == PYTHON and not (prefix and prefix.strip() != "-"):
             return None
         return match.span("secret")
 
     def _inline_assignment(
-        self, text: str, start: int, end: int, kind: str
+        self, text: str, start: int, end: int, kind: str, place: Place
     ) -> tuple[int, int] | None:
-        match = _INLINE_TAIL.match(text, end)
+        match = _INLINE_TAIL.match(text, end, place.hi)
         if match is None:
-            match = _TABLE_TAIL.match(text, end)
-            line_start = text.rfind("\n", 0, start) + 1
-            if match is None or not _TABLE_ROW_START.match(text, line_start):
+            match = _TABLE_TAIL.match(text, end, place.hi)
+            if match is None or not _TABLE_ROW_START.match(text, place.lo):
                 return None
         value = match.group("secret")
-        if value.isalpha() and value.islower():
-            return None  # prose ("password: incorrect"), not a value
-        return match.span("secret") if self._good(value, kind, quoted=False) else None
+        s, e = match.span("secret")
+        if text[start - 1 : start] in ("?", "&"):
+            # A URL's query parameter (?access_token=v&x=1): the value ends at '&'.
+            cut = value.find("&")
+            if cut != -1:
+                value, e = value[:cut], s + cut
+        # Prose and error text ("password: incorrect", "Attempted credentials:
+        # EnvironmentCredential: ...", "?onboarding_token=vectorsearch") holds words,
+        # not values; a token-named value that is a word and a number is one too.
+        if is_words(value, number=kind != "password"):
+            return None
+        return (s, e) if self._good(value, kind, quoted=False) else None
 
     @staticmethod
-    def _good(value: str, kind: str, quoted: bool) -> bool:
+    def _good(value: str, kind: str, quoted: bool, code: bool = True) -> bool:
+        """Whether ``value`` is a credential's value; ``code``: it may be a code
+        identifier or reference (not in a SQL string literal)."""
         if " " in value or len(value) < 6 or "://" in value:
             return False
+        if is_interpolated(value) or is_markup(value):
+            return False  # f"{key}", "{cfg.GetKey()}", $(cmd); "<s0><s1>", "[PAD]"
         if not quoted and _VALUE_LIKE_CODE_RE.search(value):
             return False
-        if _IDENTIFIER_VALUE_RE.fullmatch(value) or _is_dotted_code(value):
+        if code and (_IDENTIFIER_VALUE_RE.fullmatch(value) or _is_dotted_code(value)):
             return False
         if value.isalpha() and _CREDENTIAL_WORD_RE.search(value):
             return False
