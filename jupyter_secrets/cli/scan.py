@@ -43,6 +43,14 @@ def register(sub: Any) -> None:
         metavar="N",
         help="scan files on N processes (default: one per CPU; 1 scans in this process)",
     )
+    p.add_argument(
+        "--min-confidence",
+        choices=("possible", "likely", "verified"),
+        default="possible",
+        help="report (and exit 1 on) findings of this confidence or stronger: possible (all, "
+        "the default), likely (vendor shapes, strong values), verified (proven by a checksum "
+        "or the structure)",
+    )
     p.set_defaults(handler=cmd_scan)
 
     p = sub.add_parser("strip", help="redact found secrets in place (exit 1 when files change)")
@@ -134,6 +142,7 @@ def read_known_values(source: str) -> list[str]:
 def cmd_scan(args: argparse.Namespace) -> int:
     from ..scanner import report
     from ..scanner.batch import scan_files
+    from ..scanner.confidence import at_least
 
     scanner, baseline = build_scanner(args)
     if args.update_baseline and baseline is None:
@@ -146,6 +155,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         scanner, iter_files(args.paths), jobs=jobs, positions=args.format == "sarif"
     )
     findings, errors = result.findings, result.errors
+    findings = [f for f in findings if at_least(f.confidence, args.min_confidence)]
     for error in errors:
         print(f"jupyter-secrets: error: {error.message}", file=sys.stderr)
     if args.update_baseline:

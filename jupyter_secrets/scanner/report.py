@@ -32,13 +32,21 @@ def to_text(findings: Sequence[Finding]) -> str:
 
 def text_line(f: Finding) -> str:
     if f.cell_index is None:
-        return f"{f.path}:{f.line}:{f.column}: {f.type} {f.preview}"
+        return f"{f.path}:{f.line}:{f.column}: {f.type} ({f.confidence}) {f.preview}"
     where = f"cell {f.cell_index}" + (f" (id {f.cell_id})" if f.cell_id else "")
     if f.location == "output":
         where += f" output {f.output_index}"
     else:
         where += " source"
-    return f"{f.path}: {where} line {f.line} col {f.column}: {f.type} {f.preview}"
+    return f"{f.path}: {where} line {f.line} col {f.column}: {f.type} ({f.confidence}) {f.preview}"
+
+
+#: SARIF result level per confidence: a code-scanning UI shows possible ones as warnings.
+SARIF_LEVELS = {"verified": "error", "likely": "error", "possible": "warning"}
+
+
+def sarif_level(finding: Finding) -> str:
+    return SARIF_LEVELS.get(finding.confidence, "error")
 
 
 def rule_id(finding_type: str) -> str:
@@ -90,7 +98,7 @@ def to_sarif(
             {
                 "ruleId": rid,
                 "ruleIndex": list(rules).index(rid),
-                "level": "error",
+                "level": sarif_level(f),
                 "message": {
                     "text": f"{f.type}{where} (line {f.line}, column {f.column}): {f.preview}"
                 },
@@ -103,6 +111,7 @@ def to_sarif(
                     }
                 ],
                 "partialFingerprints": {"jupyterSecrets/v1": _stable_fingerprint(f)},
+                "properties": {"confidence": f.confidence},
             }
         )
     doc = {
