@@ -381,3 +381,60 @@ def test_cursors_and_tokenizer_tokens_are_not_credentials(
     scanner: Scanner, carrier: str, template: str
 ) -> None:
     _clean(scanner, CARRIERS[carrier](template.format(v=_random_token(52))))
+
+
+# --- 6. comparisons and lookup defaults -------------------------------------------------
+
+BOUND_BY_CODE = [
+    'if api_key == "{v}":\n    allow()',
+    'if token != "{v}":\n    raise PermissionError()',
+    'if ("{v}" == password) {{ ok(); }}',
+    'assert "{v}" == settings.secret_token',
+    'key = os.environ.get("API_KEY", "{v}")',
+    't = os.getenv("TOKEN", "{v}")',
+    'os.environ.setdefault("DB_PASSWORD", "{v}")',
+    'pw = config.get("password", "{v}")',
+    "secret = kwargs.pop('client_secret', default='{v}')",
+    'token = getattr(settings, "hf_token", "{v}")',
+]
+# Where code is shown: a markdown or raw cell, a traceback's source lines, printed source.
+CODE_CARRIERS = {
+    "code": "{s}",
+    "markdown": "```python\n{s}\n```",
+    "raw": "{s}",
+    "traceback": "---> 12 {s}",
+    "stdout": "{s}",
+    "text/markdown": "```python\n{s}\n```",
+}
+
+
+@pytest.mark.parametrize("template", BOUND_BY_CODE)
+@pytest.mark.parametrize("carrier", sorted(CODE_CARRIERS))
+def test_comparisons_and_defaults_bind_a_value(
+    scanner: Scanner, template: str, carrier: str
+) -> None:
+    value = _random_token(24)
+    source = template.format(v=value)
+    nb = CARRIERS[carrier](CODE_CARRIERS[carrier].replace("{s}", source))
+    _found_once(scanner, nb, "password_assignment", value)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'if token == "undefined":',
+        'if password == "abcdefgh":',
+        'if api_key == "":',
+        'if token_type == "Bearer12":',
+        'key = os.environ.get("API_KEY", "")',
+        'key = os.environ.get("API_KEY", None)',
+        'key = os.environ.get("API_KEY", "OPENAI_API_KEY")',
+        'key = os.environ.get("HOST", "db.internal.example")',
+        'mode = config.get("password_policy", "Strict2024")',
+        'if next_token == "{v}":',
+        'os.environ.setdefault("DB_PASSWORD", "${DB_PASSWORD}")',
+        'name = d.get("token", "<unk>")',
+    ],
+)
+def test_comparisons_and_defaults_that_bind_no_secret(scanner: Scanner, source: str) -> None:
+    _clean(scanner, CARRIERS["code"](source.replace("{v}", _random_token(24))))

@@ -100,6 +100,27 @@ class _CodeMap:
     shell_starts: list[int]
 
 
+def _string_end(text: str, content: int, quote: str) -> tuple[int, int]:
+    """(end of the literal's content, offset after its closing quote); an unclosed
+    literal ends at the end of the text (triple) or of its line."""
+    size = len(text)
+    if len(quote) == 3:
+        close = content
+        while True:
+            close = text.find(quote, close)
+            if close == -1:
+                return size, size
+            backslashes = 0
+            while close - 1 - backslashes >= content and text[close - 1 - backslashes] == "\\":
+                backslashes += 1
+            if backslashes % 2 == 0:
+                return close, close + 3
+            close += 1
+    body = _SINGLE_BODY[quote].match(text, content)
+    close = body.end() if body is not None else content
+    return close, (close + 1 if close < size and text[close] == quote else close)
+
+
 def _scan_code(text: str, base: int) -> _CodeMap:
     strings: list[tuple[int, int, str]] = []
     comments: list[tuple[int, int]] = []
@@ -130,28 +151,9 @@ def _scan_code(text: str, base: int) -> _CodeMap:
             comments.append((base + match.end(), base + end))
             pos = end
             continue
-        quote = match.group("quote")
         content = match.end()
-        if len(quote) == 3:
-            close = content
-            while True:
-                close = text.find(quote, close)
-                if close == -1:
-                    close = size
-                    break
-                backslashes = 0
-                while close - 1 - backslashes >= content and text[close - 1 - backslashes] == "\\":
-                    backslashes += 1
-                if backslashes % 2 == 0:
-                    break
-                close += 1
-            after = close + 3
-        else:
-            body = _SINGLE_BODY[quote].match(text, content)
-            close = body.end() if body is not None else content
-            after = close + 1 if close < size and text[close] == quote else close
+        close, pos = _string_end(text, content, match.group("quote"))
         strings.append((base + content, base + close, (match.group("prefix") or "").lower()))
-        pos = after
     return _CodeMap(
         strings,
         [s for s, _, _ in strings],

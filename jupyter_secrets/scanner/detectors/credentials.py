@@ -232,6 +232,29 @@ _QUOTED_TAIL = re.compile(
     r"\\?(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})\\?(?P=q)"
     r"(?![\w*])"  # 'SecretStr('**********')': the quote did not end the literal
 )
+# Comparisons bind a value to a name as surely as assignments: if api_key == "v",
+# token !== 'v' (JS), and reversed: if ("v" == password).
+_COMPARE_TAIL = re.compile(
+    r"\\?[\"']?\]?[ \t]*(?:===?|!==?)[ \t]*(?:[rbuRBU]{1,2})?"
+    r"(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})(?P=q)"
+)
+_COMPARE_HEAD = re.compile(
+    r"(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})(?P=q)[ \t]*(?:===?|!==?)[ \t]*\Z"
+)
+# The fallback of a lookup by a credential's name is the credential itself:
+# os.environ.get("API_KEY", "v"), os.getenv("TOKEN", "v"), environ.setdefault(..),
+# config.get("password", "v"), kwargs.pop("token", default="v"), getattr(c, "key", "v").
+_LOOKUP_HEAD = re.compile(
+    r"(?:(?:\.|\b)(?:get|getenv|setdefault|pop|get_secret|get_password|environ_get)"
+    r"|\bgetattr\([^(),\n]{1,80},)[ \t]*\(?[ \t]*(?:[rbuRBU]{1,2})?[\"']\Z"
+)
+_LOOKUP_TAIL = re.compile(
+    r"[\"'][ \t]*,[ \t]*(?:default[ \t]*=[ \t]*)?(?:[rbuRBU]{1,2})?"
+    r"(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})(?P=q)"
+)
+#: How far before a name a reversed comparison or a lookup call may start.
+_HEAD_REACH = 300
+
 _UNQUOTED_TAIL = re.compile(
     r"[\"']?[ \t]*(?:=|:)[ \t]*(?P<secret>[^\s\"'#;,]{1,256})[ \t]*(?:[;,]|[ \t]#.*)?[ \t]*$",
     re.MULTILINE,
@@ -343,6 +366,10 @@ class PasswordAssignment(Detector):
             if self._good(match.group("secret"), kind, quoted=True):
                 yield self.candidate(*match.span("secret"))
             return
+        found = self._bound_by_code(text, start, end, kind)
+        if found is not None:
+            yield self.candidate(*found)
+            return
         place = places.at(start)
         found = self._sql_password(text, start, end)
         if found is None:
@@ -353,6 +380,37 @@ class PasswordAssignment(Detector):
             found = self._inline_assignment(text, start, end, kind, place)
         if found is not None:
             yield self.candidate(*found)
+
+    def _bound_by_code(self, text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
+        """A value bound to the name by a comparison or as a lookup's default.
+
+        Comparisons are also how code checks sentinels (``if token == "undefined"``),
+        so their value must look like a token whatever the name says (digits or mixed
+        case, 8 or more characters).
+        """
+        after = text[end : end + 2]
+        if after[:1] in ("'", '"') or "=" in after or "!" in after or " " in after:
+            match = _COMPARE_TAIL.match(text, end)
+            if match is not None:
+                return (
+                    match.span("secret")
+                    if self._good(match.group("secret"), "secret", True)
+                    else None
+                )
+            match = _LOOKUP_TAIL.match(text, end)
+            if match is not None:
+                head = text[max(0, start - _HEAD_REACH) : start]
+                if _LOOKUP_HEAD.search(head) and self._good(match.group("secret"), kind, True):
+                    return match.span("secret")
+                return None
+        before = text[max(0, start - 3) : start]
+        if "=" in before:
+            head_start = max(0, start - _HEAD_REACH)
+            match = _COMPARE_HEAD.search(text[head_start:start].rstrip("( \t"))
+            if match is not None and self._good(match.group("secret"), "secret", True):
+                s, e = match.span("secret")
+                return head_start + s, head_start + e
+        return None
 
     def _sql_password(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """``CREATE USER etl WITH PASSWORD 'v'`` / ``ALTER ROLE r PASSWORD 'v'``."""
