@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import secrets
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,7 +58,9 @@ def default_hash_key(baseline: Baseline | None = None) -> bytes:
 
 
 class Scanner:
-    """Find secrets. Thread-compatible (no shared mutable state but the cell cache)."""
+    """Find secrets. Thread-safe: one scanner may serve concurrent scans (the server
+    shares one, and a scan that times out keeps running beside the next). Its only
+    mutable state is the cell cache, under a lock; known values lock their own."""
 
     def __init__(
         self,
@@ -89,6 +92,7 @@ class Scanner:
         )
         self._cache: OrderedDict[tuple[bytes, int], list[Finding]] = OrderedDict()
         self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<Scanner detectors={len(self.detectors)} known={self.known!r}>"
@@ -209,18 +213,22 @@ class Scanner:
             raise ScanError(f"{path or '<cell>'}: not a notebook cell (not a JSON object)")
         digest = hashlib.blake2b(_cache_blob(cell), digest_size=20).digest()
         key = (digest, self.known.version if self.known else 0)
-        cached = self._cache.get(key)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
         if cached is None:
+            # Scanned outside the lock: two threads may scan one cell, never block on it.
             cached = self.scan_document(Document.build("", cell_pieces(cell, None)))
-            self._cache[key] = cached
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
+            with self._cache_lock:
+                self._cache[key] = cached
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         return [_stamped(f, path, cell_index) for f in cached]
 
     def clear_cache(self) -> None:
-        self._cache.clear()
+        with self._cache_lock:
+            self._cache.clear()
 
     # -- core ----------------------------------------------------------
 
