@@ -4,6 +4,7 @@ Admins configure it where they configure the server::
 
     c.JupyterSecrets.save_policy = "block"
     c.JupyterSecrets.path_policies = {"scratch/**": "warn", "*.md": "off"}
+    c.JupyterSecrets.possible_policy = "warn"
     c.JupyterSecrets.fail_closed = True
 """
 
@@ -16,6 +17,7 @@ from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, validate
 from traitlets.config import Config
 
 from .policy import (
+    DEFAULT_POSSIBLE_POLICY,
     DEFAULT_SCANNED_EXTENSIONS,
     DEFAULT_WRITABLE_SCOPES,
     POLICIES,
@@ -34,10 +36,30 @@ class JupyterSecrets(ExtensionApp):
     save_policy = Enum(
         list(POLICIES),
         default_value="block",
-        help="What a save that contains a credential does. 'block': refuse it with HTTP 422 "
-        "and the findings (nothing is written, the file on disk stays as it was); 'strip': "
+        help="What a save that contains a credential does (findings of confidence 'verified' "
+        "or 'likely'; see possible_policy for 'possible' ones). 'block': refuse it with HTTP "
+        "422 and the findings (nothing is written, the file on disk stays as it was); 'strip': "
         "redact the credentials and save; 'warn': save unchanged and report the findings; "
         "'off': do not scan.",
+    ).tag(config=True)
+
+    possible_policy = Enum(
+        list(POLICIES),
+        default_value=DEFAULT_POSSIBLE_POLICY,
+        help="What a save does with findings of confidence 'possible' (weak evidence: a short "
+        "or dictionary-like password, a default credential on localhost such as "
+        "postgres:postgres@localhost, a credential on example.com). Same values as "
+        "save_policy; 'block' treats them like the others, 'warn' (the default) saves and "
+        "reports them, 'off' ignores them. Never stricter than the path's own policy "
+        "(save_policy, path_policies): where that is 'warn', possible findings are warned.",
+    ).tag(config=True)
+
+    possible_path_policies = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        default_value={},
+        help="Per-path overrides of possible_policy, globs as in path_policies, e.g. "
+        '{"prod/**": "block"}. Still never stricter than the path\'s own policy.',
     ).tag(config=True)
 
     path_policies = Dict(
@@ -117,10 +139,18 @@ class JupyterSecrets(ExtensionApp):
         check_policies(value.values(), "JupyterSecrets.path_policies")
         return value
 
+    @validate("possible_path_policies")
+    def _check_possible_path_policies(self, proposal: Any) -> dict[str, str]:
+        value: dict[str, str] = proposal["value"]
+        check_policies(value.values(), "JupyterSecrets.possible_path_policies")
+        return value
+
     def gate_policy(self) -> GatePolicy:
         return GatePolicy(
             default=self.save_policy,
             overrides=dict(self.path_policies),
+            possible=self.possible_policy,
+            possible_overrides=dict(self.possible_path_policies),
             fail_closed=self.fail_closed,
             scanned_extensions=tuple(self.scanned_extensions),
             max_scan_bytes=self.max_scan_bytes,
@@ -144,8 +174,9 @@ class JupyterSecrets(ExtensionApp):
         self.settings["jupyter_secrets"] = state
         state.install(self.serverapp)
         self.log.info(
-            "jupyter-secrets: save policy %s (fail_closed=%s) on %s",
+            "jupyter-secrets: save policy %s, %s on possible findings (fail_closed=%s) on %s",
             self.save_policy,
+            self.possible_policy,
             self.fail_closed,
             type(self.serverapp.contents_manager).__name__,
         )

@@ -11,6 +11,11 @@ unscanned with a warning.
 Outcomes: ``block`` raises :class:`SaveRefused` (HTTP 422, nothing written);
 ``strip`` replaces the model's content with a redacted copy; ``warn`` saves
 unchanged. Each outcome is recorded as a :class:`GateReport` (see report.py).
+
+Each finding gets the policy of its confidence (see policy.py): the path's for
+verified and likely ones, the possible policy (``warn`` by default, never
+stricter than the path's) for possible ones; the strictest of them decides the
+save, and a strip redacts the findings whose policy is ``strip``.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 import orjson
 from tornado.web import HTTPError
 
-from .policy import GatePolicy, strictest
+from .policy import GatePolicy, least_strict, policy_for_finding, strictest
 from .report import GateReport, ReportRegistry
 from .scanning import ScanFailed, scan_model, strip_findings
 
@@ -93,6 +98,13 @@ class Gate:
         ]
         return strictest(policies) if policies else "off"
 
+    def possible_policy_for(self, path: str, contents_manager: Any = None) -> str:
+        """The policy for possible findings at ``path``: the strictest of its names' (as for
+        :meth:`policy_for`), never stricter than the path's own policy."""
+        names = [n for n in names_of(path, contents_manager) if self.policy.is_scanned(n)]
+        possible = strictest(self.policy.possible_for_path(name) for name in names)
+        return least_strict((possible, self.policy_for(path, contents_manager)))
+
     def check(
         self,
         model: dict[str, Any],
@@ -105,6 +117,7 @@ class Gate:
         Returns the report (None when the path is not gated); raises SaveRefused.
         """
         policy = self.policy_for(path, contents_manager)
+        possible = self.possible_policy_for(path, contents_manager)
         path = normalize(path)
         if policy == "off" or not isinstance(model, dict):
             return None
@@ -117,9 +130,10 @@ class Gate:
             findings = scan_model(self._scanner(), scanned, self._timeout(), resave)
         except ScanFailed as failure:
             return self.fail(path, failure, origin, policy)
-        found = [f.to_dict() for f in findings]
-        for item in found:
-            item["path"] = path
+        # Each finding gets its confidence's policy; "off" ones are not reported at all.
+        acted = [(f, policy_for_finding(f.confidence, policy, possible)) for f in findings]
+        acted = [(f, action) for f, action in acted if action != "off"]
+        found = [dict(f.to_dict(), path=path, policy=action) for f, action in acted]
         problem = notebook_problem(model)
         if not found:
             if problem is not None:
@@ -127,19 +141,23 @@ class Gate:
             return self._record(
                 GateReport(path, policy, "clean", f"{path}: no secrets found", [], origin)
             )
-        summary = _summary(found)
-        if policy != "block" and (problem is not None or not _valid_notebook(model)):
+        decision = strictest(item["policy"] for item in found)
+        if decision != "block" and (problem is not None or not _valid_notebook(model)):
             # jupyter_server answers (and logs) the invalid part of a notebook as it is, and
             # fails on a shape it cannot write: a warned or stripped save would repeat the
             # secret in its response and log. Refuse it with the findings instead.
-            policy = "block"
-        if policy == "block":
+            decision = "block"
+            for item in found:
+                item["policy"] = "block"
+        summary = _summary([item for item in found if item["policy"] == decision])
+        others = _others(found, decision)
+        if decision == "block":
             report = GateReport(
                 path,
                 policy,
                 "blocked",
                 f"Save blocked: {path} contains {summary}; move it to the secret store "
-                "and use %secret, or remove it, then save again",
+                f"and use %secret, or remove it, then save again{others}",
                 found,
                 origin,
             )
@@ -147,13 +165,15 @@ class Gate:
             self._record(report)
             self._refused(report)
             raise SaveRefused(422, report)
-        if policy == "strip":
-            unstripped = self._strip(model, scanned, findings)
+        if decision == "strip":
+            stripped = [f for f, action in acted if action == "strip"]
+            unstripped = self._strip(model, scanned, stripped, policy, possible)
             if unstripped is not None:
                 return self.fail(path, unstripped, origin, policy)
             action, message = (
                 "stripped",
-                f"{path} was saved with {summary} redacted; reload it to see what is on disk",
+                f"{path} was saved with {summary} redacted; reload it to see what is on "
+                f"disk{others}",
             )
         else:
             action, message = (
@@ -165,11 +185,17 @@ class Gate:
         return self._record(report)
 
     def _strip(
-        self, model: dict[str, Any], scanned: dict[str, Any], findings: list[Any]
+        self,
+        model: dict[str, Any],
+        scanned: dict[str, Any],
+        findings: list[Any],
+        policy: str,
+        possible: str,
     ) -> ScanFailed | None:
-        """Redact ``model`` in place, then prove it twice: every value found must be gone
-        from what will be written (strip_findings tracks them, echoes included), and a
-        full rescan must be clean (a secret only a decoding showed)."""
+        """Redact ``findings`` in ``model`` in place, then prove it twice: every value found
+        must be gone from what will be written (strip_findings tracks them, echoes
+        included), and a full rescan must find nothing the policy strips or blocks (a
+        secret only a decoding showed); warned findings may stay."""
         try:
             stripped = strip_findings(scanned, findings, self._scanner())
             left = scan_model(self._scanner(), stripped, self._timeout())
@@ -177,7 +203,9 @@ class Gate:
             return failure
         except Exception as exc:
             return ScanFailed("crash", _bug(exc))
-        if left:
+        if any(
+            policy_for_finding(f.confidence, policy, possible) in ("block", "strip") for f in left
+        ):
             return ScanFailed("input", "not every secret could be redacted; remove them by hand")
         model["content"] = stripped["content"]
         if "format" in stripped:
@@ -269,9 +297,9 @@ class Gate:
 
     def _log_findings(self, report: GateReport, level: int) -> None:
         # Types and places only: never a preview, never a value.
-        places = ", ".join(f"{f['type']} at {_place(f)}" for f in report.findings[:20]) + (
-            " ..." if len(report.findings) > 20 else ""
-        )
+        places = ", ".join(
+            f"{f['type']} ({f.get('confidence')}) at {_place(f)}" for f in report.findings[:20]
+        ) + (" ..." if len(report.findings) > 20 else "")
         self.log.log(level, "jupyter-secrets: %s %s: %s", report.action, report.path, places)
 
 
@@ -378,6 +406,16 @@ def _summary(findings: list[dict[str, Any]]) -> str:
     count = len(findings)
     noun = "a secret" if count == 1 else f"{count} secrets"
     return f"{noun} ({', '.join(types[:5])})"
+
+
+def _others(found: list[dict[str, Any]], decision: str) -> str:
+    """``; 1 more (possible) only warned`` for findings a weaker policy lets through."""
+    rest = [f for f in found if f.get("policy") == "warn"]
+    if decision == "warn" or not rest:
+        return ""
+    levels = ", ".join(sorted({str(f.get("confidence")) for f in rest}))
+    count = "1 more" if len(rest) == 1 else f"{len(rest)} more"
+    return f"; {count} ({levels}) only warned"
 
 
 def _place(finding: dict[str, Any]) -> str:

@@ -2,6 +2,12 @@
 
 Kept free of tornado and jupyter_server so it can be unit-tested alone and
 reused by the REST API (``GET /jupyter-secrets/policy?path=``).
+
+Two policies apply at each path: the path's policy (``save_policy``, overridden
+by ``path_policies``) to verified and likely findings, and the possible policy
+(``possible_policy``, overridden by ``possible_path_policies``) to possible
+ones, never stricter than the path's: a path whose policy is ``warn`` warns on
+everything, and ``off`` scans nothing.
 """
 
 from __future__ import annotations
@@ -12,11 +18,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..scanner.confidence import LEVELS, POSSIBLE
 from ..scanner.files import SCANNED_SUFFIXES, is_scanned_name
 
 POLICIES: tuple[str, ...] = ("block", "strip", "warn", "off")
 #: Strictest first: where two names of one file disagree, the first of these wins.
 _STRICTNESS = ("block", "strip", "warn", "off")
+#: The default action on findings of confidence "possible" (weak evidence).
+DEFAULT_POSSIBLE_POLICY = "warn"
 
 DEFAULT_SCANNED_EXTENSIONS: tuple[str, ...] = SCANNED_SUFFIXES
 
@@ -30,6 +39,9 @@ class GatePolicy:
 
     default: str = "block"
     overrides: Mapping[str, str] = field(default_factory=dict)
+    #: The policy for findings of confidence "possible", and its per-path overrides.
+    possible: str = DEFAULT_POSSIBLE_POLICY
+    possible_overrides: Mapping[str, str] = field(default_factory=dict)
     fail_closed: bool = True
     scanned_extensions: tuple[str, ...] = DEFAULT_SCANNED_EXTENSIONS
     max_scan_bytes: int = 0
@@ -37,15 +49,25 @@ class GatePolicy:
     writable_scopes: tuple[str, ...] = DEFAULT_WRITABLE_SCOPES
 
     def for_path(self, path: str) -> str:
-        """The policy for an API path: the most specific matching glob wins, else the default."""
-        clean = path.strip("/")
-        best: tuple[int, str] | None = None
-        for pattern, policy in self.overrides.items():
-            if _matches(clean, pattern.strip("/")):
-                specificity = len(pattern.replace("*", "").replace("?", ""))
-                if best is None or specificity > best[0]:
-                    best = (specificity, policy)
-        return best[1] if best else self.default
+        """The policy for an API path: the most specific matching glob wins, else the default.
+        It applies to verified and likely findings."""
+        return _most_specific(path, self.overrides, self.default)
+
+    def possible_for_path(self, path: str) -> str:
+        """The policy for possible findings at ``path``: its own setting (most specific glob
+        of ``possible_overrides``, else ``possible``), never stricter than ``for_path``."""
+        own = _most_specific(path, self.possible_overrides, self.possible)
+        return least_strict((own, self.for_path(path)))
+
+    def actions(self, path: str | None = None) -> dict[str, str]:
+        """Confidence level -> policy at ``path`` (the defaults without one)."""
+        policy = self.for_path(path) if path is not None else self.default
+        possible = (
+            self.possible_for_path(path)
+            if path is not None
+            else least_strict((self.possible, self.default))
+        )
+        return {level: possible if level == POSSIBLE else policy for level in reversed(LEVELS)}
 
     def is_scanned(self, path: str) -> bool:
         """True when files at ``path`` are scanned at all (by extension or dotfile name)."""
@@ -57,6 +79,10 @@ class GatePolicy:
             "default_policy": self.default,
             "fail_closed": self.fail_closed,
             "overrides": dict(self.overrides),
+            "possible_policy": self.actions(path)["possible"],
+            "default_possible_policy": self.possible,
+            "possible_overrides": dict(self.possible_overrides),
+            "confidence_actions": self.actions(path),
             "scanned_types": list(self.scanned_extensions),
             "limits": {
                 "max_scan_bytes": self.max_scan_bytes,
@@ -68,6 +94,17 @@ class GatePolicy:
             data["path"] = path.strip("/")
             data["scanned"] = self.is_scanned(path) and data["policy"] != "off"
         return data
+
+
+def _most_specific(path: str, overrides: Mapping[str, str], default: str) -> str:
+    clean = path.strip("/")
+    best: tuple[int, str] | None = None
+    for pattern, policy in overrides.items():
+        if _matches(clean, pattern.strip("/")):
+            specificity = len(pattern.replace("*", "").replace("?", ""))
+            if best is None or specificity > best[0]:
+                best = (specificity, policy)
+    return best[1] if best else default
 
 
 def _matches(path: str, pattern: str) -> bool:
@@ -87,6 +124,18 @@ def strictest(policies: Iterable[str]) -> str:
     """The strictest of ``policies`` (block > strip > warn > off); "off" for none."""
     chosen = set(policies)
     return next((p for p in _STRICTNESS if p in chosen), "off")
+
+
+def least_strict(policies: Iterable[str]) -> str:
+    """The least strict of ``policies`` (off < warn < strip < block); "off" for none."""
+    chosen = set(policies)
+    return next((p for p in reversed(_STRICTNESS) if p in chosen), "off")
+
+
+def policy_for_finding(confidence: str, policy: str, possible: str) -> str:
+    """What a finding of ``confidence`` gets where the path's policy is ``policy`` and the
+    possible policy ``possible`` (already capped by ``policy``)."""
+    return possible if confidence == POSSIBLE else policy
 
 
 def check_policies(values: Iterable[str], where: str) -> None:
