@@ -85,6 +85,14 @@ export const REPORT_KEY = 'jupyter_secrets';
 export type GateAction =
   'blocked' | 'stripped' | 'warned' | 'refused' | 'unscanned' | 'clean';
 
+/**
+ * How sure the scanner is of a finding: `verified` (a checksum or the structure
+ * proves it), `likely` (a vendor shape, or a credential name with a strong
+ * value) or `possible` (weak evidence: a short or dictionary-like password, a
+ * default credential on localhost).
+ */
+export type Confidence = 'verified' | 'likely' | 'possible';
+
 /** One secret found by the gate; never carries the value. */
 export interface IFinding {
   path?: string;
@@ -100,6 +108,10 @@ export interface IFinding {
   column: number;
   /** e.g. "AWS Access Key". */
   type: string;
+  /** Absent from servers older than confidence levels. */
+  confidence?: Confidence;
+  /** The policy this finding got at save ("block", "strip" or "warn"). */
+  policy?: string;
   hashed_secret: string;
   /** Masked, e.g. "AKIA************WXYZ". */
   preview: string;

@@ -2,7 +2,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { Widget } from '@lumino/widgets';
 
-import { IFinding, IGateReport } from './api';
+import { Confidence, IFinding, IGateReport } from './api';
 
 /** Dialog titles, one per thing the gate can do to a save. */
 export const TITLES = {
@@ -14,6 +14,31 @@ export const TITLES = {
 
 /** Findings listed in a dialog; the rest are counted. */
 const MAX_LISTED = 20;
+
+/** What each confidence level means, as a tooltip. */
+export const CONFIDENCE_HELP: Record<Confidence, string> = {
+  verified:
+    'Verified: a checksum or the structure proves it is a real credential format',
+  likely:
+    "Likely: a vendor's token format, or a credential name with a strong value",
+  possible:
+    'Possible: weak evidence (a short or dictionary-like password, a default credential on localhost)'
+};
+
+/** " (likely)", or " (possible, only warned)" for a finding that did not block. */
+export function describeConfidence(
+  finding: IFinding,
+  report?: IGateReport
+): string {
+  if (!finding.confidence) {
+    return '';
+  }
+  const warnedOnly =
+    report !== undefined &&
+    report.action !== 'warned' &&
+    finding.policy === 'warn';
+  return ` (${finding.confidence}${warnedOnly ? ', only warned' : ''})`;
+}
 
 /** Where a finding is, in the words a user sees: "cell 2 (output 1, line 3)". */
 export function describePlace(finding: IFinding): string {
@@ -58,23 +83,32 @@ function paragraph(text: string, className: string): HTMLParagraphElement {
   return node;
 }
 
-function findingItem(finding: IFinding): HTMLLIElement {
+function findingItem(finding: IFinding, report: IGateReport): HTMLLIElement {
   const item = document.createElement('li');
   item.className = 'jp-SecretsFindings-item';
   const type = document.createElement('strong');
   type.textContent = finding.type;
+  item.append(type);
+  if (finding.confidence) {
+    const level = document.createElement('span');
+    level.className = `jp-SecretsFindings-confidence jp-mod-${finding.confidence}`;
+    level.textContent = describeConfidence(finding, report);
+    level.title = CONFIDENCE_HELP[finding.confidence] ?? '';
+    item.append(level);
+  }
   const preview = document.createElement('code');
   preview.className = 'jp-SecretsFindings-preview';
   preview.textContent = finding.preview;
-  item.append(type, ` in ${describePlace(finding)}: `, preview);
+  item.append(` in ${describePlace(finding)}: `, preview);
   return item;
 }
 
-function findingList(findings: IFinding[]): HTMLUListElement {
+function findingList(report: IGateReport): HTMLUListElement {
+  const findings = report.findings;
   const list = document.createElement('ul');
   list.className = 'jp-SecretsFindings-list';
   for (const finding of findings.slice(0, MAX_LISTED)) {
-    list.appendChild(findingItem(finding));
+    list.appendChild(findingItem(finding, report));
   }
   if (findings.length > MAX_LISTED) {
     const more = document.createElement('li');
@@ -111,7 +145,7 @@ export function createFindingsBody(report: IGateReport): Widget {
   node.dataset.jpSecretsAction = report.action;
   node.appendChild(paragraph(headline(report), 'jp-SecretsFindings-headline'));
   if (report.findings.length) {
-    node.appendChild(findingList(report.findings));
+    node.appendChild(findingList(report));
   }
   if (report.action === 'refused') {
     node.appendChild(
