@@ -438,3 +438,103 @@ def test_comparisons_and_defaults_bind_a_value(
 )
 def test_comparisons_and_defaults_that_bind_no_secret(scanner: Scanner, source: str) -> None:
     _clean(scanner, CARRIERS["code"](source.replace("{v}", _random_token(24))))
+
+
+# --- 4. prose and table columns ---------------------------------------------------------
+
+PROSE = {
+    "markdown": ["The staging password is `{v}`.", "API key: {v}", "**Access token** - `{v}`"],
+    "raw": ["the token is: {v}", "Password is {v}"],
+    "stdout": ["Your API key is: {v}", "the token is: {v}\nexpires in 3600 s"],
+    "text/plain": ["'Generated API key: {v}'"],
+    "text/html": ["<p>Your API key is <code>{v}</code></p>", "<li>password: <b>{v}</b></li>"],
+    "text/markdown": ["The bot token is `{v}`", "client secret — `{v}`"],
+    "traceback": ["AuthError: the access token is {v} (expired)"],
+}
+PROSE_CASES = [(carrier, t) for carrier, templates in PROSE.items() for t in templates]
+
+
+@pytest.mark.parametrize(("carrier", "template"), PROSE_CASES)
+def test_credentials_stated_in_prose(scanner: Scanner, carrier: str, template: str) -> None:
+    value = _random_token(28)
+    _found_once(
+        scanner, CARRIERS[carrier](template.replace("{v}", value)), "password_assignment", value
+    )
+
+
+def test_a_weak_password_stated_in_prose(scanner: Scanner) -> None:
+    password = dotted_password(F)
+    nb = CARRIERS["markdown"](f"Log in with the password `{password}` and change it.")
+    _found_once(scanner, nb, "password_assignment", password)
+
+
+TABLES = {
+    "markdown": "| user | password |\n|---|---|\n| etl | {v} |\n| bi | {w} |\n",
+    "raw": "| host | API Key |\n|:--|:--|\n| prod | `{v}` |\n| dev | `{w}` |",
+    "stdout": "|    | name   | access_token   |\n|---:|:-------|:---------------|\n|  0 | a      | {v}   |\n|  1 | b      | {w}   |\n",
+    "text/markdown": "| service | token |\n| --- | --- |\n| ci | **{v}** |\n| cd | **{w}** |",
+    "text/html": (
+        '<table border="1" class="dataframe">\n  <thead>\n    <tr style="text-align: right;">\n'
+        "      <th></th>\n      <th>user</th>\n      <th>password</th>\n    </tr>\n  </thead>\n"
+        "  <tbody>\n    <tr>\n      <th>0</th>\n      <td>etl</td>\n      <td>{v}</td>\n    </tr>\n"
+        "    <tr>\n      <th>1</th>\n      <td>bi</td>\n      <td><code>{w}</code></td>\n"
+        "    </tr>\n  </tbody>\n</table>"
+    ),
+}
+
+
+@pytest.mark.parametrize("carrier", sorted(TABLES))
+def test_table_column_named_by_its_header(scanner: Scanner, carrier: str) -> None:
+    first, second = _random_token(20), _random_token(24)
+    nb = CARRIERS[carrier](TABLES[carrier].replace("{v}", first).replace("{w}", second))
+    findings = scanner.scan_notebook(nb, "x.ipynb")
+    assert sorted(f.span.value for f in findings if f.span) == sorted([first, second]), (
+        f"expected both column values, got {[f.detector for f in findings]}"
+    )
+    assert {f.detector for f in findings} == {"password_assignment"}
+
+
+def test_html_table_in_a_markdown_cell(scanner: Scanner) -> None:
+    value = _random_token(20)
+    html = TABLES["text/html"].replace("{v}", value).replace("<code>{w}</code>", "")
+    _found_once(scanner, CARRIERS["markdown"](html), "password_assignment", value)
+
+
+@pytest.mark.parametrize(
+    ("carrier", "text"),
+    [
+        ("markdown", "The password is incorrect. Try again."),
+        ("markdown", "API key: required"),
+        ("markdown", "Either pass `inplace=True` to modify it, or pass `axis=1`."),
+        ("markdown", "We pass `vertexai=True` along with the project."),
+        ("markdown", "The first token is `Hello` and the next token is `World`."),
+        ("stdout", "token `\u0120Amsterdam` has the highest probability"),
+        ("stdout", "The token is: <|endoftext|>"),
+        ("markdown", "The access token is obtained by calling `get_token()`."),
+        ("markdown", "The API key is `OPENAI_API_KEY` in the environment."),
+        ("markdown", "Reset the password 'Summer2024' policy for users"),
+        ("markdown", "Tokenize with `bert-base-uncased` so each token is `lowercase`."),
+        ("text/html", "<p>The password is <code>hidden</code></p>"),
+        (
+            "markdown",
+            "| user | api_key |\n|---|---|\n| a | KEY-00001 |\n| b | KEY-00002 |\n| c | KEY-00003 |",
+        ),
+        (
+            "markdown",
+            "| Name | Password |\n|------|----------|\n| admin | ******** |\n| bob | `<set me>` |",
+        ),
+        (
+            "text/html",
+            "<table><tr><th>token</th><th>count</th></tr><tr><td>the</td><td>12</td></tr></table>",
+        ),
+        ("markdown", "| token | id |\n|---|---|\n| `\u2581the` | 262 |\n| `<s>` | 1 |"),
+        (
+            "markdown",
+            "| Parameter | Description |\n|---|---|\n| `api_key` | Your API key, see Settings |",
+        ),
+    ],
+)
+def test_prose_and_tables_that_state_no_credential(
+    scanner: Scanner, carrier: str, text: str
+) -> None:
+    _clean(scanner, CARRIERS[carrier](text))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from ..document import Document
 from . import Candidate, Detector, RegexDetector
 from .context import PYTHON, Place, Places
+from .tables import html_column, markdown_column
 from .values import is_interpolated, is_markup, is_words
 
 
@@ -269,6 +270,17 @@ _TABLE_TAIL = re.compile(
     r"\**[`'\"]?\**[ \t]*\|[ \t]*\**[`'\"]?(?P<secret>[^\s\"'`<>|#;,\\]{6,256})[`'\"]?\**[ \t]*\|"
 )
 _TABLE_ROW_START = re.compile(r"[ \t]*\|")
+# Prose: "the token is: v", "API key - v", "password `v`", "the password is \"v\"".
+_PROSE_TAIL = re.compile(
+    r"(?:\*\*|__)?(?P<sep>[ \t]+(?:is|was|are|reads)(?:[ \t]*:)?[ \t]+|[ \t]*[:=][ \t]*"
+    r"|[ \t]+[-\u2013\u2014][ \t]+|[ \t]+)"
+    r"(?:(?P<open>`|\*\*|\"|')(?P<quoted>[^\s`\"'<>|]{6,256})(?P=open)(?![\w*])"
+    r"|<(?P<tag>code|kbd|samp|tt|b|strong|em)>(?P<tagged>[^\s<>]{6,256})</(?P=tag)>"
+    r"|(?P<bare>[^\s`\"'<>|]{6,256})(?=\s|$))"
+)
+_TRAILING_PUNCTUATION = ".,;:!?)"
+_HEADER_MARKUP = " \t*_`"
+_PREV_WORD_RE = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,20}\Z")
 # SQL: CREATE USER x WITH PASSWORD 'v', ALTER ROLE x PASSWORD 'v' (quoted only).
 _SQL_PASSWORD_TAIL = re.compile(r"[ \t]+(?P<q>['\"])(?P<secret>[^'\"\n\\]{1,256})(?P=q)")
 _SQL_STATEMENT = re.compile(r"(?i)\b(?:user|role|login)\b")
@@ -350,17 +362,42 @@ class PasswordAssignment(Detector):
                 while end < size and end - start < _MAX_NAME and text[end] in _NAME_CHARS:
                     end += 1
                 kind = credential_name(text[start:end])
+                phrase = False
+                head = start
+                if text[start - 1 : start] == " ":
+                    # Prose names are phrases: "API key", "access token"; "first token"
+                    # and "next token" are a language model's, not credentials.
+                    word = _PREV_WORD_RE.search(text, max(0, start - 22), start - 1)
+                    if word is not None:
+                        before = word.group(0).lower()
+                        if kind is not None and before in _NOT_SECRET_SEGMENTS:
+                            continue
+                        if kind is None:
+                            kind = credential_name(f"{before}_{text[start:end]}")
+                            phrase = kind is not None
+                            head = word.start() if phrase else start
                 if kind is not None:
-                    yield from self._values(doc, places, start, end, kind)
+                    yield from self._values(doc, places, start, end, kind, phrase, head)
         for pos in doc.hits("identified"):
             found = self._sql_identified(text, pos)
             if found is not None:
                 yield self.candidate(*found)
 
     def _values(
-        self, doc: Document, places: Places, start: int, end: int, kind: str
+        self,
+        doc: Document,
+        places: Places,
+        start: int,
+        end: int,
+        kind: str,
+        phrase: bool,
+        head: int,
     ) -> Iterator[Candidate]:
+        """Values bound to the name ``text[start:end]`` (``head``: where the phrase that
+        holds it starts, "API" of "API key")."""
         text = doc.text
+        if phrase and places.at(start).kind == PYTHON:
+            return  # "API key" is prose; in code, two names
         match = _QUOTED_TAIL.match(text, end)
         if match is not None:
             if self._good(match.group("secret"), kind, quoted=True):
@@ -376,10 +413,61 @@ class PasswordAssignment(Detector):
             found = self._line_assignment(doc, start, end, kind, place)
         if found is None and place.kind != PYTHON:
             # Outputs, markdown, raw cells, comments, shell lines and the text of string
-            # literals: `password=x` inside a line (HTML, logs, a libpq DSN, a URL).
+            # literals: `password=x` inside a line (HTML, logs, a libpq DSN, a URL),
+            # prose ("the token is: x", "password `x`") and table columns.
             found = self._inline_assignment(text, start, end, kind, place)
+            if found is None:
+                found = self._prose_value(text, start, end, kind, place)
+            if found is None:
+                for span in self._column_values(doc, head, end, kind):
+                    yield self.candidate(*span)
+                return
         if found is not None:
             yield self.candidate(*found)
+
+    def _prose_value(
+        self, text: str, name_start: int, end: int, kind: str, place: Place
+    ) -> tuple[int, int] | None:
+        """``the token is: v``, ``API key - v``, ``password `v```, ``password is "v"``."""
+        if text[name_start:end].lower() in _SHORT_SEGMENTS:
+            return None  # "pass `inplace=True`": the verb
+        match = _PROSE_TAIL.match(text, end, place.hi)
+        if match is None:
+            return None
+        group = next(g for g in ("quoted", "tagged", "bare") if match.group(g) is not None)
+        quoted = group != "bare"
+        if not match.group("sep").strip() and match.group("open") != "`" and not match.group("tag"):
+            return None  # "password reset", "the password 'X' policy": prose
+        if text[max(0, name_start - 3) : name_start].lower() == "by ":
+            return None  # MySQL's IDENTIFIED BY PASSWORD '<hash>'
+        s, e = match.span(group)
+        while not quoted and e > s and text[e - 1] in _TRAILING_PUNCTUATION:
+            e -= 1
+        value = text[s:e]
+        if is_words(value, number=kind != "password"):
+            return None
+        return (s, e) if self._good(value, kind, quoted=quoted) else None
+
+    def _column_values(
+        self, doc: Document, start: int, end: int, kind: str
+    ) -> list[tuple[int, int]]:
+        """The cells of the table column a header cell ``text[start:end]`` names."""
+        text = doc.text
+        before = text[max(0, start - 40) : start].rstrip(_HEADER_MARKUP)
+        after = text[end : end + 40].lstrip(_HEADER_MARKUP)
+        limit = doc.segment_at(start).end
+        if before.endswith("|") and after.startswith("|"):
+            spans = markdown_column(text, start, end, limit)
+        elif before.endswith(">") and after.startswith("</"):
+            spans = html_column(text, start, end, limit)
+        else:
+            return []
+        good = []
+        for s, e in spans:
+            value = text[s:e]
+            if not is_words(value, number=kind != "password") and self._good(value, kind, False):
+                good.append((s, e))
+        return good
 
     def _bound_by_code(self, text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
         """A value bound to the name by a comparison or as a lookup's default.

@@ -19,14 +19,17 @@ _INTERPOLATION_RE = re.compile(
     r"(?:![rsa])?(?::[^{}]*)?\}(?!\})"
     r"|\$\{[A-Za-z_][\w.]*\}|\$\([^()]*\)|\$?\{\{[^{}]*\}\}|#\{[^{}]*\}|<%.*?%>"
 )
-# Tokenizer markup: <s>, </s>, <s0><s1>, <|endoftext|>, [CLS], [PAD], <pad>, ▁.
-_MARKUP_RE = re.compile(r"(?:<\|?/?[\w.\-|]{0,40}\|?>|\[[A-Za-z_]{2,16}\d*\]|\u2581)+")
+# Tokenizer markup: <s>, </s>, <s0><s1>, <|endoftext|>, [CLS], [PAD], <pad>, and the
+# pieces of BPE/SentencePiece vocabularies (ĠAmsterdam, ▁the, Ċ).
+_MARKUP_RE = re.compile(
+    r"(?:<\|?/?[\w.\-|]{0,40}\|?>|\[[A-Za-z_]{2,16}\d*\])+|[\u0120\u010a\u2581]\S*"
+)
 # Ordinary words: "vectorsearch", "Summary", "first-token", "Required!" (and, with a
 # number after them, "docs2024").
 _WORDS_RE = re.compile(r"[A-Za-z][a-z]*(?:[-_ .][A-Za-z][a-z]*)*[.!?,:;)]*")
 _WORDS_NUMBER_RE = re.compile(r"[A-Za-z][a-z]*(?:[-_ .][A-Za-z][a-z]*)*\d{0,4}[.!?,:;)]*")
 # CamelCase class names and error labels: EnvironmentCredential, AzureCliCredential:.
-_CAMEL_WORD_RE = re.compile(r"(?:[A-Z][a-z0-9]+){2,}[:.,;)]*|[a-z]+(?:[A-Z][a-z0-9]+)+[:.,;)]*")
+_CAMEL_WORD_RE = re.compile(r"(?:(?:[A-Z][a-z]+){2,}|[a-z]+(?:[A-Z][a-z]+)+)\d{0,2}[:.,;)]*")
 _ALNUM_RUN_RE = re.compile(r"[A-Za-z0-9]+")
 
 
