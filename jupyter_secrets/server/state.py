@@ -72,8 +72,9 @@ class ServerState:
             install_acting_user(JupyterHandler)
         DiskGuards.install(contents_manager, self.gate)
         from .logfilter import install as install_log_filter
+        from .logfilter import server_tokens
 
-        install_log_filter(serverapp.log, self.scanner)
+        install_log_filter(serverapp.log, self.scanner, lambda: server_tokens(serverapp))
         # First, so a compressing transform (if any) sees our final body.
         serverapp.web_app.transforms.insert(0, ReportTransform)
         if self.known_values_enabled:
