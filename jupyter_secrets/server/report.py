@@ -10,8 +10,9 @@ chain), and :class:`ReportTransform` adds it to the response:
   <id>``, the random id of the report (also its ``"id"`` in JSON);
 * a JSON body (the saved model, or the 4xx error) gets a
   ``"jupyter_secrets"`` key with the report (policy, action, message,
-  findings without values); a refused save's error body also carries
-  ``"findings"`` at the top level next to jupyter_server's ``"message"``.
+  findings without values, each with its ``confidence`` and the ``policy`` it
+  got); a refused save's error body also carries ``"findings"`` at the top
+  level next to jupyter_server's ``"message"``.
 
 Clients that cannot read the body (JupyterLab keeps only the error message)
 fetch the report by id: the last few reports per path are kept in memory and
