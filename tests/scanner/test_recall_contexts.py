@@ -538,3 +538,129 @@ def test_prose_and_tables_that_state_no_credential(
     scanner: Scanner, carrier: str, text: str
 ) -> None:
     _clean(scanner, CARRIERS[carrier](text))
+
+
+# --- 2. credentials on command lines ----------------------------------------------------
+
+CLI_IN_CODE = [
+    "!mysql -u root -p{v} -h db.internal analytics",
+    "!mysql -u root -p'{v}' warehouse",
+    '!mysqldump -u root \\\n    -p"{v}" sales > dump.sql',
+    "!hf upload --token {v} org/model ./out",
+    "%%bash\nset -e\nexport PATH=/opt/bin:$PATH\nllm-cli --api-key={v} --model x",
+    "%%sh\nwget --user=etl --password={v} https://files.example.com/x.csv",
+    "!curl -s -u admin:{v} https://api.example.com/v1/jobs",
+    "!sshpass -p '{v}' ssh etl@bastion.example.com",
+    "!PGPASSWORD={v} psql -h db.internal -U etl -c 'select 1'",
+    'subprocess.run(["mysql", "-u", "root", "-p{v}", "analytics"], check=True)',
+    'subprocess.run(\n    ["backup-tool", "--password", "{v}", "--target", "s3://b"],\n)',
+    'subprocess.run("backup-tool --password {v} --target s3://b", shell=True)',
+    'os.system(f"docker login -u ci -p {v} registry.example.com")',
+    'subprocess.check_call(["bash", "-c", "mysql -u root -p{v} analytics < q.sql"])',
+    "!redis-cli -h cache.internal -a {v} ping",
+    "!smbclient //files/share -U etl%{v} -c 'ls'",
+    "!zip -P {v} export.zip data.csv",
+    "!7z a -p{v} export.7z data/",
+    "!openssl enc -aes-256-cbc -pass pass:{v} -in data.csv -out data.enc",
+    "!keytool -importkeystore -srckeystore a.p12 -srcstorepass {v} -destkeystore b.jks",
+    "!docker run -e API_TOKEN={v} -p 8080:8080 ghcr.io/org/app",
+    "!helm install db bitnami/postgresql --set auth.password={v}",
+    "!twine upload -u __token__ -p {v} dist/*",
+]
+CLI_IN_TEXT = {
+    "markdown": "```bash\nmysql -h db.internal -u etl -p{v} analytics\n```",
+    "raw": "sshpass -p {v} ssh etl@bastion.example.com",
+    "stdout": "+ docker login -u ci -p {v} registry.example.com\nLogin Succeeded",
+    "text/plain": "'curl -u admin:{v} https://api.example.com/v1/jobs'",
+    "text/html": "<pre>$ PGPASSWORD={v} psql -h db.internal -U etl</pre>",
+    "text/markdown": "Run `backup-tool --password {v} --target s3://b` nightly.",
+    "traceback": (
+        "CalledProcessError: Command '['mysql', '-u', 'root', '-p{v}', 'analytics']' "
+        "returned non-zero exit status 1."
+    ),
+}
+
+
+# Where a line is an assignment too (PGPASSWORD=v psql, --password=v), the assignment
+# names the finding; the command-line detector alone must find every case all the same.
+CLI_DETECTORS = {"cli_credentials", "password_assignment"}
+
+
+@pytest.fixture(scope="module")
+def cli_only() -> Scanner:
+    return Scanner(hash_key=b"test-key", detectors=["cli_credentials"])
+
+
+def _found_on_command_line(
+    scanner: Scanner, cli_only: Scanner, nb: dict[str, Any], value: str
+) -> None:
+    findings = scanner.scan_notebook(nb, "x.ipynb")
+    assert len(findings) == 1 and findings[0].detector in CLI_DETECTORS, (
+        f"expected one command-line finding, got {[f.detector for f in findings]}"
+    )
+    assert findings[0].span is not None and findings[0].span.value == value
+    _only(cli_only.scan_notebook(nb, "x.ipynb"), "cli_credentials", value)
+
+
+@pytest.mark.parametrize("template", CLI_IN_CODE)
+def test_command_line_credentials_in_code_cells(
+    scanner: Scanner, cli_only: Scanner, template: str
+) -> None:
+    value = _random_token(18)
+    _found_on_command_line(
+        scanner, cli_only, CARRIERS["code"](template.replace("{v}", value)), value
+    )
+
+
+@pytest.mark.parametrize("carrier", sorted(CLI_IN_TEXT))
+def test_command_line_credentials_in_text_carriers(
+    scanner: Scanner, cli_only: Scanner, carrier: str
+) -> None:
+    value = _random_token(18)
+    nb = CARRIERS[carrier](CLI_IN_TEXT[carrier].replace("{v}", value))
+    _found_on_command_line(scanner, cli_only, nb, value)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "!mysql -u root -p analytics",  # -p alone: mysql prompts
+        "!psql -U etl -p 5432 -h db.internal",  # psql's -p is the port
+        "!mkdir -p /data/run && pip install -r requirements.txt --pre",
+        "!tool --password-file /run/secrets/pw --token-limit 4096",
+        "!cat pw.txt | docker login --password-stdin -u ci registry.example.com",
+        '!hf upload --token $HF_TOKEN org/model ./out --api-key "${API_KEY}"',
+        "!tool --api-key=<your key>",
+        '!curl -u admin https://api.example.com && curl -u "$USER:$PASS" https://x.io',
+        'subprocess.run(["mysql", "-u", "root", "-p" + pw, "analytics"])',
+        'subprocess.run(["backup-tool", "--password", password, "--target", target])',
+        "!docker build --secret id=HF_TOKEN,src=token.txt -t app .",
+        "%env OPENAI_API_KEY=<YOUR OPENAI KEY>",
+        "!python train.py --max_tokens 512 --num-keys 3 --tokenizer bert-base-uncased",
+        "!git clone --depth 1 https://github.com/org/repo && cd repo && make",
+        '!echo "Use the --password option to set it, or pass --token with your token"',
+        "!sshpass -p $SSHPASS ssh etl@bastion",
+        'cmd = ["sshpass", "-p", os.environ["SSHPASS"], "ssh", host]',
+    ],
+)
+def test_command_lines_without_credentials(scanner: Scanner, source: str) -> None:
+    _clean(scanner, CARRIERS["code"](source))
+
+
+@pytest.mark.parametrize(
+    ("carrier", "text"),
+    [
+        (
+            "stdout",
+            "Requirement already satisfied: regex>=2022.1.18 (from tiktoken>=0.3.0) (2022.10.31)",
+        ),
+        ("markdown", "Pass `--token` with your token, or set `--api-key` in the config."),
+        ("markdown", "```bash\nmysql -u root -p\n```"),
+        (
+            "traceback",
+            "CalledProcessError: Command '['mysql', '-u', 'root', '-p', 'db']' returned 1.",
+        ),
+    ],
+)
+def test_command_line_text_without_credentials(scanner: Scanner, carrier: str, text: str) -> None:
+    _clean(scanner, CARRIERS[carrier](text))

@@ -94,6 +94,49 @@ _KEY_PREFIXES = frozenset(
         "admin",
     }
 )
+#: What may precede "token" in one word (ACCESSTOKEN, HFTOKEN, mytoken).
+_TOKEN_PREFIXES = _KEY_PREFIXES | frozenset(
+    {
+        "bot",
+        "refresh",
+        "id",
+        "session",
+        "bearer",
+        "oauth",
+        "user",
+        "my",
+        "hf",
+        "gh",
+        "git",
+        "github",
+        "gitlab",
+        "slack",
+        "discord",
+        "telegram",
+        "jwt",
+        "csrf",
+        "xsrf",
+        "personal",
+        "web",
+        "push",
+        "device",
+        "sas",
+        "sso",
+        "pat",
+        "hub",
+        "deploy",
+        "runner",
+        "reset",
+        "invite",
+        "login",
+        "security",
+        "identity",
+        "npm",
+        "pypi",
+        "twine",
+        "vault",
+    }
+)
 _NOT_SECRET_SUFFIXES = frozenset(
     {
         "name",
@@ -211,7 +254,13 @@ def credential_name(name: str) -> str | None:
     joined = "".join(segments)
     if any(last.endswith(w) for w in _PASS_WORDS) or last in _SHORT_SEGMENTS:
         return "password"
-    if any(joined.endswith(w) for w in _SECRET_SUFFIXES) or last in ("secret", "token"):
+    if last in ("secret", "token"):
+        return "secret"
+    if any(joined.endswith(w) for w in _SECRET_SUFFIXES):
+        # One word ending in "token" is a compound (ACCESSTOKEN, hftoken) only after a
+        # credential word; "tiktoken" is a library.
+        if last.endswith("token") and last[:-5] not in _TOKEN_PREFIXES:
+            return None
         return "secret"
     if last == "key" and len(segments) > 1 and segments[-2] in _KEY_PREFIXES:
         return "secret"
@@ -579,21 +628,27 @@ class PasswordAssignment(Detector):
 
     @staticmethod
     def _good(value: str, kind: str, quoted: bool, code: bool = True) -> bool:
-        """Whether ``value`` is a credential's value; ``code``: it may be a code
-        identifier or reference (not in a SQL string literal)."""
-        if " " in value or len(value) < 6 or "://" in value:
-            return False
-        if is_interpolated(value) or is_markup(value):
-            return False  # f"{key}", "{cfg.GetKey()}", $(cmd); "<s0><s1>", "[PAD]"
-        if not quoted and _VALUE_LIKE_CODE_RE.search(value):
-            return False
-        if code and (_IDENTIFIER_VALUE_RE.fullmatch(value) or _is_dotted_code(value)):
-            return False
-        if value.isalpha() and _CREDENTIAL_WORD_RE.search(value):
-            return False
-        if kind == "password":
-            return True
-        # A token/key-named value: words like "bearer" or "basic" are settings, not secrets.
-        has_digit = any(c.isdigit() for c in value)
-        mixed = any(c.isupper() for c in value) and any(c.islower() for c in value)
-        return len(value) >= 8 and (has_digit or mixed)
+        return credential_value(value, kind, quoted, code)
+
+
+def credential_value(value: str, kind: str, quoted: bool, code: bool = True) -> bool:
+    """Whether ``value`` is the value of a credential of ``kind`` ("password" or
+    "secret", see :func:`credential_name`); ``quoted``: it was delimited (quotes, a
+    table cell), so code-like characters are its own; ``code``: it may be a code
+    identifier or reference (not in a SQL string literal)."""
+    if " " in value or len(value) < 6 or "://" in value:
+        return False
+    if is_interpolated(value) or is_markup(value):
+        return False  # f"{key}", "{cfg.GetKey()}", $(cmd); "<s0><s1>", "[PAD]"
+    if not quoted and _VALUE_LIKE_CODE_RE.search(value):
+        return False
+    if code and (_IDENTIFIER_VALUE_RE.fullmatch(value) or _is_dotted_code(value)):
+        return False
+    if value.isalpha() and _CREDENTIAL_WORD_RE.search(value):
+        return False
+    if kind == "password":
+        return True
+    # A token/key-named value: words like "bearer" or "basic" are settings, not secrets.
+    has_digit = any(c.isdigit() for c in value)
+    mixed = any(c.isupper() for c in value) and any(c.islower() for c in value)
+    return len(value) >= 8 and (has_digit or mixed)
