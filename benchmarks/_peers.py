@@ -10,6 +10,9 @@ peers are scored on exactly the same labels as our scanner. Plain files need no 
   one finding per (file, secret, type) and would hide the 2nd occurrence of a value.
 - secretlint: ``npm install`` of secretlint + the recommended preset into a cache
   directory; one CLI run per set, JSON output parsed and deleted (it embeds file text).
+- kingfisher (``pip install kingfisher-bin``): one ``kingfisher scan PATHS... --no-update-check
+  --no-validate --no-dedup --format jsonl -q`` per set (exit code 200 means findings); only
+  path, line and rule id are kept from its JSON lines, whose ``snippet`` holds the value.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -104,5 +108,34 @@ def secretlint_runner(binary: Path) -> Callable[[list[Path]], list[RawFinding]]:
             for r in results
             for m in r["messages"]
         ]
+
+    return run
+
+
+KINGFISHER_ARGS = ["--no-update-check", "--no-validate", "--no-dedup", "--format", "jsonl", "-q"]
+KINGFISHER_FINDINGS = 200  # its exit code when it found something
+
+
+def kingfisher_binary() -> Path | None:
+    """The kingfisher executable of this environment (the kingfisher-bin wheel), else on PATH."""
+    beside = Path(sys.executable).parent / "kingfisher"
+    found = beside if beside.exists() else shutil.which("kingfisher")
+    return Path(found) if found else None
+
+
+def kingfisher_runner(binary: Path) -> Callable[[list[Path]], list[RawFinding]]:
+    def run(paths: list[Path]) -> list[RawFinding]:
+        cmd = [str(binary), "scan", *map(str, paths), *KINGFISHER_ARGS]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode not in (0, KINGFISHER_FINDINGS):
+            last = (proc.stderr.strip().splitlines() or ["no stderr"])[-1]
+            raise RuntimeError(f"kingfisher exit code {proc.returncode}: {last[:160]}")
+        out: list[RawFinding] = []
+        for line in proc.stdout.splitlines():
+            record = json.loads(line) if line.startswith("{") else {}
+            finding = record.get("finding")  # the last line is a run summary ("audit")
+            if finding:
+                out.append((Path(finding["path"]), int(finding["line"]), record["rule"]["id"]))
+        return out
 
     return run

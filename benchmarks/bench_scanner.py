@@ -1,6 +1,7 @@
-"""Scanner benchmark: our scanner vs detect-secrets vs secretlint on one labeled corpus.
+"""Scanner benchmark: our scanner vs detect-secrets, secretlint and kingfisher.
 
     python benchmarks/bench_scanner.py [--quick] [--seed N] [--keep DIR] [--json OUT]
+                                       [--wild DIR | --no-wild] [--misses]
 
 Generates the corpus (tests/corpus/generate.py) into a temp dir: a small set
 (notebooks of 5-200 KB and plain files) and a large set (notebooks of tens of
@@ -12,6 +13,15 @@ peers' raw JSON line numbers are mapped back to cells: benchmarks/_peers.py.
 Timing: after one warm-up file per tool and set, the best of up to 3 runs (a run
 over 5 s is not repeated); peers are timed on their scan only, not on our mapping
 of their output; CLI figures include process start-up.
+
+``--wild DIR`` (default ``/work/wild`` when it exists, never with ``--quick``)
+adds a second, independent evaluation on real public notebooks (``tests/wild``,
+``benchmarks/_wild.py``): fake secrets and hard negatives planted by another
+method into copies of real notebooks, scored on the tune split (with
+breakdowns) and the held-out split (aggregate only), plus findings per 1,000
+clean real notebooks (ours matched against ``tests/wild/triage.json``) and
+speed on them. ``--misses`` lists our misses and false positives on the tune
+split. Get the notebooks with ``python benchmarks/wild_fetch.py DIR``.
 """
 
 from __future__ import annotations
@@ -31,12 +41,21 @@ from _util import REPO_ROOT, Timer, ensure_repo_on_path, megabytes, num, pct, ra
 
 ensure_repo_on_path()
 
-from _peers import RawFinding, detect_secrets_runner, install_secretlint, map_raw, secretlint_runner  # noqa: E402
+from _peers import (  # noqa: E402
+    RawFinding,
+    detect_secrets_runner,
+    install_secretlint,
+    kingfisher_binary,
+    kingfisher_runner,
+    map_raw,
+    secretlint_runner,
+)
 
 from tests.corpus.generate import Corpus, generate  # noqa: E402
 from tests.corpus.score import Hit, Score, hits_from_findings, score  # noqa: E402
 
 Runner = Callable[[list[Path]], list[Hit]]
+WILD_DIR = Path("/work/wild")
 SETS = ("small-nb", "small-files", "large-nb")
 OURS, BASELINE = "jupyter-secrets (API)", "detect-secrets"
 REPEATS = 3  # runs under 5 s are repeated, the fastest counts
@@ -221,7 +240,7 @@ def print_report(runs: list[Run], results: dict[tuple[str, str], Score], tools: 
         print(table(["type", "flagged lines", "precision"], rows) if rows else "no findings")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="small corpus, for CI smoke tests (< 60 s)"
@@ -230,7 +249,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="generate the corpus here and keep it")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--no-peers", action="store_true", help="only our scanner")
-    args = parser.parse_args(argv)
+    parser.add_argument("--wild", type=Path, help=f"real notebooks (default {WILD_DIR} if present)")
+    parser.add_argument("--no-wild", action="store_true", help="skip the real-notebook evaluation")
+    parser.add_argument("--misses", action="store_true", help="list our tune-split misses and FPs")
+    parser.add_argument("--wild-seed", type=int, default=8)
+    parser.add_argument("--wild-tune", type=int, default=400, help="planted tune notebooks")
+    parser.add_argument("--wild-heldout", type=int, default=200, help="planted held-out notebooks")
+    parser.add_argument("--wild-ds-sample", type=int, default=200,
+                        help="clean notebooks detect-secrets scans (0: all; it reads ~0.3 MB/s)")  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    wild = _wild_dir(args)
     sizes = dict(notebooks=60, files=33, large=1, large_mb=8.0) if args.quick else \
         dict(notebooks=200, files=100, large=3, large_mb=25.0)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="jupyter-secrets-corpus-") as tmp:
@@ -255,13 +287,62 @@ def main(argv: list[str] | None = None) -> int:
             binary = install_secretlint(lambda msg: print(f"note: {msg}"))
             if binary is not None:
                 tools["secretlint"] = raw_tool(secretlint_runner(binary), root)
+            kingfisher = kingfisher_binary()
+            if kingfisher is None:
+                print("note: kingfisher is not installed (pip install kingfisher-bin); skipping it")
+            else:
+                tools["kingfisher"] = raw_tool(kingfisher_runner(kingfisher), root)
         with section("Running"):
             runs = run_all(corpus, tools)
         results = scores(corpus, runs)
         print_report(runs, results, list(tools))
-        if args.json:
-            args.json.write_text(json.dumps(_as_json(runs, results), indent=1), encoding="utf-8")
+        figures = _as_json(runs, results)
+    if wild is not None:
+        figures["wild"] = run_wild_part(wild, args)
+    elif args.misses:
+        print("note: --misses lists the real-notebook tune split: it needs --wild DIR")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return 0
+
+
+def _wild_dir(args: argparse.Namespace) -> Path | None:
+    """The real-notebook directory to use, or None (with a one-line note saying why)."""
+    how = (
+        f"python benchmarks/wild_fetch.py {WILD_DIR} (needs GitHub access), then --wild {WILD_DIR}"
+    )
+    if args.no_wild:
+        return None
+    if args.wild is not None:
+        return Path(args.wild)
+    if args.quick:
+        print("note: --quick skips the real-notebook evaluation (--wild DIR runs it)")
+        return None
+    if WILD_DIR.is_dir():
+        return WILD_DIR
+    print(f"note: real-notebook evaluation off: no {WILD_DIR}; get it with {how}")
+    return None
+
+
+def run_wild_part(root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from _wild import run_wild
+    from _wild_report import print_wild
+
+    from tests.wild.manifest import load
+
+    present = load(root)
+    if not present.notebooks:
+        print(
+            f"note: no notebook of tests/wild/manifest.json.gz found under {root}: {present.summary()}"
+        )
+        return {}
+    with (
+        tempfile.TemporaryDirectory(prefix="jupyter-secrets-wild-") as tmp,
+        section("Running (real notebooks)"),
+    ):
+        results = run_wild(present, Path(tmp), args.wild_seed, args.wild_tune, args.wild_heldout,
+                           args.wild_ds_sample, not args.no_peers, lambda msg: print(f"  {msg}", flush=True))  # fmt: skip
+        return print_wild(results, args.misses)
 
 
 def _as_json(runs: list[Run], results: dict[tuple[str, str], Score]) -> dict[str, Any]:
