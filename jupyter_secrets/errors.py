@@ -50,6 +50,10 @@ class BackendUnavailableError(SecretError):
     exit_code = 5
 
 
+class BackendLockedError(BackendUnavailableError):
+    """The store is here but locked: it needs a passphrase, a login or an unlock."""
+
+
 class BackendReadOnlyError(SecretError):
     """The backend cannot store or delete secrets."""
 
@@ -58,5 +62,11 @@ class BackendReadOnlyError(SecretError):
 
 class ConfigError(SecretError):
     """The jupyter-secrets configuration is invalid."""
+
+    exit_code = 2
+
+
+class InputError(SecretError):
+    """What the user typed or piped in cannot be used (two entries differ, not text)."""
 
     exit_code = 2

@@ -11,12 +11,20 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .audit import AuditLog
 from .backends.base import Backend, SecretInfo, SecretRecord
 from .config import SecretsConfig, default_settings
-from .errors import InvalidRefError, ScopeDeniedError, SecretError, SecretNotFoundError
+from .errors import (
+    BackendLockedError,
+    BackendUnavailableError,
+    InvalidRefError,
+    ScopeDeniedError,
+    SecretError,
+    SecretNotFoundError,
+)
 from .identity import current_user
 from .refs import SecretRef, check_scope, parse_ref
 from .value import SecretStr
@@ -59,6 +67,26 @@ class TTLCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+@dataclass(frozen=True)
+class StoreFailure:
+    """A backend that could not be listed: its name and the one-line error (no value)."""
+
+    backend: str
+    error: SecretError
+
+    @property
+    def message(self) -> str:
+        return self.error.message
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What ``list`` found, and the stores it could not read (then it is incomplete)."""
+
+    secrets: list[SecretInfo] = field(default_factory=list)
+    failures: list[StoreFailure] = field(default_factory=list)
 
 
 class SecretManager:
@@ -172,23 +200,69 @@ class SecretManager:
     # -- listing ---------------------------------------------------------
 
     def list(self, scope: str | None = None) -> list[SecretInfo]:
-        """Metadata of every secret in every viable backend, in allowed scopes only."""
+        """Metadata of every secret found, in allowed scopes only.
+
+        Raises the first failure when no store could be listed and one failed (a
+        locked store is not an empty one); :meth:`listing` also returns the
+        failures next to a partial result.
+        """
+        listing = self.listing(scope)
+        if listing.failures and not listing.secrets:
+            raise listing.failures[0].error
+        return listing.secrets
+
+    def listing(self, scope: str | None = None) -> Listing:
+        """Every backend's secrets (metadata only), and each store that failed.
+
+        A backend the configuration uses (see :meth:`Router.in_use`) that is not
+        viable, and any viable backend whose ``list`` fails (locked, unreadable,
+        wrong passphrase, corrupted), is a failure. A backend nothing routes to that
+        is not viable here (an OS keyring without a D-Bus session) holds nothing
+        reachable and is skipped; ``doctor`` says why.
+        """
         if scope is not None and scope not in self.settings.allowed_scopes:
             raise ScopeDeniedError(
                 f"scope '{scope}' is not allowed here; use one of {', '.join(self.settings.allowed_scopes)}"
             )
+        from .backends.registry import available_backends
+
+        in_use = self.router.in_use()
         found: list[SecretInfo] = []
-        for backend in self.router.backends().values():
-            if not backend.viable():
+        failures: list[StoreFailure] = []
+        for name in sorted(set(available_backends()) | in_use):
+            try:
+                backend = self.router.backend(name)
+            except SecretError as exc:  # unknown, broken or misconfigured
+                if name in in_use:
+                    failures.append(StoreFailure(name, exc))
                 continue
             try:
+                viability = backend.viable()
+                if not viability.ok:
+                    if name in in_use:
+                        kind = BackendLockedError if viability.locked else BackendUnavailableError
+                        failures.append(StoreFailure(name, kind(viability.reason)))
+                    continue
                 infos = backend.list(scope)
-            except SecretError:
+            except SecretError as exc:
+                failures.append(StoreFailure(name, exc))
+                continue
+            except Exception as exc:  # a plugin's bug: say so, never its text
+                failures.append(
+                    StoreFailure(
+                        name,
+                        BackendUnavailableError(
+                            f"backend '{name}' failed to list its secrets ({type(exc).__name__}); "
+                            "fix or reinstall the plugin, or route its refs elsewhere"
+                        ),
+                    )
+                )
                 continue
             found.extend(
                 i for i in infos if i.path.split("/", 1)[0] in self.settings.allowed_scopes
             )
-        return sorted(found, key=lambda info: (info.path, info.backend))
+        found.sort(key=lambda info: (info.path, info.backend))
+        return Listing(found, failures)
 
     # -- audit -----------------------------------------------------------
 

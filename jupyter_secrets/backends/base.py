@@ -17,7 +17,13 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from ..errors import BackendReadOnlyError, ConfigError, SecretNotFoundError
+from ..errors import (
+    BackendLockedError,
+    BackendReadOnlyError,
+    ConfigError,
+    SecretError,
+    SecretNotFoundError,
+)
 from ..refs import SecretRef
 
 
@@ -93,7 +99,35 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def viable(self) -> Viability:
-        """Cheap check that the backend can work here; never raises."""
+        """Cheap check that the backend can work here; never raises.
+
+        Called often (routing, ``list``): no KDF, no prompt, at most one quick
+        round trip. :meth:`check` is the thorough one.
+        """
+
+    def check(self) -> Viability:
+        """Verify that the backend really works here, for ``jupyter-secrets doctor``.
+
+        May be slow (a key derivation, a round trip to a service); never raises,
+        never prompts, and its reason never holds a value. This default, which
+        plugins inherit, asks :meth:`viable` and then lists the store: a store
+        that lists its names is reachable and unlocked. Override it to verify
+        more (decrypt, reach a collection) or to avoid an expensive ``list``.
+        """
+        try:
+            viability = self.viable()
+            if not viability.ok:
+                return viability
+            count = len(self.list())
+        except SecretError as exc:
+            return Viability(False, exc.message, locked=isinstance(exc, BackendLockedError))
+        except Exception as exc:  # a plugin's bug must not break doctor
+            return Viability(
+                False,
+                f"backend '{self.name}' failed while being checked ({type(exc).__name__}); "
+                "reinstall or fix the plugin, or route its refs to another backend",
+            )
+        return Viability(True, f"{viability.reason}; verified: it lists {count_secrets(count)}")
 
     @abc.abstractmethod
     def get(self, ref: SecretRef) -> SecretRecord:
@@ -122,6 +156,11 @@ class Backend(abc.ABC):
         what = f"version '{ref.version}' of '{ref.path}'" if ref.version else f"'{ref.path}'"
         fix = hint or f"store it with: jupyter-secrets set {ref.path} --backend {self.name}"
         return SecretNotFoundError(f"secret {what} not found in backend '{self.name}'; {fix}")
+
+
+def count_secrets(n: int) -> str:
+    """'1 secret', '3 secrets': for check() reasons."""
+    return f"{n} secret{'' if n == 1 else 's'}"
 
 
 # Credentials moved out of os.environ, kept in this process's memory only.

@@ -46,9 +46,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from ..errors import BackendUnavailableError, ConfigError
+from ..errors import BackendLockedError, BackendUnavailableError, ConfigError, InputError
 from ..refs import SecretRef
-from .base import Backend, SecretInfo, SecretRecord, Viability, credential_env
+from .base import Backend, SecretInfo, SecretRecord, Viability, count_secrets, credential_env
 
 if sys.platform != "win32":
     import fcntl
@@ -104,6 +104,14 @@ class _Corrupted(Exception):
     pass
 
 
+class WrongPassphraseError(BackendUnavailableError):
+    """The passphrase does not decrypt the store (or the file was altered)."""
+
+
+class CorruptStoreError(BackendUnavailableError):
+    """The file is not a readable jupyter-secrets store."""
+
+
 class EncryptedFileBackend(Backend):
     name: ClassVar[str] = "file"
     priority: ClassVar[float] = 5.0
@@ -137,7 +145,7 @@ class EncryptedFileBackend(Backend):
 
     def viable(self) -> Viability:
         if self.path.exists() and not self.path.is_file():
-            return Viability(False, f"{self.path} exists but is not a file; set a file path")
+            return Viability(False, self._not_a_file())
         exists = "exists" if self.path.is_file() else "will be created on first set"
         if credential_env(self.passphrase_env):
             unlock = f"passphrase from ${self.passphrase_env}"
@@ -146,6 +154,53 @@ class EncryptedFileBackend(Backend):
         else:
             unlock = f"${self.passphrase_env} not set and no terminal to prompt: set it to unlock"
         return Viability(True, f"encrypted store {self.path} ({exists}); {unlock}")
+
+    def check(self) -> Viability:
+        """Decrypt the store with the passphrase available now (never prompts)."""
+        viability = self.viable()
+        if not viability.ok:
+            return viability
+        env = f"${self.passphrase_env}"
+        has_env = credential_env(self.passphrase_env) is not None
+        try:
+            state = self._read_state(prompt=False)
+        except BackendLockedError:
+            if _can_prompt():
+                return Viability(
+                    True,
+                    f"encrypted store {self.path}: {env} not set; commands will prompt for "
+                    "the passphrase (not verified without it)",
+                )
+            return Viability(
+                False,
+                f"locked: set {env} to unlock {self.path} (or run in a terminal to be prompted)",
+                locked=True,
+            )
+        except WrongPassphraseError:
+            return Viability(
+                False,
+                f"wrong passphrase: {env} does not decrypt {self.path} (or the file was "
+                "altered); set the passphrase the store was created with",
+            )
+        except CorruptStoreError as exc:
+            return Viability(False, f"corrupt: {exc.message}")
+        except BackendUnavailableError as exc:
+            return Viability(False, f"unreadable: {exc.message}")
+        if state is None:
+            if has_env or _can_prompt():
+                how = f"passphrase from {env}" if has_env else "will prompt for a new passphrase"
+                return Viability(True, f"no file yet: {self.path} is created on first set ({how})")
+            return Viability(
+                False,
+                f"no file yet: {self.path} is created on first set, but it is locked: set {env} "
+                "to choose its passphrase (or run in a terminal to be prompted)",
+                locked=True,
+            )
+        source = f"the passphrase from {env}" if has_env else "the passphrase typed earlier"
+        return Viability(
+            True,
+            f"encrypted store {self.path}: decrypted with {source} ({count_secrets(len(state.store))})",
+        )
 
     def get(self, ref: SecretRef) -> SecretRecord:
         state = self._read_state()
@@ -215,11 +270,13 @@ class EncryptedFileBackend(Backend):
 
     # -- reading and writing the store ---------------------------------
 
-    def _read_state(self) -> _State | None:
+    def _read_state(self, prompt: bool = True) -> _State | None:
         try:
             raw = self.path.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             return None  # no store yet; a write says what is wrong with the path
+        except IsADirectoryError:
+            raise BackendUnavailableError(self._not_a_file()) from None
         except OSError as exc:
             raise BackendUnavailableError(
                 f"cannot read the encrypted secret file {self.path} ({type(exc).__name__}); "
@@ -229,12 +286,12 @@ class EncryptedFileBackend(Backend):
             kdf, nonce, ciphertext = _parse_envelope(raw)
         except _Corrupted as exc:
             raise self._corrupted(str(exc)) from None
-        key = self._key(kdf, creating=False)
+        key = self._key(kdf, creating=False, prompt=prompt)
         try:
             plaintext = AESGCM(key).decrypt(nonce, ciphertext, _associated_data(kdf))
         except InvalidTag:
             _forget_key(self.path, kdf)
-            raise BackendUnavailableError(
+            raise WrongPassphraseError(
                 f"cannot decrypt {self.path}: the passphrase does not match the one the file "
                 f"was created with (or the file was altered); set the right "
                 f"${self.passphrase_env}"
@@ -299,7 +356,7 @@ class EncryptedFileBackend(Backend):
 
     # -- the key and the passphrase ------------------------------------
 
-    def _key(self, kdf: _Kdf, creating: bool) -> bytes:
+    def _key(self, kdf: _Kdf, creating: bool, prompt: bool = True) -> bytes:
         cache_key = (str(self.path.resolve()), _b64(kdf.salt), kdf.n, kdf.r, kdf.p)
         from_env = credential_env(self.passphrase_env)
         fingerprint = hashlib.sha256(from_env.encode()).digest() if from_env else None
@@ -310,7 +367,9 @@ class EncryptedFileBackend(Backend):
             or (cached.env_fingerprint and hmac.compare_digest(cached.env_fingerprint, fingerprint))
         ):
             return cached.key
-        passphrase = from_env or self._prompt(creating)
+        passphrase = from_env or (self._prompt(creating) if prompt else None)
+        if passphrase is None:
+            raise self._locked()
         key = Scrypt(salt=kdf.salt, length=_KEY_BYTES, n=kdf.n, r=kdf.r, p=kdf.p).derive(
             passphrase.encode()
         )
@@ -318,33 +377,40 @@ class EncryptedFileBackend(Backend):
             _KEY_CACHE[cache_key] = _CachedKey(key, fingerprint)
         return key
 
-    def _prompt(self, creating: bool) -> str:
-        locked = BackendUnavailableError(
+    def _locked(self) -> BackendLockedError:
+        return BackendLockedError(
             f"the encrypted secret file {self.path} is locked; set {self.passphrase_env} "
             "or run in a terminal to be prompted"
         )
+
+    def _prompt(self, creating: bool) -> str:
+        locked = self._locked()
         if not _can_prompt():
             raise locked
         action = "Choose a passphrase for the new" if creating else "Passphrase for the"
         try:
             passphrase = getpass.getpass(f"{action} encrypted secret file {self.path}: ")
             if creating and passphrase != getpass.getpass("Repeat the passphrase: "):
-                raise BackendUnavailableError(
-                    "the two passphrases differ; nothing was stored, try again"
-                )
+                raise InputError("the two passphrases differ; nothing was stored, try again")
         except (EOFError, OSError, RuntimeError):
             # RuntimeError covers a kernel whose frontend cannot answer input requests.
             raise locked from None
         if not passphrase:
-            raise BackendUnavailableError(
+            raise InputError(
                 f"empty passphrase for {self.path}; type one or set {self.passphrase_env}"
             )
         return passphrase
 
     # -- errors --------------------------------------------------------
 
-    def _corrupted(self, detail: str) -> BackendUnavailableError:
-        return BackendUnavailableError(
+    def _not_a_file(self) -> str:
+        return (
+            f"the encrypted secret file {self.path} exists but is not a file; move it away "
+            "or set backend_options['file']['path'] to a file path"
+        )
+
+    def _corrupted(self, detail: str) -> CorruptStoreError:
+        return CorruptStoreError(
             f"the encrypted secret file {self.path} is corrupted ({detail}); it was left "
             "untouched: restore it from a backup, or move it away to start a new store"
         )

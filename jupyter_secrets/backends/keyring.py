@@ -18,8 +18,11 @@ prompts for its own password) are not silently written to.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
@@ -28,9 +31,9 @@ import keyring.core
 import keyring.errors
 from keyring.backend import KeyringBackend as OSKeyring
 
-from ..errors import BackendUnavailableError, ConfigError, SecretNotFoundError
+from ..errors import BackendLockedError, BackendUnavailableError, ConfigError, SecretNotFoundError
 from ..refs import SecretRef
-from .base import Backend, SecretInfo, SecretRecord, Viability
+from .base import Backend, SecretInfo, SecretRecord, Viability, count_secrets
 
 DEFAULT_SERVICE = "jupyter-secrets"
 INDEX_USERNAME = "__jupyter_secrets_index__"
@@ -105,6 +108,15 @@ class KeyringBackend(Backend):
                     "'file' backend, or set PYTHON_KEYRING_BACKEND to use a keyring plugin"
                 )
             return native[0]  # chains are sorted by priority, best first
+        if (
+            type(kr).__module__ == "keyring.backends.fail"
+            and not self._chosen
+            and not os.environ.get("PYTHON_KEYRING_BACKEND")
+        ):  # keyring's own choice: none of its keyrings works here
+            raise BackendUnavailableError(
+                "no OS keyring works here (keyring found none); use the 'file' backend, or "
+                "run jupyter-secrets doctor to see why"
+            )
         if _is_unusable(kr):
             raise BackendUnavailableError(
                 f"keyring backend {keyring_name(kr)} cannot store secrets safely here; "
@@ -118,8 +130,52 @@ class KeyringBackend(Backend):
             # Reading the index is cheap and tells a locked keyring from a working one.
             self._call(kr.get_password, self.service, INDEX_USERNAME)
         except BackendUnavailableError as exc:
-            return Viability(False, exc.message, locked=isinstance(exc, KeyringLockedError))
+            return Viability(False, exc.message, locked=isinstance(exc, BackendLockedError))
         return Viability(True, f"uses {keyring_name(kr)} (service '{self.service}')")
+
+    def check(self) -> Viability:
+        """Reach the keyring (for the Secret Service: its collection) and read the index.
+
+        When the OS keyring is not usable, say why and how to use it.
+        """
+        viability = self.viable()
+        if not viability.ok:
+            # The hint says more than keyring's fallback ("fail.Keyring cannot store...").
+            hint = None if viability.locked else self.secret_service_hint()
+            return Viability(False, hint or viability.reason, locked=viability.locked)
+        try:
+            kr = self.os_keyring()
+            where = self._collection(kr)
+            count = len(self.list())
+        except BackendUnavailableError as exc:
+            return Viability(False, exc.message, locked=isinstance(exc, BackendLockedError))
+        return Viability(
+            True,
+            f"uses {keyring_name(kr)} (service '{self.service}'){where}: reached, "
+            f"{count_secrets(count)} indexed",
+        )
+
+    def _collection(self, kr: OSKeyring) -> str:
+        """For the Secret Service, reach (and unlock) its collection: ", collection 'Login'"."""
+        get_collection = getattr(kr, "get_preferred_collection", None)
+        if get_collection is None:
+            return ""
+        with _translated_errors(kr):
+            collection = get_collection()
+            try:
+                label = collection.get_label()
+            finally:
+                with suppress(Exception):  # keyring opens a connection per call
+                    collection.connection.close()
+        return f", collection '{label}'"
+
+    def secret_service_hint(self) -> str | None:
+        """Why the Secret Service is not used on this Linux machine and how to use it;
+        None when another keyring was chosen, or there is nothing to say."""
+        chosen = self._chosen or os.environ.get("PYTHON_KEYRING_BACKEND")
+        if chosen and "SecretService" not in chosen and "libsecret" not in chosen:
+            return None
+        return secret_service_hint()
 
     # -- the Backend interface -----------------------------------------
 
@@ -213,7 +269,7 @@ class KeyringBackend(Backend):
             return method(*args)
 
 
-class KeyringLockedError(BackendUnavailableError):
+class KeyringLockedError(BackendLockedError):
     """The OS keyring is there but locked."""
 
 
@@ -255,6 +311,61 @@ def _locked_message(which: str) -> str:
     return (
         f"the OS keyring ({which}) is locked; unlock it or route this ref to another "
         "backend with JUPYTER_SECRETS_BACKEND=file"
+    )
+
+
+#: Start Jupyter in a D-Bus session of its own with gnome-keyring unlocked.
+UNLOCK_COMMAND = (
+    'dbus-run-session -- bash -c \'read -rsp "keyring password: " pw; printf %s "$pw" '
+    "| gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec jupyter lab'"
+)
+
+
+def secret_service_hint() -> str | None:
+    """One line: why the Secret Service (gnome-keyring) is not reachable here, and how
+    to reach it; None off Linux or when it is reachable. It looks, never starts anything."""
+    if not sys.platform.startswith("linux"):
+        return None
+    daemon = shutil.which("gnome-keyring-daemon")
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        if daemon:
+            return (
+                "the OS keyring is not used: gnome-keyring is installed but there is no D-Bus "
+                "session ($DBUS_SESSION_BUS_ADDRESS is unset, as over ssh, in a container or "
+                "a service); to use it, start Jupyter inside one with the keyring unlocked: "
+                f"{UNLOCK_COMMAND}"
+            )
+        return (
+            "the OS keyring is not used: there is no D-Bus session and no gnome-keyring "
+            "here; keep the 'file' backend, or install gnome-keyring and dbus and start "
+            "Jupyter under dbus-run-session"
+        )
+    try:
+        import secretstorage
+
+        connection = secretstorage.dbus_init()
+        try:
+            if secretstorage.check_service_availability(connection):
+                return None
+        finally:
+            connection.close()
+    except Exception as exc:
+        return (
+            "the OS keyring is not used: the D-Bus session in $DBUS_SESSION_BUS_ADDRESS "
+            f"cannot be reached ({type(exc).__name__}); log in to the desktop session again, "
+            f"or start Jupyter in a session of its own: {UNLOCK_COMMAND}"
+        )
+    if daemon:
+        return (
+            "the OS keyring is not used: there is a D-Bus session but no Secret Service on "
+            "it; start gnome-keyring in it with the keyring unlocked: read -rs pw; printf %s "
+            '"$pw" | gnome-keyring-daemon --unlock --components=secrets (or log in to the '
+            "desktop session)"
+        )
+    return (
+        "the OS keyring is not used: there is a D-Bus session but no Secret Service on it; "
+        "install gnome-keyring (or enable the Secret Service of KeePassXC), or keep the "
+        "'file' backend"
     )
 
 

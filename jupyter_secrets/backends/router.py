@@ -32,6 +32,8 @@ class DoctorRow:
     is_default: bool = False
     #: True when ``$JUPYTER_SECRETS_BACKEND`` names it: it serves every ref.
     forced: bool = False
+    #: The store is here but locked (a passphrase or an unlock is missing).
+    locked: bool = False
 
 
 class Router:
@@ -103,6 +105,24 @@ class Router:
         matches = [p for p in self.settings.routes if ref.path.startswith(p)]
         return max(matches, key=len) if matches else None
 
+    def in_use(self) -> set[str]:
+        """Backends the configuration sends refs to: the forced one, every route and
+        ``default_backend`` (else the automatic default). When one of them fails,
+        ``list`` says so; other backends that are not viable here hold nothing
+        reachable and are skipped."""
+        names = set(self.settings.routes.values())
+        forced = os.environ.get(ENV_BACKEND, "").strip()
+        if forced:
+            names.add(forced)
+        if self.settings.default_backend:
+            names.add(str(self.settings.default_backend))
+        elif not forced:
+            try:
+                names.add(self._automatic()[0])
+            except SecretError:  # none works: each writable one is a candidate that failed
+                names.update(n for n, b in self.backends().items() if b.writable)
+        return names
+
     def automatic_backend(self) -> Backend:
         """The viable writable backend with the highest priority."""
         return self._automatic()[1]
@@ -135,10 +155,10 @@ class Router:
         rows = []
         for name, cls in sorted(available_backends().items()):
             try:
-                viability = self.backend(name).viable()
-                viable, reason = viability.ok, viability.reason
+                viability = self.backend(name).check()  # verified, not just viable()
+                viable, reason, locked = viability.ok, viability.reason, viability.locked
             except SecretError as exc:  # e.g. bad backend_options
-                viable, reason = False, exc.message
+                viable, reason, locked = False, exc.message, False
             rows.append(
                 DoctorRow(
                     name=name,
@@ -149,6 +169,7 @@ class Router:
                     routed_prefixes=prefixes.pop(name, []),
                     is_default=name == default,
                     forced=name == forced,
+                    locked=locked,
                 )
             )
         for name, failure in sorted(plugin_failures().items()):

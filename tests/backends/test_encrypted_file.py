@@ -15,8 +15,14 @@ from pathlib import Path
 import pytest
 
 from jupyter_secrets.backends import encrypted_file
+from jupyter_secrets.backends.base import Viability
 from jupyter_secrets.backends.encrypted_file import EncryptedFileBackend
-from jupyter_secrets.errors import BackendUnavailableError, ConfigError, SecretNotFoundError
+from jupyter_secrets.errors import (
+    BackendUnavailableError,
+    ConfigError,
+    InputError,
+    SecretNotFoundError,
+)
 from jupyter_secrets.refs import SecretRef
 
 from .conftest import fake_secret
@@ -191,7 +197,7 @@ def test_mismatched_new_passphrases_store_nothing(
     monkeypatch.setattr(sys, "stdin", _Terminal(""))
     monkeypatch.setattr(encrypted_file.getpass, "getpass", lambda prompt="": next(answers))
     backend = EncryptedFileBackend(path=str(tmp_path / "s.enc"))
-    with pytest.raises(BackendUnavailableError, match="two passphrases differ"):
+    with pytest.raises(InputError, match="two passphrases differ"):
         backend.set(REF, fake_secret())
     assert not backend.path.exists()
 
@@ -304,3 +310,78 @@ def test_two_processes_setting_at_once_lose_nothing(tmp_path: Path, passphrase: 
     counter = next(i for i in backend.list() if i.path == "dev/shared/counter")
     assert counter.version == str(2 * count)
     assert counter.extra["versions"] == 2 * count
+
+
+# -- check(): what doctor reports, verified -----------------------------------
+
+
+def test_check_decrypts_the_store(
+    file_backend: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = file_backend.path
+    fresh = file_backend.check()
+    assert fresh.ok and fresh.reason.startswith(f"no file yet: {path} is created on first set")
+    value = fake_secret()
+    file_backend.set(REF, value)
+    stored = EncryptedFileBackend(path=str(path)).check()
+    assert stored == Viability(
+        True,
+        f"encrypted store {path}: decrypted with the passphrase from "
+        "$JUPYTER_SECRETS_PASSPHRASE (1 secret)",
+    )
+    monkeypatch.setenv("JUPYTER_SECRETS_PASSPHRASE", "not-the-passphrase")
+    wrong = EncryptedFileBackend(path=str(path))
+    assert wrong.viable().ok, "viable() stays cheap: it never decrypts"
+    verdict = wrong.check()
+    assert not verdict.ok and not verdict.locked
+    assert verdict.reason.startswith("wrong passphrase: $JUPYTER_SECRETS_PASSPHRASE does not")
+    assert value not in repr([fresh, stored, verdict])
+
+
+def test_check_reports_a_locked_store_without_prompting(
+    file_backend: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file_backend.set(REF, fake_secret())
+    encrypted_file._KEY_CACHE.clear()
+    monkeypatch.delenv("JUPYTER_SECRETS_PASSPHRASE")
+
+    def no_prompt(prompt: str = "") -> str:
+        raise AssertionError("check() must never prompt")
+
+    monkeypatch.setattr(encrypted_file.getpass, "getpass", no_prompt)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal
+    locked = file_backend.check()
+    assert not locked.ok and locked.locked
+    assert locked.reason == (
+        f"locked: set $JUPYTER_SECRETS_PASSPHRASE to unlock {file_backend.path} "
+        "(or run in a terminal to be prompted)"
+    )
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))  # a human could type it
+    on_terminal = file_backend.check()
+    assert on_terminal.ok and "commands will prompt for the passphrase" in on_terminal.reason
+
+
+def test_check_without_file_or_passphrase_is_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    verdict = EncryptedFileBackend(path=str(tmp_path / "s.enc")).check()
+    assert not verdict.ok and verdict.locked
+    assert verdict.reason.startswith("no file yet:") and "set $JUPYTER_SECRETS_PASSPHRASE" in (
+        verdict.reason
+    )
+
+
+def test_check_reports_corrupt_and_unreadable_stores(
+    file_backend: EncryptedFileBackend, tmp_path: Path
+) -> None:
+    file_backend.set(REF, fake_secret())
+    file_backend.path.write_bytes(file_backend.path.read_bytes()[:40])
+    corrupt = file_backend.check()
+    assert not corrupt.ok and corrupt.reason.startswith("corrupt: the encrypted secret file")
+    directory = tmp_path / "a-directory.enc"
+    directory.mkdir()
+    backend = EncryptedFileBackend(path=str(directory))
+    assert not backend.check().ok and "is not a file" in backend.check().reason
+    with pytest.raises(BackendUnavailableError, match="exists but is not a file; move it away"):
+        backend.get(REF)

@@ -20,7 +20,7 @@ import keyring.backend
 import pytest
 from keyring.backends import SecretService, fail, null
 
-from jupyter_secrets.backends.keyring import INDEX_USERNAME, KeyringBackend
+from jupyter_secrets.backends.keyring import INDEX_USERNAME, UNLOCK_COMMAND, KeyringBackend
 from jupyter_secrets.errors import BackendUnavailableError, SecretNotFoundError
 from jupyter_secrets.refs import SecretRef
 
@@ -168,6 +168,19 @@ for name, action in [
         result[name] = str(exc)
 viability = backend.viable()
 result["viable"] = [viability.ok, viability.reason, viability.locked]
+verdict = backend.check()
+result["check"] = [verdict.ok, verdict.reason, verdict.locked]
+# The CLI as users run it against the locked keyring (the automatic default).
+import os, subprocess, sys, tempfile
+work = tempfile.mkdtemp()
+cli_env = dict(os.environ, JUPYTER_DATA_DIR=work + "/data", JUPYTER_CONFIG_DIR=work + "/config")
+result["cli"] = {}
+for args in (["list"], ["list", "--json"], ["list", "dev"], ["get", "dev/db/password"], ["doctor"]):
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyter_secrets", *args], capture_output=True, text=True,
+        env=cli_env, stdin=subprocess.DEVNULL, timeout=60,
+    )
+    result["cli"][" ".join(args)] = [done.returncode, done.stdout, done.stderr]
 # A locked keyring stays the automatic default: the user is told to unlock it,
 # instead of being silently sent to another store that lacks the secret.
 from jupyter_secrets.config import SecretsConfig
@@ -211,6 +224,109 @@ def test_locked_keyring_gives_one_line_fix() -> None:
     assert result["viable"] == [False, LOCKED_MESSAGE, True]
     assert result["routed"] == "keyring"
     assert result["manager"] == LOCKED_MESSAGE
+    assert result["check"] == [False, LOCKED_MESSAGE, True]
+    cli = result["cli"]
+    listed = f"jupyter-secrets: error: cannot list backend 'keyring': {LOCKED_MESSAGE}\n"
+    assert cli["list"] == [5, "", listed], "a locked keyring must not list as empty"
+    assert cli["list dev"] == [5, "", listed]
+    code, stdout, stderr = cli["list --json"]
+    assert (code, stderr) == (5, listed)
+    assert json.loads(stdout) == {
+        "secrets": [],
+        "errors": [{"backend": "keyring", "message": LOCKED_MESSAGE}],
+    }
+    assert cli["get dev/db/password"] == [5, "", f"jupyter-secrets: error: {LOCKED_MESSAGE}\n"]
+    code, stdout, stderr = cli["doctor"]
+    assert code == 1, "the default backend does not work: doctor must say so"
+    assert f"no  keyring    {LOCKED_MESSAGE} [default; writable]" in stdout.splitlines()
+    assert stderr.count("\n") == 1 and "backend 'keyring' (the default) does not work" in stderr
+    assert "Traceback" not in json.dumps(cli)
+
+
+@pytest.mark.keyring_service
+def test_check_reaches_the_collection(keyring_backend: KeyringBackend) -> None:
+    keyring_backend.set(REF, fake_secret())
+    verdict = keyring_backend.check()
+    assert verdict.ok, verdict.reason
+    assert verdict.reason == (
+        f"uses {SECRET_SERVICE} (service '{keyring_backend.service}'), collection 'Login': "
+        "reached, 1 secret indexed"
+    )
+
+
+def _gnome_keyring_or_skip() -> None:
+    if not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")):
+        if STRICT:
+            pytest.fail("JUPYTER_SECRETS_STRICT_TESTS=1 but dbus/gnome-keyring are missing")
+        pytest.skip("dbus-run-session or gnome-keyring-daemon not installed")
+
+
+def _without_session_bus(tmp_path: Path) -> dict[str, str]:
+    """The environment of an ssh login or a container: gnome-keyring installed, no bus."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND")
+        and not k.startswith(("GNOME_KEYRING", "XDG_"))
+    }
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    env.update(HOME=str(tmp_path), XDG_RUNTIME_DIR=str(runtime), PYTHONPATH=str(REPO))
+    return env
+
+
+_CHECK_SCRIPT = """
+import json
+from jupyter_secrets.backends.keyring import KeyringBackend
+backend = KeyringBackend()
+viable, check = backend.viable(), backend.check()
+print(json.dumps([viable.ok, viable.reason, check.ok, check.reason]))
+"""
+
+
+def test_check_explains_a_missing_session_bus(tmp_path: Path) -> None:
+    """gnome-keyring installed but no D-Bus session: doctor says why, and how to use it."""
+    _gnome_keyring_or_skip()
+    done = subprocess.run(
+        [sys.executable, "-c", _CHECK_SCRIPT],
+        env=_without_session_bus(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    viable_ok, viable_reason, check_ok, check_reason = json.loads(done.stdout)
+    assert not viable_ok and not check_ok
+    assert viable_reason == (
+        "no OS keyring works here (keyring found none); use the 'file' backend, or run "
+        "jupyter-secrets doctor to see why"
+    )
+    assert check_reason.startswith(
+        "the OS keyring is not used: gnome-keyring is installed but there is no D-Bus session"
+    )
+    assert check_reason.endswith(UNLOCK_COMMAND)
+
+
+def test_the_suggested_command_unlocks_the_keyring(tmp_path: Path) -> None:
+    """The command doctor suggests works as printed (with a check for jupyter lab)."""
+    _gnome_keyring_or_skip()
+    command = UNLOCK_COMMAND.replace("exec jupyter lab", 'exec "$CHECK_PYTHON" -c "$CHECK_SCRIPT"')
+    assert command != UNLOCK_COMMAND
+    env = _without_session_bus(tmp_path)
+    env.update(CHECK_PYTHON=sys.executable, CHECK_SCRIPT=_CHECK_SCRIPT)
+    done = subprocess.run(
+        ["sh", "-c", command],
+        input="throwaway-keyring-password\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    viable_ok, _, check_ok, check_reason = json.loads(done.stdout.strip().splitlines()[-1])
+    assert viable_ok and check_ok, check_reason
+    assert "collection 'Login': reached, 0 secrets indexed" in check_reason
 
 
 # -- keyring selection: no Secret Service needed ----------------------------

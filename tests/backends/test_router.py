@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,7 @@ def test_instances_are_reused(tmp_path: Path) -> None:
     assert router.backends()["file"] is first
 
 
-def test_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passphrase: str) -> None:
     router = Router(
         settings(
             tmp_path,
@@ -146,3 +147,32 @@ def test_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = format_doctor(router.doctor())
     assert "forced by $JUPYTER_SECRETS_BACKEND" in text
     assert len(text.splitlines()) == len(rows)
+
+
+def test_doctor_verifies_instead_of_trusting_viable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passphrase: str
+) -> None:
+    """viable() says the file store is fine whatever the passphrase; doctor decrypts it."""
+    router = Router(settings(tmp_path))
+    router.backend("file").set(SecretRef("dev/db/password"), fake_secret())
+    monkeypatch.setenv("JUPYTER_SECRETS_PASSPHRASE", "not-the-passphrase")
+    fresh = Router(settings(tmp_path))
+    assert fresh.backend("file").viable().ok
+    rows = {row.name: row for row in fresh.doctor()}
+    assert not rows["file"].viable and rows["file"].is_default
+    assert rows["file"].reason.startswith("wrong passphrase: $JUPYTER_SECRETS_PASSPHRASE")
+    monkeypatch.delenv("JUPYTER_SECRETS_PASSPHRASE")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal to prompt
+    rows = {row.name: row for row in Router(settings(tmp_path)).doctor()}
+    assert not rows["file"].viable and rows["file"].locked
+    assert rows["file"].reason.startswith("locked: set $JUPYTER_SECRETS_PASSPHRASE")
+
+
+def test_in_use_is_what_the_configuration_sends_refs_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert Router(settings(tmp_path)).in_use() == {"file"}  # the automatic default
+    routed = Router(settings(tmp_path, routes={"prod/": "env"}, default_backend="keyring"))
+    assert routed.in_use() == {"env", "keyring"}
+    monkeypatch.setenv("JUPYTER_SECRETS_BACKEND", "env")
+    assert Router(settings(tmp_path)).in_use() == {"env"}

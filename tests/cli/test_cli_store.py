@@ -162,3 +162,161 @@ def test_set_reads_a_masked_prompt_on_a_terminal(cli_env: dict[str, str]) -> Non
     assert b"stored dev/tty/pw in backend 'file'" in transcript
     assert value.encode() not in transcript, "the value was echoed to the terminal"
     assert run(cli_env, "get", "dev/tty/pw", "--reveal").stdout == value + "\n"
+
+
+# -- a store that cannot be read: every command says so, with exit code 5 ----------
+
+STORE_STATES = {
+    # state: (what every command's error says, how doctor's row starts)
+    "locked": (
+        "is locked; set JUPYTER_SECRETS_PASSPHRASE or run in a terminal to be prompted",
+        "locked: set $JUPYTER_SECRETS_PASSPHRASE to unlock",
+    ),
+    "wrong-passphrase": (
+        "the passphrase does not match the one the file was created with",
+        "wrong passphrase: $JUPYTER_SECRETS_PASSPHRASE does not decrypt",
+    ),
+    "corrupt": ("is corrupted (not JSON); it was left untouched", "corrupt: the encrypted"),
+    "not-a-file": ("exists but is not a file; move it away", "the encrypted secret file"),
+}
+COMMANDS = [
+    ("list",),
+    ("list", "--json"),
+    ("list", "dev"),
+    ("get", "dev/db/password"),
+    ("get", "dev/db/password", "--reveal"),
+    ("set", "dev/db/other"),
+    ("delete", "dev/db/password"),
+]
+
+
+def without_session_bus(env: dict[str, str]) -> dict[str, str]:
+    """No OS keyring reachable (as on a headless machine): the file store is all there is."""
+    return {
+        k: v
+        for k, v in env.items()
+        if k not in ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND")
+    }
+
+
+@pytest.fixture
+def stored(cli_env: dict[str, str]) -> tuple[dict[str, str], str]:
+    """A file store holding one fake secret; returns the environment and the value."""
+    env = without_session_bus(cli_env)
+    value = secrets.token_urlsafe(18)
+    assert run(env, "set", "dev/db/password", stdin=value + "\n").returncode == 0
+    return env, value
+
+
+def break_store(env: dict[str, str], tmp_path: Path, state: str) -> dict[str, str]:
+    store = tmp_path / "data/jupyter_secrets/secrets.enc"
+    broken = dict(env)
+    if state == "locked":
+        del broken["JUPYTER_SECRETS_PASSPHRASE"]  # and no terminal: stdin is a pipe
+    elif state == "wrong-passphrase":
+        broken["JUPYTER_SECRETS_PASSPHRASE"] = "not-the-passphrase"
+    elif state == "corrupt":
+        store.write_bytes(b"garbage")
+    else:
+        store.unlink()
+        store.mkdir()
+    return broken
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], value: str) -> str:
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("jupyter-secrets: error: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert value not in result.stdout + result.stderr, "a secret value was printed"
+    return result.stderr
+
+
+@pytest.mark.parametrize("state", STORE_STATES)
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_an_unreadable_store_is_exit_5_in_one_line(
+    stored: tuple[dict[str, str], str], tmp_path: Path, state: str, args: tuple[str, ...]
+) -> None:
+    env, value = stored
+    result = run(break_store(env, tmp_path, state), *args, stdin="fake-new-value\n")
+    assert result.returncode == 5, result.stderr
+    message = assert_one_line_error(result, value)
+    assert STORE_STATES[state][0] in message
+    if args[0] == "list":
+        assert "cannot list backend 'file': " in message
+        assert "incomplete" not in message and "no secrets found" not in message
+    if args == ("list", "--json"):
+        report = json.loads(result.stdout)
+        assert report["secrets"] == []
+        assert [e["backend"] for e in report["errors"]] == ["file"]
+        assert STORE_STATES[state][0] in report["errors"][0]["message"]
+    else:
+        assert result.stdout == ""
+
+
+@pytest.mark.parametrize("state", STORE_STATES)
+def test_doctor_reports_an_unreadable_store(
+    stored: tuple[dict[str, str], str], tmp_path: Path, state: str
+) -> None:
+    env, value = stored
+    env = break_store(env, tmp_path, state)
+    result = run(env, "doctor")
+    assert result.returncode == 1, "the backend every ref goes to does not work"
+    assert "Traceback" not in result.stdout + result.stderr
+    assert value not in result.stdout + result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("no  file "))
+    assert row[len("no  file       ") :].startswith(STORE_STATES[state][1]), row
+    assert result.stderr.count("\n") == 1 and "does not work here" in result.stderr
+    report = run(env, "doctor", "--json")
+    assert report.returncode == 1
+    rows = {r["name"]: r for r in json.loads(report.stdout)["backends"]}
+    assert rows["file"]["viable"] is False and rows["file"]["forced"] is True
+    assert rows["file"]["locked"] is (state == "locked")
+
+
+def test_doctor_verifies_a_working_store(stored: tuple[dict[str, str], str]) -> None:
+    env, value = stored
+    result = run(env, "doctor")
+    assert result.returncode == 0 and result.stderr == ""
+    row = next(line for line in result.stdout.splitlines() if line.startswith("ok  file "))
+    assert "decrypted with the passphrase from $JUPYTER_SECRETS_PASSPHRASE (1 secret)" in row
+    assert value not in result.stdout
+
+
+def test_a_partial_list_says_it_is_incomplete(
+    stored: tuple[dict[str, str], str], tmp_path: Path
+) -> None:
+    env, value = stored
+    env = break_store(env, tmp_path, "locked")
+    env["SECRET_DEV_API_TOKEN"] = "fake-" + secrets.token_urlsafe(12)
+    result = run(env, "list")
+    assert result.returncode == 5, "a partial list must not look complete"
+    assert result.stdout.split()[:2] == ["dev/api_token", "env"]
+    message = assert_one_line_error(result, value)
+    assert message.startswith("jupyter-secrets: error: cannot list backend 'file', so the list")
+    assert "is locked; set JUPYTER_SECRETS_PASSPHRASE" in message
+    assert env["SECRET_DEV_API_TOKEN"] not in result.stdout + result.stderr
+    report = run(env, "list", "--json")
+    assert report.returncode == 5
+    data = json.loads(report.stdout)
+    assert [(r["ref"], r["backend"]) for r in data["secrets"]] == [("dev/api_token", "env")]
+    assert [e["backend"] for e in data["errors"]] == ["file"]
+
+
+def test_a_keyring_that_is_not_viable_is_no_list_error(cli_env: dict[str, str]) -> None:
+    """No D-Bus session: the OS keyring holds nothing reachable; list does not fail on
+    it (nothing routes to it), and doctor says why it is not used."""
+    env = without_session_bus(cli_env)
+    del env["JUPYTER_SECRETS_BACKEND"]  # the automatic default: the file store
+    listing = run(env, "list")
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stderr.startswith("no secrets found")
+    assert json.loads(run(env, "list", "--json").stdout) == {"secrets": [], "errors": []}
+    doctor = run(env, "doctor")
+    assert doctor.returncode == 0, doctor.stderr
+    row = next(line for line in doctor.stdout.splitlines() if line.startswith("no  keyring "))
+    assert "the OS keyring is not used" in row
+    routed = dict(env, JUPYTER_SECRETS_BACKEND="keyring")  # now refs go to it: an error
+    result = run(routed, "list")
+    assert result.returncode == 5
+    assert result.stderr.startswith("jupyter-secrets: error: cannot list backend 'keyring': ")
+    assert result.stderr.count("\n") == 1

@@ -1,12 +1,16 @@
+import io
 import json
 import secrets
+import sys
 from pathlib import Path
 
 import pytest
 
 from jupyter_secrets.audit import AuditLog
+from jupyter_secrets.backends import encrypted_file
 from jupyter_secrets.config import SecretsConfig
 from jupyter_secrets.errors import (
+    BackendLockedError,
     InvalidRefError,
     ScopeDeniedError,
     SecretError,
@@ -168,3 +172,32 @@ def test_resolve_config(manager: SecretManager, tmp_path: Path) -> None:
     assert password not in repr(resolved), "resolved config repr shows a value"
     assert password not in config_file.read_text()
     assert resolve({"k": ["secret://dev/wh/password"]}, fetch=manager.get)["k"][0] == password
+
+
+def test_a_locked_store_is_not_an_empty_one(
+    manager: SecretManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """manager.list used to swallow the file store's error and return []."""
+    manager.set("dev/a/x", "fake-value-1")
+    encrypted_file._KEY_CACHE.clear()
+    monkeypatch.delenv("JUPYTER_SECRETS_PASSPHRASE")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # nobody to prompt
+    fresh = SecretManager(manager.settings, user="alice")
+    listing = fresh.listing()
+    assert listing.secrets == []
+    assert [(f.backend, type(f.error)) for f in listing.failures] == [("file", BackendLockedError)]
+    assert "is locked; set JUPYTER_SECRETS_PASSPHRASE" in listing.failures[0].message
+    with pytest.raises(BackendLockedError):
+        fresh.list()
+    monkeypatch.setenv("SECRET_DEV_ENV_TOKEN", "fake-" + secrets.token_urlsafe(8))
+    partial = fresh.listing("dev")
+    assert [(i.path, i.backend) for i in partial.secrets] == [("dev/env_token", "env")]
+    assert [f.backend for f in partial.failures] == ["file"]
+    assert [i.path for i in fresh.list("dev")] == ["dev/env_token"]  # partial, as before
+
+
+def test_listing_reports_a_route_to_a_missing_backend(manager: SecretManager) -> None:
+    manager.settings.routes = {**manager.settings.routes, "prod/": "vault"}
+    listing = SecretManager(manager.settings, user="alice").listing()
+    assert [(f.backend, f.error.exit_code) for f in listing.failures] == [("vault", 2)]
+    assert "unknown backend 'vault'" in listing.failures[0].message
