@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import random
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +33,8 @@ def get_text(node: dict[str, Any], key: str) -> str:
 
 
 def set_text(node: dict[str, Any], key: str, text: str) -> None:
-    """Store as the notebook did: a list of lines (nbformat's way) unless it was one string."""
-    if isinstance(node.get(key), str):
-        node[key] = text
-        return
+    """Store as nbformat writes it: a list of lines. (Peers' hits are mapped back to lines
+    through the raw JSON, which cannot tell the lines of one long string apart.)"""
     parts = text.split("\n")
     node[key] = [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
@@ -218,7 +217,9 @@ class Host:
     def _new_raw(self, piece: Piece, pid: int, context: str) -> dict[str, Any]:
         cell: dict[str, Any] = {"cell_type": "raw", "metadata": {}, "source": []}
         if (self.nb.get("nbformat"), self.nb.get("nbformat_minor", 0)) >= (4, 5):
-            cell["id"] = f"{self.rng.getrandbits(64):016x}"
+            cell["id"] = str(
+                uuid.UUID(int=self.rng.getrandbits(128), version=4)
+            )  # as JupyterLab does
         at = self.rng.randrange(len(self.cells) + 1)
         self.cells.insert(at, cell)
         self.cell_origin.insert(at, ("plant", pid))
@@ -232,10 +233,17 @@ class Host:
         if cell is None or cell.get("cell_type") != "code":
             cell = self.rng.choice(self.code_cells())
         outputs = cell.setdefault("outputs", [])
+        origins = self._outs(cell)  # before the append: the new output is not the notebook's
+        for holder, key in [
+            (node, "text"),
+            *((node.get("data", {}), m) for m in node.get("data", {})),
+        ]:
+            if isinstance(holder.get(key), str):
+                set_text(holder, key, holder[key])
         if node.get("output_type") == "execute_result":
             node["execution_count"] = cell.get("execution_count")
         outputs.append(node)
-        self._outs(cell).append(("plant", pid))
+        origins.append(("plant", pid))
         return cell, node
 
     def _into_table(

@@ -137,6 +137,10 @@ def test_planting_keeps_the_original_content_where_the_map_says(tmp_path: Path) 
         for final, orig in enumerate(pmap.cells):
             if orig is not None:
                 assert nb["cells"][final]["cell_type"] == original["cells"][orig]["cell_type"]
+        for final, outs in pmap.outputs.items():  # the original outputs, in order, and only them
+            orig_outputs = original["cells"][pmap.cells[final]].get("outputs", [])
+            assert [o for o in outs if o is not None] == list(range(len(orig_outputs)))
+            assert len(outs) == len(nb["cells"][final]["outputs"])
         for slot, fields in pmap.lines.items():
             cell, location, out = slot.split(":")
             if pmap.cells[int(cell)] is None:
