@@ -14,7 +14,7 @@ from _util import megabytes, num, pct, section, table
 from _wild import CLI, DETECT_SECRETS, OURS, WildResults
 
 from tests.corpus.score import location_of
-from tests.wild.corpus import SPLITS
+from tests.wild.corpus import MAX_HOST_BYTES, SPLITS
 from tests.wild.manifest import HELDOUT, TUNE
 from tests.wild.preview import masked
 from tests.wild.scoring import false_positive_hits, ours_hits
@@ -32,7 +32,7 @@ def print_wild(res: WildResults, misses: bool) -> dict[str, Any]:
             pos = sum(lab.positive for lab in labels)
             print(f"planted {split}: {len(corpus.planted(split))} notebooks, {pos} secrets, "
                   f"{len(labels) - pos} labelled negatives")  # fmt: skip
-        print(f"seed {corpus.seed}; hosts of at most 256 KB drawn per split; built and self-checked "
+        print(f"seed {corpus.seed}; hosts of at most {MAX_HOST_BYTES // 1000} KB drawn per split; built and self-checked "
               f"in {res.build_seconds:.1f} s; {', '.join(res.versions.values())}")  # fmt: skip
     tools = sorted({t for t, _s in res.planted}, key=_order)
     for split in SPLITS:
