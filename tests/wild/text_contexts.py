@@ -143,12 +143,16 @@ def dataframe(rng: random.Random, v: Value) -> list[Piece]:
 
 
 def traceback_frame(rng: random.Random, v: Value) -> list[Piece]:
-    code = rng.choice([
-        f'client {CYAN}={RESET} OpenAI(api_key{CYAN}={RESET}"{v.text}")',
-        f'server{CYAN}.{RESET}login("reports@acme-data.io", "{v.text}")',
-        f'conn {CYAN}={RESET} connect(host{CYAN}={RESET}"db.internal", password{CYAN}={RESET}"{v.text}")',
-        f'resp {CYAN}={RESET} requests{CYAN}.{RESET}get(url, headers{CYAN}={RESET}{{"Authorization": "Bearer {v.text}"}})',
-    ])  # fmt: skip
+    if "password" in v.kind:
+        code = rng.choice([
+            f'server{CYAN}.{RESET}login("reports@acme-data.io", "{v.text}")',
+            f'conn {CYAN}={RESET} connect(host{CYAN}={RESET}"db.internal", password{CYAN}={RESET}"{v.text}")',
+        ])  # fmt: skip
+    else:
+        code = rng.choice([
+            f'client {CYAN}={RESET} Client(api_key{CYAN}={RESET}"{v.text}")',
+            f'resp {CYAN}={RESET} requests{CYAN}.{RESET}get(url, headers{CYAN}={RESET}{{"Authorization": "Bearer {v.text}"}})',
+        ])  # fmt: skip
     n = rng.randint(3, 40)
     frame = (
         f"Cell {GREEN}In[{n}], line 4{RESET}\n"
