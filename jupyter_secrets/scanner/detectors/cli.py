@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from ..document import Document
 from . import Candidate, Detector
 from .context import PYTHON, SHELL, STRING, Place, Places
+from .context import places as shared_places
 from .credentials import credential_name, credential_value
 from .values import is_words
 
@@ -176,6 +177,7 @@ class CommandLineCredentials(Detector):
         "credential",
         "mysql",
         "mariadb",
+        "sshpass",
         "curl",
         "login",
         "twine",
@@ -190,11 +192,15 @@ class CommandLineCredentials(Detector):
     )
 
     def find(self, doc: Document) -> Iterator[Candidate]:
-        places = Places(doc)
+        places = shared_places(doc)
         regions: set[tuple[int, int]] = set()
         found: set[tuple[int, int]] = set()
+        text = doc.text
         for keyword in self.keywords:
+            named = keyword in _NAME_KEYWORDS
             for pos in doc.hits(keyword):
+                if not (_named_here(text, pos) if named else _program_here(text, pos)):
+                    continue
                 place = places.at(pos)
                 if place.kind == PYTHON:
                     continue  # mysql.connector, api_key = ...: code, not a command
@@ -370,6 +376,39 @@ class CommandLineCredentials(Detector):
         if not credential_value(value, kind, quoted, code=not quoted):
             return None
         return start, end
+
+
+_NAME_KEYWORDS = frozenset({"pass", "pwd", "token", "key", "secret", "credential"})
+_WORD_RUN = re.compile(r"[A-Za-z0-9_.\-]{0,80}")
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_OPTION_AFTER = re.compile(r"[\s\"',\[]-")
+_ENV_BEFORE = frozenset(" \t\n\"'!([,;&|`")
+
+
+def _named_here(text: str, pos: int) -> bool:
+    """A credential keyword at ``pos`` that is part of a flag (``--api-key``,
+    ``-storepass``) or of a ``NAME=`` word: only those make a command line worth
+    reading (most hits of "key" and "token" are dict keys and prose)."""
+    run = _WORD_RUN.match(text, pos)
+    end = run.end() if run is not None else pos
+    if text[end : end + 1] != "=" and text.rfind("-", max(0, pos - 80), pos) == -1:
+        return False  # no '=' after it and no dash before it: a dict key, prose
+    start = pos
+    while start > 0 and pos - start < 80 and text[start - 1] in _WORD_CHARS:
+        start -= 1
+    name = text[start:end].lstrip("-")
+    if text[start] == "-":
+        return credential_name(name) is not None or name.lower() in _PASSWORD_FLAGS
+    if text[end : end + 1] != "=" or (start > 0 and text[start - 1] not in _ENV_BEFORE):
+        return False
+    return credential_name(name) is not None
+
+
+def _program_here(text: str, pos: int) -> bool:
+    """A program name at ``pos`` (not inside a word) with an option after it."""
+    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "_."):
+        return False
+    return _OPTION_AFTER.search(text, pos, pos + 400) is not None
 
 
 def _sequence(text: str, literal: tuple[int, int]) -> tuple[int, int] | None:

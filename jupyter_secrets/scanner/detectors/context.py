@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from dataclasses import dataclass
 
 from ..document import KIND_CODE, Document, Segment
@@ -73,16 +74,21 @@ class Place:
         return f"<Place {self.kind} {self.lo}:{self.hi}>"
 
 
-# A line that IPython does not hand to Python: !shell, %magic, var = !shell.
-_MAGIC_LINE = re.compile(r"[ \t]*(?:!|%(?!%)[A-Za-z]|[A-Za-z_]\w*[ \t]*=[ \t]*!)")
-_NEXT_TOKEN = re.compile(
-    r"(?P<nl>\n)|(?P<comment>#)"
-    r"|(?P<prefix>(?<![A-Za-z0-9_])[rRbBuUfFtT]{1,2})?(?P<quote>'''|\"\"\"|'|\")"
+# One pass in C over a code segment: IPython's !shell / %magic / var = !shell lines, a
+# comment's text, and string literals (prefix, quotes, escapes; an unclosed one ends
+# at its line, or for triple quotes at the end of the text).
+_CODE_TOKEN = re.compile(
+    r"(?P<shell>^[ \t]*(?:!|%(?!%)[A-Za-z]|[A-Za-z_]\w*[ \t]*=[ \t]*!)[^\n]*)"
+    r"|\#(?P<comment>[^\n]*)"
+    r"|(?P<prefix>(?<![A-Za-z0-9_])[rRbBuUfFtT]{1,2})?(?:"
+    r'"""(?P<d3>[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*)(?:"""|\Z)'
+    r"|'''(?P<s3>[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*)(?:'''|\Z)"
+    r'|"(?P<d1>[^"\\\n]*(?:\\.[^"\\\n]*)*)(?:"|(?=\n)|\Z)'
+    r"|'(?P<s1>[^'\\\n]*(?:\\.[^'\\\n]*)*)(?:'|(?=\n)|\Z)"
+    r")",
+    re.MULTILINE | re.DOTALL,
 )
-_SINGLE_BODY = {
-    "'": re.compile(r"(?:[^'\\\n]|\\.|\\\n)*"),
-    '"': re.compile(r'(?:[^"\\\n]|\\.|\\\n)*'),
-}
+_BODIES = ("d3", "s3", "d1", "s1")
 
 
 @dataclass(slots=True)
@@ -100,60 +106,24 @@ class _CodeMap:
     shell_starts: list[int]
 
 
-def _string_end(text: str, content: int, quote: str) -> tuple[int, int]:
-    """(end of the literal's content, offset after its closing quote); an unclosed
-    literal ends at the end of the text (triple) or of its line."""
-    size = len(text)
-    if len(quote) == 3:
-        close = content
-        while True:
-            close = text.find(quote, close)
-            if close == -1:
-                return size, size
-            backslashes = 0
-            while close - 1 - backslashes >= content and text[close - 1 - backslashes] == "\\":
-                backslashes += 1
-            if backslashes % 2 == 0:
-                return close, close + 3
-            close += 1
-    body = _SINGLE_BODY[quote].match(text, content)
-    close = body.end() if body is not None else content
-    return close, (close + 1 if close < size and text[close] == quote else close)
-
-
 def _scan_code(text: str, base: int) -> _CodeMap:
     strings: list[tuple[int, int, str]] = []
     comments: list[tuple[int, int]] = []
     shell: list[tuple[int, int]] = []
-    size = len(text)
-    pos = 0
-    line_start = True
-    while pos < size:
-        if line_start:
-            line_start = False
-            if _MAGIC_LINE.match(text, pos):
-                end = text.find("\n", pos)
-                end = size if end == -1 else end
-                shell.append((base + pos, base + end))
-                pos = end + 1
-                line_start = True
-                continue
-        match = _NEXT_TOKEN.search(text, pos)
-        if match is None:
-            break
-        if match.group("nl"):
-            pos = match.end()
-            line_start = True
-            continue
-        if match.group("comment"):
-            end = text.find("\n", match.end())
-            end = size if end == -1 else end
-            comments.append((base + match.end(), base + end))
-            pos = end
-            continue
-        content = match.end()
-        close, pos = _string_end(text, content, match.group("quote"))
-        strings.append((base + content, base + close, (match.group("prefix") or "").lower()))
+    for match in _CODE_TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "shell":
+            s, e = match.span("shell")
+            shell.append((base + s, base + e))
+        elif kind == "comment":
+            s, e = match.span("comment")
+            comments.append((base + s, base + e))
+        else:
+            for body in _BODIES:
+                s, e = match.span(body)
+                if s != -1:
+                    strings.append((base + s, base + e, (match.group("prefix") or "").lower()))
+                    break
     return _CodeMap(
         strings,
         [s for s, _, _ in strings],
@@ -172,11 +142,19 @@ def _inside(spans: list[tuple[int, int]], starts: list[int], pos: int) -> tuple[
 
 
 class Places:
-    """Answers :meth:`at` for one document (make one per detector run)."""
+    """Answers :meth:`at` for one document; :func:`places` shares one between the
+    detectors that scan the same document."""
 
     def __init__(self, doc: Document) -> None:
-        self.doc = doc
+        self._doc = weakref.ref(doc)
         self._maps: dict[int, _CodeMap] = {}
+
+    @property
+    def doc(self) -> Document:
+        doc = self._doc()
+        if doc is None:  # pragma: no cover - a Places never outlives its scan
+            raise ReferenceError("the document of these places is gone")
+        return doc
 
     def code_map(self, segment: Segment) -> _CodeMap:
         found = self._maps.get(segment.start)
@@ -241,3 +219,26 @@ class Places:
         first = bisect.bisect_left(code.starts, lo)
         last = bisect.bisect_left(code.starts, hi)
         return code.strings[first:last]
+
+
+# One Places per live document, shared by the detectors that scan it (each code
+# segment is tokenized once per scan). Documents are not hashable: keyed by id and
+# checked by a weak reference, dropped when the document is.
+_SHARED: dict[int, tuple[weakref.ref[Document], Places]] = {}
+
+
+def places(doc: Document) -> Places:
+    """The :class:`Places` of ``doc``, made on first use."""
+    key = id(doc)
+    entry = _SHARED.get(key)
+    if entry is not None and entry[0]() is doc:
+        return entry[1]
+    found = Places(doc)
+
+    def forget(_: object, key: int = key) -> None:
+        current = _SHARED.get(key)
+        if current is not None and current[0]() is None:
+            _SHARED.pop(key, None)
+
+    _SHARED[key] = (weakref.ref(doc, forget), found)
+    return found

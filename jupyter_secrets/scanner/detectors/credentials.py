@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from ..document import Document
 from . import Candidate, Detector, RegexDetector
 from .context import PYTHON, Place, Places
+from .context import places as shared_places
 from .tables import html_column, markdown_column
 from .values import is_interpolated, is_markup, is_words
 
@@ -347,6 +348,26 @@ _SQL_IDENTIFIED = re.compile(
 )
 
 
+_BIND_SKIP = frozenset(" \t*_\"'`]\\")
+_BIND_START = frozenset("=:|<-\u2013\u2014`'\"")
+
+
+def _could_bind(text: str, end: int) -> bool:
+    """Whether what follows a name could bind a value to it for the rules that read a
+    place (a config line, inline ``=``/``:``, prose, a table): a cheap test before the
+    place of the name is worked out."""
+    pos = end
+    stop = min(len(text), end + 8)
+    while pos < stop and text[pos] in _BIND_SKIP:
+        pos += 1
+    if pos >= len(text):
+        return False
+    if text[pos] in _BIND_START or text.startswith(("is", "was", "are", "reads"), pos):
+        return True
+    # "password 'x'", "PASSWORD `x`", SQL "PASSWORD 'x'" after the spaces skipped.
+    return pos > end and text[pos - 1] in "`'\""
+
+
 def _statement_start(text: str, pos: int) -> int:
     """Where the SQL statement holding ``pos`` starts: after the previous ``;`` or
     segment separator, at most ``_SQL_STATEMENT_REACH`` back (it may span lines)."""
@@ -396,7 +417,7 @@ class PasswordAssignment(Detector):
         text = doc.text
         size = len(text)
         done: set[int] = set()
-        places = Places(doc)
+        places = shared_places(doc)
         for keyword in self.keywords[:-1]:  # names; "identified" is SQL, below
             for pos in doc.hits(keyword):
                 start = pos
@@ -413,7 +434,8 @@ class PasswordAssignment(Detector):
                 kind = credential_name(text[start:end])
                 phrase = False
                 head = start
-                if text[start - 1 : start] == " ":
+                bare = end - start in (3, 5) and text[start:end].lower() in ("key", "token")
+                if bare and text[start - 1 : start] == " ":
                     # Prose names are phrases: "API key", "access token"; "first token"
                     # and "next token" are a language model's, not credentials.
                     word = _PREV_WORD_RE.search(text, max(0, start - 22), start - 1)
@@ -456,6 +478,8 @@ class PasswordAssignment(Detector):
         if found is not None:
             yield self.candidate(*found)
             return
+        if not _could_bind(text, end):
+            return  # password), self.token.x, api_key, ...: no rule below can match
         place = places.at(start)
         found = self._sql_password(text, start, end)
         if found is None:
