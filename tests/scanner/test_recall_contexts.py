@@ -664,3 +664,86 @@ def test_command_lines_without_credentials(scanner: Scanner, source: str) -> Non
 )
 def test_command_line_text_without_credentials(scanner: Scanner, carrier: str, text: str) -> None:
     _clean(scanner, CARRIERS[carrier](text))
+
+
+# --- 3. login and connect calls ---------------------------------------------------------
+
+LOGIN_CALLS = [
+    (
+        'server = smtplib.SMTP("smtp.example.com", 587)\nserver.login(user, "{v}")',
+        "login_credentials",
+    ),
+    ('smtplib.SMTP_SSL("smtp.example.com").login("me@example.com", "{v}")', "login_credentials"),
+    ('ftp = ftplib.FTP("ftp.example.com")\nftp.login("etl", "{v}")', "login_credentials"),
+    ('ftp = FTP("ftp.example.com", "etl", "{v}")', "login_credentials"),
+    ('imap = imaplib.IMAP4_SSL("imap.example.com")\nimap.login(EMAIL, "{v}")', "login_credentials"),
+    (
+        'pop = poplib.POP3_SSL("pop.example.com")\npop.user("me")\npop.pass_("{v}")',
+        "login_credentials",
+    ),
+    ('requests.get(url, auth=HTTPBasicAuth("etl", "{v}"))', "login_credentials"),
+    ("requests.get(url, auth=requests.auth.HTTPDigestAuth(user, '{v}'))", "login_credentials"),
+    ('r = requests.post(url, json=body, auth=("etl", "{v}"))', "login_credentials"),
+    ('es = Elasticsearch(hosts, basic_auth=("elastic", "{v}"))', "login_credentials"),
+    ('session.auth = ("etl", "{v}")', "login_credentials"),
+    ('aiohttp.ClientSession(auth=aiohttp.BasicAuth("etl", "{v}"))', "login_credentials"),
+    ('conn = pymysql.connect("db.internal", "etl", "{v}", "sales")', "login_credentials"),
+    ('conn = cx_Oracle.connect("scott", "{v}", "db.internal/orcl")', "login_credentials"),
+    ('auth = PlainTextAuthProvider("cassandra", "{v}")', "login_credentials"),
+    ('wandb.login(key="{v}")', "login_credentials"),
+    # Keyword arguments and DSNs name their values: the assignment rule reads them.
+    ('client.connect("bastion", username="etl", password="{v}")', "password_assignment"),
+    (
+        'psycopg2.connect("dbname=sales user=etl password={v} host=db.internal")',
+        "password_assignment",
+    ),
+    ('mysql.connector.connect(host="db", user="etl", password="{v}")', "password_assignment"),
+    ('pymongo.MongoClient("db.internal", username="etl", password="{v}")', "password_assignment"),
+    (
+        'snowflake.connector.connect(user="etl", password="{v}", account="acme")',
+        "password_assignment",
+    ),
+]
+
+
+@pytest.mark.parametrize(("template", "detector"), LOGIN_CALLS)
+@pytest.mark.parametrize("carrier", sorted(CODE_CARRIERS))
+def test_login_and_connect_calls(
+    scanner: Scanner, template: str, detector: str, carrier: str
+) -> None:
+    value = _random_token(20)
+    source = template.replace("{v}", value)
+    if carrier == "traceback":
+        source = source.splitlines()[-1]  # a traceback shows the failing line
+    nb = CARRIERS[carrier](CODE_CARRIERS[carrier].replace("{s}", source))
+    _found_once(scanner, nb, detector, value)
+
+
+def test_a_login_taking_a_key_alone(scanner: Scanner) -> None:
+    key = _random_token(40)  # (a 40-hex key is read as a hash by the generic filters)
+    _found_once(scanner, CARRIERS["code"](f'wandb.login("{key}")'), "login_credentials", key)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "server.login(user, password)",
+        'server.login(user, os.environ["SMTP_PASSWORD"])',
+        'server.login(user, getpass.getpass("Password: "))',
+        'server.login("me@example.com", f"{prefix}{suffix}")',
+        'server.login(user, "")',
+        'login("admin")',
+        "notebook_login()",
+        'huggingface_hub.login(token=os.environ["HF_TOKEN"])',
+        'ftp = FTP("ftp.example.com")',
+        'FTP("ftp.example.com", "anonymous", "anonymous@")',
+        "requests.get(url, auth=(user, pw))",
+        'auth=("etl", "<password>")',
+        'conn = sqlite3.connect("sales.db")',
+        'conn = pymysql.connect(host="db", user="etl", password=os.environ["PW"])',
+        'session.auth = ("etl", None)',
+        'app.login_manager.login("page")',
+    ],
+)
+def test_calls_that_pass_no_literal_credential(scanner: Scanner, source: str) -> None:
+    _clean(scanner, CARRIERS["code"](source))
