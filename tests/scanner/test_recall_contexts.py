@@ -6,6 +6,7 @@ the look-alike cases next to them must stay clean. Messages never show a value.
 
 from __future__ import annotations
 
+import base64
 import string
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from jupyter_secrets.scanner import Finding, Scanner
 
 from .carriers import CARRIERS
-from .fakes import Fakes, aws_secret_key, dotted_password, hex_token
+from .fakes import URLSAFE, Fakes, aws_secret_key, dotted_password, hex_token
 from .nbutil import code, display, markdown, notebook, result, stream
 
 F = Fakes(seed=31)
@@ -747,3 +748,129 @@ def test_a_login_taking_a_key_alone(scanner: Scanner) -> None:
 )
 def test_calls_that_pass_no_literal_credential(scanner: Scanner, source: str) -> None:
     _clean(scanner, CARRIERS["code"](source))
+
+
+# --- 5. paired credentials: one half names the other -----------------------------------
+
+
+def _aws_pair() -> tuple[str, str]:
+    return F.aws(), aws_secret_key(F)
+
+
+def _twilio_pair() -> tuple[str, str]:
+    return "AC" + hex_token(F, 32), hex_token(F, 32)
+
+
+PAIRS = {
+    "code": 'session = boto3.Session("{id}", "{secret}")',
+    "code-lines": 'KEY_ID = "{id}"\nKEY = "{secret}"\nclient = make(KEY_ID, KEY)',
+    "stdout": "{id}\n{secret}\n",
+    "text/plain": "('{id}', '{secret}')",
+    "markdown": "| id | value |\n|---|---|\n| `{id}` | `{secret}` |",
+    "text/markdown": "Created `{id}` / `{secret}`",
+    "raw": "{id} {secret}",
+    "traceback": "ClientError: InvalidClientTokenId for ('{id}', '{secret}')",
+}
+
+
+@pytest.mark.parametrize("where", sorted(PAIRS))
+@pytest.mark.parametrize(
+    ("make", "detectors"),
+    [(_aws_pair, {"aws"}), (_twilio_pair, {"twilio_auth_token"})],
+    ids=["aws", "twilio"],
+)
+def test_paired_credentials_without_a_keyword(
+    scanner: Scanner, where: str, make: Callable[[], tuple[str, str]], detectors: set[str]
+) -> None:
+    ident, secret = make()
+    carrier = where.split("-", maxsplit=1)[0]
+    nb = CARRIERS[carrier](PAIRS[where].format(id=ident, secret=secret))
+    found = {f.span.value: f.detector for f in scanner.scan_notebook(nb) if f.span}
+    assert found.get(secret) in detectors, (
+        f"the paired secret was not found: {sorted(found.values())}"
+    )
+    if detectors == {"twilio_auth_token"}:
+        assert ident not in found, "an account SID is an identifier, not a secret"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A 40-character base64 run with no key id near it is nothing in particular.
+        'blob = "{secret}"',
+        # A key id with a hash, a path or a word next to it.
+        'pair = ("{id}", "{hash}")',
+        "{id}\n\n\n\n\n{secret}",  # too far apart
+    ],
+)
+def test_unpaired_halves_stay_clean(scanner: Scanner, text: str) -> None:
+    ident, secret = _aws_pair()
+    source = text.format(id=ident, secret=secret, hash=hex_token(F, 40))
+    findings = [f for f in scanner.scan_notebook(CARRIERS["code"](source)) if f.span]
+    assert secret not in {f.span.value for f in findings if f.span}
+
+
+def test_twilio_sid_with_a_hash_that_is_not_hex_token(scanner: Scanner) -> None:
+    sid = "AC" + hex_token(F, 32)
+    nb = CARRIERS["stdout"](f"{sid}\nchecksum: {'0' * 32}\n")
+    _clean(scanner, nb)
+
+
+# --- 7. families and variants -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["A3T", "ABIA", "ACCA", "ASIA", "AKIA"])
+@pytest.mark.parametrize("carrier", ["code", "stdout", "markdown"])
+def test_every_aws_key_id_prefix(scanner: Scanner, prefix: str, carrier: str) -> None:
+    key_id = prefix + F.rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 20 - len(prefix))
+    text = f'key_id = "{key_id}"' if carrier == "code" else f"Access key: {key_id}"
+    findings = scanner.scan_notebook(CARRIERS[carrier](text))
+    assert [f.detector for f in findings] == ["aws"]
+    assert findings[0].span is not None and findings[0].span.value == key_id
+
+
+def _discord_token() -> str:
+    user_id = str(F.rng.randrange(10**17, 10**19))
+    head = base64.urlsafe_b64encode(user_id.encode()).decode().rstrip("=")
+    return f"{head}.{F.rand(URLSAFE, 6)}.{F.rand(URLSAFE, 38)}"
+
+
+def _telegram_token() -> str:
+    return f"{F.rng.randrange(10**7, 10**10)}:AA{F.rand(URLSAFE, 33)}"
+
+
+@pytest.mark.parametrize(
+    ("make", "detector"),
+    [(_discord_token, "discord"), (_telegram_token, "telegram")],
+    ids=["discord", "telegram"],
+)
+@pytest.mark.parametrize(
+    ("carrier", "template"),
+    [
+        ("code", 'bot.run("{v}")'),
+        ("stdout", "{v}\n"),
+        ("text/plain", "'{v}'"),
+        ("markdown", "`{v}`"),
+        ("traceback", "LoginFailure: Improper token has been passed: {v}"),
+    ],
+)
+def test_bot_tokens_without_a_keyword(
+    scanner: Scanner, make: Callable[[], str], detector: str, carrier: str, template: str
+) -> None:
+    token = make()
+    _found_once(scanner, CARRIERS[carrier](template.replace("{v}", token)), detector, token)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Three dot-separated parts whose first is no base64 of a number.
+        f"model.{F.rand(URLSAFE, 6)}.{F.rand(URLSAFE, 30)}",
+        f"TWlzc2luZ0lkZW50aWZpZXJz.abcdef.{F.rand(URLSAFE, 30)}",
+        # A time or a ratio is no bot id.
+        "12:30:AA" + F.rand(URLSAFE, 33),
+        "id 123456789:AB" + F.rand(URLSAFE, 33),
+    ],
+)
+def test_bot_token_lookalikes(scanner: Scanner, text: str) -> None:
+    _clean(scanner, CARRIERS["stdout"](text))
