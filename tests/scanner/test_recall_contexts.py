@@ -874,3 +874,131 @@ def test_bot_tokens_without_a_keyword(
 )
 def test_bot_token_lookalikes(scanner: Scanner, text: str) -> None:
     _clean(scanner, CARRIERS["stdout"](text))
+
+
+GITLAB_TOKENS = {
+    "runner": lambda: "glrt-" + F.rand(URLSAFE, 20),
+    "agent": lambda: "glagent-" + F.rand(URLSAFE, 50),
+    "incoming mail": lambda: "glimt-" + F.rand(URLSAFE, 25),
+    "feed": lambda: "glft-" + F.rand(URLSAFE, 20),
+    "deploy": lambda: "gldt-" + F.rand(URLSAFE, 20),
+    "trigger": lambda: "glptt-" + F.rand(URLSAFE, 40),
+    "feature flags": lambda: "glffct-" + F.rand(URLSAFE, 20),
+    "oauth application": lambda: "gloas-" + F.rand(URLSAFE, 64),
+    "runner registration": lambda: "GR1348941" + F.rand(URLSAFE, 20),
+    "routable personal": lambda: (
+        "glpat-" + F.rand(URLSAFE, 27) + ".01." + F.rand("abcdefghij0123456789", 8)
+    ),
+}
+
+
+@pytest.mark.parametrize("family", sorted(GITLAB_TOKENS))
+@pytest.mark.parametrize("carrier", ["code", "stdout", "markdown"])
+def test_every_gitlab_token_family(scanner: Scanner, family: str, carrier: str) -> None:
+    token = GITLAB_TOKENS[family]()
+    text = f'gl = Gitlab(url, private_token="{token}")' if carrier == "code" else f"token {token}"
+    _found_once(scanner, CARRIERS[carrier](text), "gitlab", token)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "glptt-" + "a1B2" * 11,  # 44: a trigger token is 40
+        "gloas-" + "a1B2" * 15,  # 60: an application secret is 64
+        "glimt-" + "a1B2" * 8,  # 32: an incoming-mail token is 25
+        "glagent-" + "a1B2" * 5,  # 20: an agent token is 50 or more
+    ],
+)
+def test_gitlab_tokens_of_the_wrong_length(scanner: Scanner, token: str) -> None:
+    _clean(scanner, CARRIERS["code"](f'value = "{token}"'))
+
+
+def _uuid() -> str:
+    h = hex_token(F, 32)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+
+
+@pytest.mark.parametrize(
+    ("carrier", "template"),
+    [
+        ("code", "%%writefile .npmrc\n//registry.npmjs.org/:_authToken={v}\n"),
+        ("code", 'Path(".npmrc").write_text("//npm.pkg.github.com/:_authToken={v}\\n")'),
+        ("stdout", "registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken={v}\n"),
+        ("markdown", "```ini\n//registry.example.com/npm/:_authToken = {v}\n```"),
+        ("raw", '//registry.npmjs.org/:_authToken="{v}"'),
+    ],
+)
+def test_npm_legacy_uuid_tokens_in_npmrc_text(
+    scanner: Scanner, carrier: str, template: str
+) -> None:
+    token = _uuid()
+    _found_once(scanner, CARRIERS[carrier](template.replace("{v}", token)), "npm_legacy", token)
+
+
+def test_a_uuid_is_still_an_id_elsewhere(scanner: Scanner) -> None:
+    _clean(scanner, CARRIERS["code"](f'run_id = "{_uuid()}"\nsession_token = "{_uuid()}"'))
+
+
+def _jfrog_key() -> str:
+    return "AKCp" + F.rand(string.ascii_letters + string.digits, 69)
+
+
+def _jfrog_reference() -> str:
+    return "cmVmdGtu" + F.rand(string.ascii_letters + string.digits, 56)
+
+
+@pytest.mark.parametrize("make", [_jfrog_key, _jfrog_reference], ids=["api-key", "reference"])
+@pytest.mark.parametrize(
+    ("carrier", "template"),
+    [
+        ("code", 'headers = {{"X-JFrog-Art-Api": "{v}"}}'),
+        ("code", 'ARTIFACTORY_URL = "https://acme.jfrog.io"\nAUTH = "{v}"'),
+        ("stdout", "Using Artifactory credentials {v}"),
+        ("markdown", "JFrog token: `{v}`"),
+    ],
+)
+def test_jfrog_tokens_near_their_keywords(
+    scanner: Scanner, make: Callable[[], str], carrier: str, template: str
+) -> None:
+    token = make()
+    _found_once(scanner, CARRIERS[carrier](template.format(v=token)), "jfrog", token)
+
+
+def test_jfrog_shape_without_a_jfrog_keyword(scanner: Scanner) -> None:
+    _clean(scanner, CARRIERS["stdout"](f"payload {_jfrog_key()}"))
+
+
+def _truncated_pem(escaped: bool = False) -> tuple[str, str]:
+    """A PEM block cut after a few lines (no END line), and the part a finding covers."""
+    lines = F.private_key().split("\n")[:6]
+    block = "\\n".join(lines) if escaped else "\n".join(lines)
+    return block, block
+
+
+@pytest.mark.parametrize(
+    ("carrier", "escaped", "template"),
+    [
+        ("stdout", False, "{v}\n...\n[output truncated: 4 KB]"),
+        ("text/plain", True, "'{v}...'"),
+        ("traceback", False, "ValueError: Could not deserialize key data:\n{v}"),
+        ("code", True, 'KEY = "{v}"  # the rest is in the vault'),
+        ("markdown", False, "```\n{v}\n```"),
+    ],
+)
+def test_pem_private_key_without_end_line(
+    scanner: Scanner, carrier: str, escaped: bool, template: str
+) -> None:
+    block, covered = _truncated_pem(escaped)
+    _found_once(scanner, CARRIERS[carrier](template.replace("{v}", block)), "private_key", covered)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-----BEGIN PRIVATE KEY-----\nyabba dabba doo",  # pragma: allowlist secret
+        "-----BEGIN RSA PRIVATE KEY-----\n<your key here>\n",  # pragma: allowlist secret
+        "-----BEGIN PRIVATE KEY-----\n" + "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" * 2,  # one line
+    ],
+)
+def test_pem_headers_without_key_material(scanner: Scanner, text: str) -> None:
+    _clean(scanner, CARRIERS["stdout"](text))

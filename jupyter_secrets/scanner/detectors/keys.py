@@ -42,7 +42,14 @@ def _pem_blocks(doc: Document) -> Iterator[_Block]:
             pos = header.end()
             footer = f"-----END {header.group('kind')}-----"
             stop = text.find(footer, pos, pos + 20000 + len(footer))
-            if stop == -1 or _PEM_BODY_RE.fullmatch(text, pos, stop) is None:
+            if stop == -1:
+                # No END line: a truncated output or a cut paste still holds the key.
+                cut = _truncated_body(text, pos)
+                if cut is not None:
+                    yield _Block(header.start(), cut)
+                    pos = cut
+                continue
+            if _PEM_BODY_RE.fullmatch(text, pos, stop) is None:
                 continue
             body = text[pos:stop].replace("\\n", "").replace("\\r", "").replace("\\", "")
             if "..." not in body and len(re.sub(r"\s", "", body)) >= 64:
@@ -50,10 +57,43 @@ def _pem_blocks(doc: Document) -> Iterator[_Block]:
                 yield _Block(header.start(), pos)
 
 
+# A base64 line of a PEM body (64 characters in RFC 7468; 40 or more as some tools
+# wrap), its line break raw or escaped (JSON, repr).
+_BREAK = r"(?:\r?\n|(?:\\r)?\\n)"  # a line break, raw or escaped (JSON, repr)
+_PEM_LINE_RE = re.compile(
+    _BREAK + r"[ \t]*(?P<line>[A-Za-z0-9+/=]{40,76})(?=[ \t]*(?:" + _BREAK + r"|$|[\"'`<.]))"
+)
+#: A header without its END line needs this many full base64 lines after it.
+MIN_TRUNCATED_LINES = 2
+
+
+def _truncated_body(text: str, pos: int) -> int | None:
+    """Where the base64 lines after a header without an END line stop (headers like
+    Proc-Type: may come first), or None when fewer than ``MIN_TRUNCATED_LINES`` follow."""
+    lines = 0
+    end = pos
+    header_lines = _PEM_HEADERS_RE.match(text, pos)
+    if header_lines is not None:
+        end = header_lines.end()
+    while True:
+        line = _PEM_LINE_RE.match(text, end)
+        if line is None:
+            break
+        lines += 1
+        end = line.end()
+    return end if lines >= MIN_TRUNCATED_LINES else None
+
+
+# RFC 1421 headers of an encrypted key (Proc-Type: 4,ENCRYPTED / DEK-Info: ...) and the
+# blank line after them.
+_PEM_HEADERS_RE = re.compile(r"(?:" + _BREAK + r"[A-Za-z\-]+: [^\n\\]*)+" + _BREAK)
+
+
 class PrivateKey(Detector):
     name = "private_key"
     finding_type = "Private Key"
     priority = 90
+    confidence = "verified"  # a PEM frame around key material
     keywords = ("-----begin", "private key-----")
 
     def find(self, doc: Document) -> Iterator[Candidate]:

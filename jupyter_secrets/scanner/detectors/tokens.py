@@ -75,14 +75,39 @@ class GitHubToken(RegexDetector):
 
 
 class GitLabToken(RegexDetector):
+    """Every GitLab token family, each with its length: personal, deploy, feed, OAuth,
+    runner, CI job and feature-flag tokens (20-50 characters, optionally routable:
+    ``.<2>.<crc>``), incoming mail (25), pipeline trigger (40), agent (50-1024), OAuth
+    application secrets (64) and legacy runner registration tokens (GR1348941...)."""
+
     name = "gitlab"
     finding_type = "GitLab Token"
     priority = VENDOR_PRIORITY
-    keywords = ("glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "gloas-", "glcbt-")
+    confidence = "likely"
+    keywords = (
+        "glpat-",
+        "gldt-",
+        "glrt-",
+        "glptt-",
+        "glft-",
+        "glsoat-",
+        "gloas-",
+        "glcbt-",
+        "glimt-",
+        "glagent-",
+        "glffct-",
+        "gr1348941",
+    )
     pattern = re.compile(
         BEFORE
-        + r"(?:glpat|gldt|glrt|glptt|glft|glsoat|gloas|glcbt)-[A-Za-z0-9_\-]{20,}"
+        + r"(?:(?:glpat|gldt|glft|glsoat|glrt|glffct)-[A-Za-z0-9_\-]{20,50}"
         + r"(?:\.[0-9a-z]{2}\.[0-9a-z]{7,9})?"
+        + r"|glcbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_\-]{20,50}"
+        + r"|glimt-[A-Za-z0-9_\-]{25}"
+        + r"|glptt-[A-Za-z0-9_\-]{40}"
+        + r"|glagent-[A-Za-z0-9_\-]{50,1024}"
+        + r"|gloas-[A-Za-z0-9_\-]{64}"
+        + r"|GR1348941[A-Za-z0-9_\-]{20,50})"
         + AFTER
     )
 
@@ -99,11 +124,53 @@ class NpmToken(RegexDetector):
     name = "npm"
     finding_type = "npm Token"
     priority = VENDOR_PRIORITY
+    confidence = "verified"  # CRC32-checksummed
     keywords = ("npm_",)
     pattern = re.compile(r"npm_[A-Za-z0-9]{36}")  # checksummed: no boundary needed (see GitHub)
 
     def accept(self, value: str, match: re.Match[str], doc: Document) -> bool:
         return verify_token_checksum(value)
+
+
+class NpmLegacyToken(RegexDetector):
+    """An npm registry token of the legacy form, a UUID, after ``_authToken=`` (in an
+    ``.npmrc`` or wherever its text is shown): the name makes the id a credential."""
+
+    name = "npm_legacy"
+    finding_type = "npm Token"
+    priority = VENDOR_PRIORITY
+    confidence = "likely"
+    keywords = ("_authtoken",)
+    # .npmrc's scoped form only: //<registry host>[/path]/:_authToken=<uuid>.
+    pattern = re.compile(
+        r"//[A-Za-z0-9.\-]+(?::\d+)?(?:/[^\s:]*)?/:(?i:_authToken)[ \t]*=[ \t]*[\"']?"
+        r"(?P<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+        r"(?![0-9A-Za-z\-])"
+    )
+
+
+class JFrogToken(RegexDetector):
+    """JFrog Artifactory API keys (``AKCp`` + 69) and reference tokens (the base64 of
+    ``reftkn:01:...``, ``cmVmdGtu`` + 56), near a JFrog or Artifactory keyword."""
+
+    name = "jfrog"
+    finding_type = "JFrog Artifactory Token"
+    priority = VENDOR_PRIORITY
+    confidence = "likely"
+    keywords = ("akcp", "cmvmdgtu")
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9+/])(?:AKCp[A-Za-z0-9]{69}|cmVmdGtu[A-Za-z0-9]{56})(?![A-Za-z0-9+/=])"
+    )
+
+    def accept(self, value: str, match: re.Match[str], doc: Document) -> bool:
+        segment = doc.segment_at(match.start())
+        low = max(segment.start, match.start() - _JFROG_REACH)
+        high = min(segment.end, match.end() + _JFROG_REACH)
+        return _JFROG_CONTEXT_RE.search(doc.text, low, high) is not None
+
+
+_JFROG_REACH = 500
+_JFROG_CONTEXT_RE = re.compile(r"(?i)jfrog|artifactory|\bjf\b|jf_|x-jfrog")
 
 
 class PyPIToken(RegexDetector):
@@ -127,6 +194,7 @@ class TwilioKey(RegexDetector):
     name = "twilio"
     finding_type = "Twilio API Key"
     priority = VENDOR_PRIORITY
+    confidence = "likely"
     keywords = ("SK", "twilio", "Twilio", "TWILIO")
     case_sensitive = True
     pattern = re.compile(
