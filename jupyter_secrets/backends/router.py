@@ -159,6 +159,9 @@ class Router:
                 viable, reason, locked = viability.ok, viability.reason, viability.locked
             except SecretError as exc:  # e.g. bad backend_options
                 viable, reason, locked = False, exc.message, False
+            except Exception as exc:  # a plugin's check() that raises: its bug, not its text
+                viable, locked = False, False
+                reason = f"check() failed ({type(exc).__name__}); fix or reinstall the plugin"
             rows.append(
                 DoctorRow(
                     name=name,

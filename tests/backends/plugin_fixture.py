@@ -37,3 +37,13 @@ class MemoryBackend(Backend):
 
 
 NOT_A_BACKEND = object()
+
+
+class CheckRaisesBackend(MemoryBackend):
+    """A plugin whose own check() override has a bug."""
+
+    name: ClassVar[str] = "check-raises"
+    priority: ClassVar[float] = 0.5
+
+    def check(self) -> Viability:
+        raise RuntimeError("fake-marker-in-a-plugin-bug")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
+from jupyter_secrets.backends import registry
 from jupyter_secrets.backends.base import Backend, SecretInfo, SecretRecord, Viability
+from jupyter_secrets.backends.router import Router
+from jupyter_secrets.config import SecretsConfig
 from jupyter_secrets.errors import BackendLockedError, BackendUnavailableError
 from jupyter_secrets.refs import SecretRef
+
+from .test_registry import install_plugins
 
 MARKER = "fake-marker-in-an-exception-text"
 
@@ -66,3 +73,29 @@ def test_default_check_survives_a_plugin_bug_without_its_text() -> None:
     assert not verdict.ok
     assert "RuntimeError" in verdict.reason and MARKER not in verdict.reason
     assert "\n" not in verdict.reason
+
+
+@pytest.fixture
+def fresh_discovery() -> Iterator[None]:
+    registry.refresh()
+    yield
+    registry.refresh()
+
+
+def test_doctor_runs_the_inherited_check_of_installed_plugins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_discovery: None
+) -> None:
+    install_plugins(
+        tmp_path,
+        monkeypatch,
+        [
+            "memory = tests.backends.plugin_fixture:MemoryBackend",
+            "check-raises = tests.backends.plugin_fixture:CheckRaisesBackend",
+        ],
+    )
+    rows = {row.name: row for row in Router(SecretsConfig()).doctor()}
+    assert rows["memory"].viable and rows["memory"].is_default
+    assert rows["memory"].reason == "in memory; verified: it lists 0 secrets"
+    assert not rows["check-raises"].viable
+    assert rows["check-raises"].reason.startswith("check() failed (RuntimeError)")
+    assert "fake-marker" not in rows["check-raises"].reason
