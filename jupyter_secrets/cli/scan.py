@@ -61,7 +61,13 @@ def register(sub: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--baseline", metavar="FILE", help="accepted findings (ours or detect-secrets')")
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="accepted findings (ours or detect-secrets'); its salt also keys the reports' "
+        "hashed_secret, which otherwise changes on every run (a per-process key, so printed "
+        "hashes cannot be tested against guesses offline) unless $JUPYTER_SECRETS_HASH_KEY is set",
+    )
     p.add_argument(
         "--known-values-from",
         metavar="FILE|env:VAR",
