@@ -21,11 +21,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from jupyter_secrets.scanner.detectors.checksums import verify_token_checksum
+from tests.corpus.model import Label
 from tests.corpus.score import Hit
 from tests.wild import manifest, values
 from tests.wild.contexts import TEMPLATES
 from tests.wild.corpus import WildCorpus, build
-from tests.wild.plant import Planner, check_labels, plant_notebook
+from tests.wild.plant import Planner, PositionMap, check_labels, plant_notebook
 from tests.wild.scoring import score_split, separate
 from tests.wild.triage import VERDICTS, load_triage
 
@@ -84,7 +85,9 @@ def synthetic(minor: int = 5) -> dict[str, Any]:
     return json.loads(nbformat.writes(nb))
 
 
-def planted(seed: int, minor: int = 5, positives: int = 14, negatives: int = 8):
+def planted(
+    seed: int, minor: int = 5, positives: int = 14, negatives: int = 8
+) -> tuple[dict[str, Any], list[Label], PositionMap]:
     nb = synthetic(minor)
     rng = random.Random(seed)
     labels, pmap = plant_notebook(
@@ -152,10 +155,10 @@ def test_planting_keeps_the_original_content_where_the_map_says(tmp_path: Path) 
                     before, after = orig_cell["source"], final_cell["source"]
                 else:
                     o = int(out)
-                    outs = pmap.outputs.get(int(cell))
-                    if outs and outs[o] is None:
+                    moved = pmap.outputs.get(int(cell))
+                    if moved and moved[o] is None:
                         continue  # a planted output
-                    node_before = orig_cell["outputs"][outs[o] if outs else o]
+                    node_before = orig_cell["outputs"][moved[o] if moved else o]
                     node_after = final_cell["outputs"][o]
                     before = node_before["text"] if key == "text" else node_before["data"][key]
                     after = node_after["text"] if key == "text" else node_after["data"][key]
@@ -169,8 +172,8 @@ def test_planting_keeps_the_original_content_where_the_map_says(tmp_path: Path) 
         assert any(None in o for fields in pmap.lines.values() for o in fields.values())
         for lab in labels:  # a labelled line is planted in its own field
             if lab.line_exact:
-                out = lab.output_index if lab.location == "output" else None
-                origins = pmap.lines[f"{lab.cell_index}:{lab.location}:{out}"][
+                out_index = lab.output_index if lab.location == "output" else None
+                origins = pmap.lines[f"{lab.cell_index}:{lab.location}:{out_index}"][
                     lab.field or "source"
                 ]
                 assert origins[lab.line - 1 : lab.end_line] == [None] * (
@@ -184,7 +187,8 @@ def test_planting_keeps_the_original_content_where_the_map_says(tmp_path: Path) 
 
 
 def test_every_template_and_family_is_used() -> None:
-    contexts, families = Counter(), Counter()
+    contexts: Counter[str] = Counter()
+    families: Counter[str] = Counter()
     for seed in range(20):
         _, labels, _ = planted(seed)
         contexts.update(lab.context.split(":", 1)[1] for lab in labels)
