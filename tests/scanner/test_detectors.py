@@ -86,6 +86,7 @@ def test_every_builtin_detector_has_a_case_or_a_dedicated_test() -> None:
         "twilio_auth_token",
         "npm_legacy",
         "jfrog",
+        "printed_credential",
     }
     assert set(BUILTIN) <= covered, f"untested detectors: {set(BUILTIN) - covered}"
 

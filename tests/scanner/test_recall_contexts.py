@@ -1002,3 +1002,69 @@ def test_pem_private_key_without_end_line(
 )
 def test_pem_headers_without_key_material(scanner: Scanner, text: str) -> None:
     _clean(scanner, CARRIERS["stdout"](text))
+
+
+# --- 8. credentials printed bare --------------------------------------------------------
+
+PRINTING_SOURCES = [
+    "developer_api_key = client.users.db.create(user_id='dev')\nprint(developer_api_key)",
+    'print(f"{token}")',
+    'print(os.environ["OPENAI_API_KEY"])',
+    "key = userdata.get('HF_TOKEN')\nprint(userdata.get('HF_TOKEN'))",
+    'display(creds["client_secret"])',
+    "logger.info(session.access_token)",
+    "secret_key = make_key()\nsecret_key",  # a bare last line: the result shows it
+]
+PRINTED_OUTPUTS = {
+    "stdout": lambda v: stream(v + "\n"),
+    "text/plain": lambda v: result({"text/plain": repr(v)}),
+    "text/html": lambda v: display({"text/html": f"<pre>{v}</pre>", "text/plain": "<HTML>"}),
+    "text/markdown": lambda v: display({"text/markdown": f"`{v}`", "text/plain": "<Markdown>"}),
+}
+
+
+@pytest.mark.parametrize("source", PRINTING_SOURCES)
+@pytest.mark.parametrize("carrier", sorted(PRINTED_OUTPUTS))
+def test_a_printed_credential_is_found_in_the_output(
+    scanner: Scanner, source: str, carrier: str
+) -> None:
+    value = _random_token(40)
+    nb = notebook(code(source, [PRINTED_OUTPUTS[carrier](value)]))
+    findings = scanner.scan_notebook(nb, "x.ipynb")
+    _only(findings, "printed_credential", value)
+    assert findings[0].location == "output" and findings[0].confidence == "possible"
+
+
+def test_a_printed_credential_in_a_single_cell_scan(scanner: Scanner) -> None:
+    value = _random_token(40)
+    cell = code("print(api_key)", [stream(value + "\n")])
+    _only(scanner.scan_cell(cell), "printed_credential", value)
+
+
+@pytest.mark.parametrize(
+    ("source", "printed"),
+    [
+        ("print(model_name)", "{v}"),  # the source shows no credential
+        ("print(api_key)\nprint('done')", "gpt-4o-mini-2024-07-18"),
+        ("print(api_key)", "/data/models/checkpoint-12345678"),
+        ("print(api_key)", "https://api.example.com/v1/keys/1234567890"),
+        ("print(api_key)", "12345678901234567890"),
+        ("print(len(api_key))", "51"),
+        ("print(api_key[:4] + '...')", "sk-a..."),
+        ("print(api_key)", "None"),
+        ("print(api_key)", "EnvironmentCredentialUnavailable"),
+        ("print(tokenizer)", "{v}"),
+        ("print(max_tokens)", "{v}"),
+        ("api_key\nrun(model)", "{v}"),  # a bare expression that is not the last line
+        ("%%bash\necho $API_KEY", "{v}"),  # a cell magic's source is not Python
+    ],
+)
+def test_printed_lines_that_are_no_credential(scanner: Scanner, source: str, printed: str) -> None:
+    nb = notebook(code(source, [stream(printed.replace("{v}", _random_token(40)) + "\n")]))
+    assert [f for f in scanner.scan_notebook(nb) if f.detector == "printed_credential"] == []
+
+
+def test_a_printed_credential_shows_only_in_its_own_cell(scanner: Scanner) -> None:
+    value = _random_token(40)
+    nb = notebook(code("print(api_key)"), code("run()", [stream(value + "\n")]))
+    _clean(scanner, nb)

@@ -1,0 +1,127 @@
+"""Credentials printed bare: the only clue is the source line that printed them.
+
+``print(developer_api_key)``, ``print(f"{token}")``, ``display(creds["secret"])`` or a
+credential-named expression as a cell's last line shows the value with no name next to
+it. When a code cell's source shows a credential-named expression that way, a line of
+that cell's outputs (stdout, a result's ``text/plain`` repr, HTML or markdown) that
+holds a single token (long, letters and digits, no words, paths, URLs or numbers) is
+a possible credential.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..document import KIND_CODE, SEPARATOR, Document, Segment
+from ..finding import LOCATION_OUTPUT, LOCATION_SOURCE
+from . import Candidate, Detector
+from .credentials import credential_name
+from .values import looks_random
+
+#: Printed tokens are at least this long.
+MIN_PRINTED = 16
+#: Lines of one output read for printed tokens.
+MAX_OUTPUT_LINES = 200
+
+_SHOW_CALL_RE = re.compile(
+    r"[ \t]*(?:print|display|pprint|pp|st\.(?:write|text|code)|sys\.stdout\.write"
+    r"|log(?:ger|ging)?\.(?:debug|info|warning|error|critical))"
+    r"[ \t]*\((?P<args>.*)\)[ \t;]*(?:#.*)?"
+)
+# A bare expression: a name, attribute, subscript or lookup call, no assignment.
+_BARE_EXPR_RE = re.compile(
+    r"[ \t]*(?P<args>[A-Za-z_][\w.]*(?:\[[^\]=]*\]|\([^()=]*\))*)[ \t;]*(?:#.*)?"
+)
+_NAME_RE = re.compile(r"[A-Za-z_]\w*")
+_STRING_KEY_RE = re.compile(r"[\"']([A-Za-z_][\w.\-]*)[\"']")
+_PRINTED_LINE_RE = re.compile(
+    r"^[ \t]*(?:<pre>|<code>|<p>|[`'\"])?(?P<v>[A-Za-z0-9+/=_\-.~]{16,512})"
+    r"(?:</pre>|</code>|</p>|[`'\"])?[ \t]*$",
+    re.MULTILINE,
+)
+_SHOWN_FIELDS = frozenset(
+    {("text",), ("data", "text/plain"), ("data", "text/html"), ("data", "text/markdown")}
+)
+
+
+def _names_credential(args: str) -> bool:
+    """Whether an expression names a credential: ``api_key``, ``cfg.hf_token``,
+    ``os.environ["OPENAI_API_KEY"]``, ``f"{token}"``."""
+    words = _NAME_RE.findall(args) + _STRING_KEY_RE.findall(args)
+    return any(credential_name(w) is not None for w in words if len(w) > 3)
+
+
+class PrintedCredential(Detector):
+    name = "printed_credential"
+    finding_type = "Printed Credential"
+    priority = 5  # anything that names the value says more
+    generic = True
+    confidence = "possible"
+    keywords = ("key", "token", "secret", "pass", "pwd", "credential")
+
+    def find(self, doc: Document) -> Iterator[Candidate]:
+        text = doc.text
+        shown: dict[tuple[int | None, str | None], Segment] = {}
+        for keyword in self.keywords:
+            for pos in doc.hits(keyword):
+                segment = doc.segment_at(pos)
+                origin = segment.origin
+                if (
+                    origin.kind != KIND_CODE
+                    or origin.location != LOCATION_SOURCE
+                    or origin.cell_magic
+                    or (origin.cell_index is None and origin.cell_id is None)
+                ):
+                    continue
+                cell = (origin.cell_index, origin.cell_id)
+                if cell not in shown and self._shows(text, segment, pos):
+                    shown[cell] = segment
+        for cell, source in shown.items():
+            for output in _cell_outputs(doc, source, cell):
+                yield from self._printed(text, output)
+
+    @staticmethod
+    def _shows(text: str, segment: Segment, pos: int) -> bool:
+        """Whether the line at ``pos`` prints a credential-named expression, or is the
+        cell's last line and is one."""
+        start = text.rfind("\n", segment.start, pos) + 1 or segment.start
+        end = text.find("\n", pos, segment.end)
+        end = segment.end if end == -1 else end
+        line = text[start:end]
+        call = _SHOW_CALL_RE.fullmatch(line)
+        if call is not None:
+            return _names_credential(call.group("args"))
+        if text[end : segment.end].strip():
+            return False  # not the last line: a bare expression shows nothing
+        bare = _BARE_EXPR_RE.fullmatch(line)
+        return bare is not None and _names_credential(bare.group("args"))
+
+    def _printed(self, text: str, output: Segment) -> Iterator[Candidate]:
+        if output.origin.field not in _SHOWN_FIELDS:
+            return
+        for index, match in enumerate(_PRINTED_LINE_RE.finditer(text, output.start, output.end)):
+            if index >= MAX_OUTPUT_LINES:
+                break
+            value = match.group("v")
+            if len(value) >= MIN_PRINTED and looks_random(value, MIN_PRINTED):
+                yield self.candidate(*match.span("v"))
+
+
+def _cell_outputs(
+    doc: Document, source: Segment, cell: tuple[int | None, str | None]
+) -> Iterator[Segment]:
+    """The output segments of the cell ``source`` belongs to (a cell's pieces are
+    adjacent in a document: its source, outputs and metadata, in its key order)."""
+    gap = len(SEPARATOR)
+    for step in (-1, 1):
+        segment = source
+        while True:
+            offset = segment.start - gap - 1 if step < 0 else segment.end + gap
+            if offset < 0 or offset >= len(doc.text):
+                break
+            segment = doc.segment_at(offset)
+            if (segment.origin.cell_index, segment.origin.cell_id) != cell:
+                break
+            if segment.origin.location == LOCATION_OUTPUT:
+                yield segment
