@@ -143,18 +143,17 @@ def show(root: Path) -> int:
     scanner = Scanner()
     findings = [f for p in sorted(root.rglob("*.ipynb")) for f in scanner.scan_file(p)]
     triaged = match([f.to_dict() for f in findings], root, entries)
-    verdicts = {id(f): e.verdict for f, e in triaged.matched}
+    verdicts = {finding_key(f, root): e.verdict for f, e in triaged.matched}
     print(f"{len(findings)} findings; {triaged.counts()}; {len(triaged.untriaged)} untriaged; "
           f"{len(triaged.stale)} triage entries not found")  # fmt: skip
-    for finding in sorted(findings, key=lambda f: id(f.to_dict()) in verdicts):
-        d = finding.to_dict()
-        key = finding_key(d, root)
+    for finding in sorted(findings, key=lambda f: finding_key(f.to_dict(), root) in verdicts):
+        key = finding_key(finding.to_dict(), root)
         nb = json.loads(Path(finding.path).read_text(encoding="utf-8", errors="replace"))
         line = flagged_line(
             nb, finding.cell_index, finding.location, finding.output_index, finding.line
         )
         value = finding.span.value if finding.span is not None else ""
-        verdict = next((e.verdict for f, e in triaged.matched if f == d), "UNTRIAGED")
+        verdict = verdicts.get(key, "UNTRIAGED")
         print(f"\n[{verdict}] {key[0]}/{key[1]}:{finding.cell_index}:{finding.location}:{finding.line} "
               f"{finding.type} {finding.preview} (detector {finding.detector})")  # fmt: skip
         print(f"    {masked_line(line, value, finding.column)}")
