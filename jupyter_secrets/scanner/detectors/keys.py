@@ -105,6 +105,7 @@ class GcpServiceAccountKey(Detector):
     name = "gcp_service_account"
     finding_type = "GCP Service Account Key"
     priority = 95  # beats the generic private key on the same block
+    confidence = "verified"  # a key block inside a service-account file
     keywords = ("service_account",)
 
     def find(self, doc: Document) -> Iterator[Candidate]:
