@@ -70,20 +70,19 @@ def check_level(level: str, where: str) -> str:
 
 # -- grading ------------------------------------------------------------------
 
-#: Detectors whose every candidate is proven by the structure around it.
-STRUCTURAL_DETECTORS = frozenset({"gcp_service_account"})  # PEM key inside a service-account file
-
 
 def grade(
     declared: str, value: str, text: str, start: int, end: int, *, generic: bool, detector: str
 ) -> str:
     """The confidence of the candidate ``value`` at ``text[start:end]``.
 
-    ``declared`` is the detector's (or the candidate's) level. A structural proof
-    raises it to verified; for generic rules, weak evidence lowers it to possible.
+    ``declared`` is the detector's (or the candidate's) level: a detector whose structure
+    proves its candidates (a GCP service-account file) declares verified itself. A proof
+    in the value raises it to verified; for generic rules, weak evidence lowers it to
+    possible.
     """
     level = check_level(declared, f"detector {detector!r}")
-    if level != VERIFIED and (detector in STRUCTURAL_DETECTORS or proven(value)):
+    if level != VERIFIED and proven(value):
         return VERIFIED
     if generic and level != POSSIBLE and weak_evidence(value, text, start, end):
         return POSSIBLE
@@ -252,9 +251,11 @@ def is_local_host(host: str) -> bool:
 
 def _context(text: str, start: int, end: int) -> tuple[str | None, list[str]]:
     """The user and the hosts that go with the value: a URI's, else its line's."""
-    line_start = max(text.rfind("\n", 0, start) + 1, start - _WINDOW)
-    line_end = text.find("\n", end)
-    line_end = min(len(text) if line_end == -1 else line_end, end + _WINDOW)
+    # Bounded searches: a 100 MB single-line output holds a million candidates.
+    low, high = max(0, start - _WINDOW), min(len(text), end + _WINDOW)
+    line_start = text.rfind("\n", low, start) + 1 or low
+    line_end = text.find("\n", end, high)
+    line_end = high if line_end == -1 else line_end
     before, after = text[line_start:start], text[end:line_end]
     uri = _URI_USER_RE.search(before)
     if uri is not None:
