@@ -37,7 +37,6 @@ CODE = "unquoted `name = value` in Python code is an expression, not a literal"
 NO_ASSIGN = "detector-side: password_assignment reads `name = value`, not comparisons or bare `name \"v\"`"
 WEAK_KEY = "detector-side: a token-named value needs digits or mixed case (COMMON is lower case + symbols)"
 NAME = "detector-side: not a credential name in credentials.credential_name"
-GITLAB_LEN = "detector-side: gitlab has no per-prefix length bounds (glptt- 40, gloas- 64, 50 max)"
 # fmt: on
 
 
@@ -122,7 +121,7 @@ ROWS = [
     Row("square", "square_oauth = sq0csp-ABCDEFGHIJK_LMNOPQRSTUVWXYZ-0123456789\\abcd", True),  # pragma: allowlist secret
     # discord_test.py
     Row("discord", "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs", True, why="Discord's documented example token (discord.com/developers/docs/reference)"),  # pragma: allowlist secret
-    Row("discord", "Nzk5MjgxNDk0NDc2NDU1OTg3.YABS5g.2lmzECVlZv3vv6miVnUaKPQi2wI", True, gap="detector-side: discord is keyword-gated on 'discord'; a bare token is never looked at"),  # pragma: allowlist secret
+    Row("discord", "Nzk5MjgxNDk0NDc2NDU1OTg3.YABS5g.2lmzECVlZv3vv6miVnUaKPQi2wI", True),  # pragma: allowlist secret
     Row("discord", "MZ1yGvKTjE0rY0cV8i47CjAa.uRHQPq.Xb1Mk2nEhe-4iUcrGOuegj57zMC", True, why="GitGuardian's documented example token (docs.gitguardian.com discord_bot_token)"),  # pragma: allowlist secret
     Row("discord", "OTUyNED5MDk2MTMxNzc2MkEz.YjESug.UNf-1GhsIG8zWT409q2C7Bh_zWQ", True, gap="detector-side: discord is keyword-gated on 'discord'"),  # pragma: allowlist secret
     Row("discord", "OTUyNED5MDk2MTMxNzc2MkEz.GSroKE.g2MTwve8OnUAAByz8KV_ZTV1Ipzg4o_NmQWUMs", True, gap="detector-side: discord is keyword-gated on 'discord'"),  # pragma: allowlist secret
@@ -140,7 +139,7 @@ ROWS = [
     # telegram_token_test.py
     Row("telegram", "bot110201543:AAHdqTcvCH1vGWJxfSe1ofSAs0K5PALDsaw", True, why="Telegram's documented example bot token (core.telegram.org/bots/api)"),  # pragma: allowlist secret
     Row("telegram", "110201543:AAHdqTcvCH1vGWJxfSe1ofSAs0K5PALDsaw", True, why="Telegram's documented example bot token (core.telegram.org/bots/api)"),  # pragma: allowlist secret
-    Row("telegram", "7213808860:AAH1bjqpKKW3maRSPAxzIU-0v6xNuq2-NjM", True, gap="detector-side: telegram is keyword-gated on 'telegram'; a bare token is never looked at"),  # pragma: allowlist secret
+    Row("telegram", "7213808860:AAH1bjqpKKW3maRSPAxzIU-0v6xNuq2-NjM", True),  # pragma: allowlist secret
     Row("telegram", "foo:AAH1bjqpKKW3maRSPAxzIU-0v6xNuq2-NjM", False),  # pragma: allowlist secret
     Row("telegram", "foo", False),
     # ibm_cloud_iam_test.py
@@ -200,10 +199,10 @@ ROWS = [
     Row("gitlab", "gldt-seems_too000Sshorty", False),  # pragma: allowlist secret
     Row("gitlab", "foo-hello-world80_testin", False),  # pragma: allowlist secret
     Row("gitlab", "glsoat-PREfix_helloworld380_testin_pretty_long_token_long", True),  # pragma: allowlist secret
-    Row("gitlab", "glsoat-PREfix_helloworld380_testin_pretty_long_token_long_", False, gap=GITLAB_LEN),  # pragma: allowlist secret
+    Row("gitlab", "glsoat-PREfix_helloworld380_testin_pretty_long_token_long_", False),  # pragma: allowlist secret
     Row("gitlab", "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", False, why="GitLab is not GitHub, but this is a well-formed GitHub token (its CRC32 verifies)"),  # pragma: allowlist secret
-    Row("gitlab", "GR1348941PREfix_helloworld380", True, gap="detector-side: gitlab does not know runner registration tokens (GR1348941...)"),  # pragma: allowlist secret
-    Row("gitlab", "GR1348941PREfix_helloworld380_testin_pretty_long_token_long", True, gap="detector-side: gitlab does not know runner registration tokens (GR1348941...)"),  # pragma: allowlist secret
+    Row("gitlab", "GR1348941PREfix_helloworld380", True),  # pragma: allowlist secret
+    Row("gitlab", "GR1348941PREfix_helloworld380_testin_pretty_long_token_long", True),  # pragma: allowlist secret
     Row("gitlab", "GR1348941PREfix_helloworld380_testin_pretty_long_token_long_", False),  # pragma: allowlist secret
     Row("gitlab", "GR1348941helloWord0", False),  # pragma: allowlist secret
     Row("gitlab", "glcbt-helloworld380_testin", True),  # pragma: allowlist secret
@@ -211,19 +210,19 @@ ROWS = [
     Row("gitlab", "glimt-my-tokens_are-correctAB", False),  # pragma: allowlist secret
     Row("gitlab", "glimt-my-tokens_are-correctAB38_280", False),  # pragma: allowlist secret
     Row("gitlab", "glptt-Need5_T00-be-exactly-40-chars--ELse_fail", True),  # pragma: allowlist secret
-    Row("gitlab", "glptt-Need5_T00-be-exactly-40-chars--ELse_failing", False, gap=GITLAB_LEN),  # pragma: allowlist secret
-    Row("gitlab", "glptt-hellOworld380_testin", False, gap=GITLAB_LEN),  # pragma: allowlist secret
-    Row("gitlab", "glagent-Need5_T00-bee-longer-than-50_chars-or-else-failING", True, gap="detector-side: gitlab does not know glagent- (agent) tokens"),  # pragma: allowlist secret
-    Row("gitlab", "glagent-Need5_T00-bee-longer-than-50_chars-or-else-failING-still_OK", True, gap="detector-side: gitlab does not know glagent- (agent) tokens"),  # pragma: allowlist secret
+    Row("gitlab", "glptt-Need5_T00-be-exactly-40-chars--ELse_failing", False),  # pragma: allowlist secret
+    Row("gitlab", "glptt-hellOworld380_testin", False),  # pragma: allowlist secret
+    Row("gitlab", "glagent-Need5_T00-bee-longer-than-50_chars-or-else-failING", True),  # pragma: allowlist secret
+    Row("gitlab", "glagent-Need5_T00-bee-longer-than-50_chars-or-else-failING-still_OK", True),  # pragma: allowlist secret
     Row("gitlab", "glagent-" + "X" * 1025, False),
     Row("gitlab", "glagent-hellOworld380_testin", False),  # pragma: allowlist secret
     Row("gitlab", "gloas-checking_Length-Is-_exactly_64--checking_Length-Is-_exactly_64--", True),  # pragma: allowlist secret
-    Row("gitlab", "gloas-checking_Length-Is-checking_Length-Is-", False, gap=GITLAB_LEN),  # pragma: allowlist secret
-    Row("gitlab", "gloas-checking_Length-Is-_exactly_64--Xchecking_Length-Is-_longer_longer", False, gap=GITLAB_LEN),  # pragma: allowlist secret
+    Row("gitlab", "gloas-checking_Length-Is-checking_Length-Is-", False),  # pragma: allowlist secret
+    Row("gitlab", "gloas-checking_Length-Is-_exactly_64--Xchecking_Length-Is-_longer_longer", False),  # pragma: allowlist secret
     # npm_test.py (lines of an .npmrc)
-    Row("npm", "//registry.npmjs.org/:_authToken=743b294a-cd03-11ec-9d64-0242ac120002", True, where=".npmrc", gap="detector-side: npm knows npm_ tokens only; legacy UUID tokens after :_authToken= are read as ids"),  # pragma: allowlist secret
-    Row("npm", "//registry.npmjs.org/:_authToken=346a14f2-a672-4668-a892-956a462ab56e", True, where=".npmrc", gap="detector-side: npm knows npm_ tokens only; legacy UUID tokens after :_authToken= are read as ids"),  # pragma: allowlist secret
-    Row("npm", "//registry.npmjs.org/:_authToken= 743b294a-cd03-11ec-9d64-0242ac120002", True, where=".npmrc", gap="detector-side: npm knows npm_ tokens only; legacy UUID tokens after :_authToken= are read as ids"),  # pragma: allowlist secret
+    Row("npm", "//registry.npmjs.org/:_authToken=743b294a-cd03-11ec-9d64-0242ac120002", True, where=".npmrc"),  # pragma: allowlist secret
+    Row("npm", "//registry.npmjs.org/:_authToken=346a14f2-a672-4668-a892-956a462ab56e", True, where=".npmrc"),  # pragma: allowlist secret
+    Row("npm", "//registry.npmjs.org/:_authToken= 743b294a-cd03-11ec-9d64-0242ac120002", True, where=".npmrc"),  # pragma: allowlist secret
     Row("npm", "//registry.npmjs.org/:_authToken=npm_xxxxxxxxxxx", True, where=".npmrc", why="npm_ followed by a placeholder"),  # pragma: allowlist secret
     Row("npm", "//registry.npmjs.org:_authToken=743b294a-cd03-11ec-9d64-0242ac120002", False, where=".npmrc"),  # pragma: allowlist secret
     Row("npm", "registry.npmjs.org/:_authToken=743b294a-cd03-11ec-9d64-0242ac120002", False, where=".npmrc"),  # pragma: allowlist secret
