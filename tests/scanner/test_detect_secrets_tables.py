@@ -123,12 +123,12 @@ ROWS = [
     Row("discord", "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs", True, why="Discord's documented example token (discord.com/developers/docs/reference)"),  # pragma: allowlist secret
     Row("discord", "Nzk5MjgxNDk0NDc2NDU1OTg3.YABS5g.2lmzECVlZv3vv6miVnUaKPQi2wI", True),  # pragma: allowlist secret
     Row("discord", "MZ1yGvKTjE0rY0cV8i47CjAa.uRHQPq.Xb1Mk2nEhe-4iUcrGOuegj57zMC", True, why="GitGuardian's documented example token (docs.gitguardian.com discord_bot_token)"),  # pragma: allowlist secret
-    Row("discord", "OTUyNED5MDk2MTMxNzc2MkEz.YjESug.UNf-1GhsIG8zWT409q2C7Bh_zWQ", True, gap="detector-side: discord is keyword-gated on 'discord'"),  # pragma: allowlist secret
-    Row("discord", "OTUyNED5MDk2MTMxNzc2MkEz.GSroKE.g2MTwve8OnUAAByz8KV_ZTV1Ipzg4o_NmQWUMs", True, gap="detector-side: discord is keyword-gated on 'discord'"),  # pragma: allowlist secret
-    Row("discord", "MTAyOTQ4MTN5OTU5MTDwMEcxNg.GSwJyi.sbaw8msOR3Wi6vPUzeIWy_P0vJbB0UuRVjH8l8", True, gap="detector-side: discord is keyword-gated on 'discord'"),  # pragma: allowlist secret
+    Row("discord", "OTUyNED5MDk2MTMxNzc2MkEz.YjESug.UNf-1GhsIG8zWT409q2C7Bh_zWQ", True, gap="detector-side: away from the word discord, a bare token is found only when its first part is base64 of a numeric user id"),  # pragma: allowlist secret
+    Row("discord", "OTUyNED5MDk2MTMxNzc2MkEz.GSroKE.g2MTwve8OnUAAByz8KV_ZTV1Ipzg4o_NmQWUMs", True, gap="detector-side: away from the word discord, a bare token is found only when its first part is base64 of a numeric user id"),  # pragma: allowlist secret
+    Row("discord", "MTAyOTQ4MTN5OTU5MTDwMEcxNg.GSwJyi.sbaw8msOR3Wi6vPUzeIWy_P0vJbB0UuRVjH8l8", True, gap="detector-side: away from the word discord, a bare token is found only when its first part is base64 of a numeric user id"),  # pragma: allowlist secret
     Row("discord", "ATMyOTQ4MTN5OTU5MTDwMEcxNg.GSwJyi.sbaw8msOR3Wi6vPUzeIWy_P0vJbB0UuRVjH8l8", True, why="glued to a longer base64 run (a lucky match inside a blob is noise; our boundary rule)"),  # pragma: allowlist secret
-    Row("discord", "=MTAyOTQ4MTN5OTU5MTDwMEcxN.GSwJyi.sbaw8msOR3Wi6vPUzeIWy_P0vJbB0UuRVjH8l8", True, gap="detector-side: discord is keyword-gated on 'discord'"),  # pragma: allowlist secret
-    Row("discord", "MTAyOTQ4MTN5OTU5MTDwMEcxNg.YjESug.UNf-1GhsIG8zWT409q2C7Bh_zWQ!4o_NmQWUMs", True, gap="detector-side: discord is keyword-gated on 'discord'"),  # pragma: allowlist secret
+    Row("discord", "=MTAyOTQ4MTN5OTU5MTDwMEcxN.GSwJyi.sbaw8msOR3Wi6vPUzeIWy_P0vJbB0UuRVjH8l8", True, gap="detector-side: away from the word discord, a bare token is found only when its first part is base64 of a numeric user id"),  # pragma: allowlist secret
+    Row("discord", "MTAyOTQ4MTN5OTU5MTDwMEcxNg.YjESug.UNf-1GhsIG8zWT409q2C7Bh_zWQ!4o_NmQWUMs", True, gap="detector-side: away from the word discord, a bare token is found only when its first part is base64 of a numeric user id"),  # pragma: allowlist secret
     Row("discord", "MZ1yGvKTj0rY0cV8i47CjAa.uHQPq.Xb1Mk2nEhe-4icrGOuegj57zMC", False),  # pragma: allowlist secret
     Row("discord", "MZ1yGvKTj0rY0cV8i47CjAa.uRHQPq.Xb1Mk2nEhe-4iUcrGOuegj57zMC", False),  # pragma: allowlist secret
     Row("discord", "MZ1yGvKTjE0rY0cV8i47CjAa.uHQPq.Xb1Mk2nEhe-4iUcrGOuegj57zMC", False),  # pragma: allowlist secret
