@@ -61,9 +61,15 @@ export async function requestAPI<T>(
 
 /** Fetch the save policy (`GET /jupyter-secrets/policy`). */
 export async function fetchPolicy(
-  settings?: ServerConnection.ISettings
+  settings?: ServerConnection.ISettings,
+  path?: string
 ): Promise<IPolicy> {
-  const body = await requestAPI<Partial<IPolicy>>('policy', {}, settings);
+  const body = await requestAPI<Partial<IPolicy>>(
+    'policy',
+    {},
+    settings,
+    path ? { path } : {}
+  );
   if (typeof body.policy !== 'string') {
     throw new SecretsApiError(
       'jupyter-secrets: policy answer has no "policy" field'

@@ -7,7 +7,8 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { Widget } from '@lumino/widgets';
 
-import { fetchPolicy } from './api';
+import { fetchPolicy, IPolicy } from './api';
+import { policyLines } from './policyText';
 import { SaveGuard } from './saveGuard';
 
 const PLUGIN_ID = 'jupyter-secrets:plugin';
@@ -19,15 +20,19 @@ export namespace CommandIDs {
 /** Text shown when the server side of the extension does not answer. */
 export const MISSING_TEXT = 'Secrets: server extension missing';
 
-/** Ask the server for the policy and turn the answer into status text. */
-async function describePolicy(): Promise<string> {
+/** Ask the server for the policy (of `path`, when given); null when it does not answer. */
+async function askPolicy(path?: string): Promise<IPolicy | null> {
   try {
-    const { policy } = await fetchPolicy();
-    return `Secrets: ${policy}`;
+    return await fetchPolicy(undefined, path);
   } catch (error) {
     console.warn(String(error));
-    return MISSING_TEXT;
+    return null;
   }
+}
+
+/** The status bar's text for a policy answer. */
+function statusText(answer: IPolicy | null): string {
+  return answer ? `Secrets: ${answer.policy}` : MISSING_TEXT;
 }
 
 function createStatusWidget(): Widget {
@@ -69,17 +74,26 @@ const plugin: JupyterFrontEndPlugin<void> = {
         rank: 100
       });
     }
-    void describePolicy().then(text => setStatus(status, text));
+    void askPolicy().then(answer => setStatus(status, statusText(answer)));
 
     app.commands.addCommand(CommandIDs.showPolicy, {
       label: 'Show Secrets Policy',
       caption: 'Show what jupyter-secrets does when a save contains a secret',
       execute: async () => {
-        const text = await describePolicy();
-        setStatus(status, text);
+        const current = app.shell.currentWidget;
+        const path = current && docManager?.contextForWidget(current)?.path;
+        const answer = await askPolicy(path || undefined);
+        setStatus(status, statusText(path ? await askPolicy() : answer));
+        const body = document.createElement('div');
+        body.classList.add('jp-SecretsPolicy');
+        for (const line of answer ? policyLines(answer) : [MISSING_TEXT]) {
+          const paragraph = document.createElement('p');
+          paragraph.textContent = line;
+          body.appendChild(paragraph);
+        }
         await showDialog({
           title: 'jupyter-secrets',
-          body: text,
+          body: new Widget({ node: body }),
           buttons: [Dialog.okButton()]
         });
       }

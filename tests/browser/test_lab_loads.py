@@ -88,7 +88,11 @@ def test_palette_command_shows_policy_dialog(
     item.click()
     dialog = lab_page.locator(".jp-Dialog")
     expect(dialog).to_be_visible()
-    expect(dialog.locator(".jp-Dialog-body")).to_have_text(status)
+    body = dialog.locator(".jp-Dialog-body")
+    expect(body.locator("p").first).to_have_text(status)
+    if secrets_server_present:  # the dialog says what the policy does and what set it
+        expect(body).to_contain_text("When a save holds a secret,")
+        expect(body).to_contain_text("Set by ")
     dialog.locator("button.jp-mod-accept").click()
     expect(dialog).to_have_count(0)
     errors = unexpected_errors(console, secrets_server_present)
