@@ -46,8 +46,6 @@ _PASSWORD_ARG = {
 _CONNECT_ARG = {"pymysql": 2, "mysqldb": 2, "cx_oracle": 1, "pymssql": 2, "mariadb": 2}
 # name = (user, password) tuples: auth=, basic_auth=, http_auth=, proxy_auth=, creds =.
 _TUPLE_NAME_RE = re.compile(r"(?i)(?:auth|basic_auth|http_auth|proxy_auth|credentials|creds)\Z")
-_CALLEE_RE = re.compile(r"(?P<callee>[A-Za-z_][\w.]*)[ \t]*\Z")
-_TUPLE_RE = re.compile(r"(?P<name>[A-Za-z_][\w.]*)\s*=\s*\Z")
 _STRING_RE = re.compile(
     r"(?P<prefix>[rRbBuUfF]{0,2})(?P<q>\"\"\"|'''|\"|')(?P<body>(?:(?!(?P=q))[^\\\n]|\\.)*)(?P=q)"
 )
@@ -114,6 +112,28 @@ def _arg(text: str, start: int, end: int) -> _Arg:
     return _Arg(start, end, value, name)
 
 
+def _name_before(text: str, opening: int) -> tuple[str, str] | None:
+    """The dotted name right before ``(`` (a callee: ``("server.login", "")``), or the
+    name assigned the bracket (a tuple: ``("auth", "=")``); read backwards, bounded."""
+    low = max(0, opening - 120)
+    pos = opening
+    while pos > low and text[pos - 1] in " \t":
+        pos -= 1
+    mark = ""
+    if pos > low and text[pos - 1] == "=" and text[pos - 2 : pos - 1] not in ("=", "!", "<", ">"):
+        mark = "="
+        pos -= 1
+        while pos > low and text[pos - 1] in " \t":
+            pos -= 1
+    end = pos
+    while pos > low and (text[pos - 1].isalnum() or text[pos - 1] in "_."):
+        pos -= 1
+    name = text[pos:end].lstrip(".")  # ").login(": a call on a call's result
+    if name and not (name[0].isalpha() or name[0] == "_"):
+        return None
+    return name, mark
+
+
 class LoginCredentials(Detector):
     name = "login_credentials"
     finding_type = "Login Credential"
@@ -152,17 +172,17 @@ class LoginCredentials(Detector):
 
     def _call(self, doc: Document, opening: int) -> Iterator[Candidate]:
         text = doc.text
-        head = text[max(0, opening - 120) : opening]
         index: int | None = None
         single_key = False
-        tuple_head = _TUPLE_RE.search(head)
-        if tuple_head is not None and _TUPLE_NAME_RE.search(tuple_head.group("name")):
+        before = _name_before(text, opening)
+        if before is not None and before[1] == "=":
+            if _TUPLE_NAME_RE.search(before[0]) is None:
+                return
             index = 1
         else:
-            callee = _CALLEE_RE.search(head)
-            if callee is None:
+            if before is None or not before[0]:
                 return
-            dotted = callee.group("callee").lower()
+            dotted = before[0].lower()
             last = dotted.rsplit(".", 1)[-1]
             if last in _PASSWORD_ARG:
                 index = _PASSWORD_ARG[last]

@@ -31,6 +31,8 @@ from .values import is_words
 
 #: Lines a backslash continues are one command line, up to this many.
 MAX_CONTINUATIONS = 20
+#: A command line is at most this long.
+MAX_LINE = 4096
 #: An argv list or call is read up to this many characters.
 MAX_SEQUENCE = 4000
 
@@ -65,6 +67,7 @@ _PRECOMMANDS = frozenset(
         "$",
         "+",
         ">",
+        "#",
     }
 )
 #: Single-dash flags that hold a password though their names do not say so (keytool).
@@ -204,7 +207,7 @@ class CommandLineCredentials(Detector):
                 place = places.at(pos)
                 if place.kind == PYTHON:
                     continue  # mysql.connector, api_key = ...: code, not a command
-                region = self._region(doc, places, place)
+                region = self._region(doc, place, pos)
                 if region is None or region in regions:
                     continue
                 regions.add(region)
@@ -216,19 +219,29 @@ class CommandLineCredentials(Detector):
 
     # -- where a command line is ---------------------------------------------------
 
-    def _region(self, doc: Document, places: Places, place: Place) -> tuple[int, int] | None:
+    def _region(self, doc: Document, place: Place, pos: int) -> tuple[int, int] | None:
         text = doc.text
         if place.kind == STRING and place.literal is not None:
             sequence = _sequence(text, place.literal)
             return sequence if sequence is not None else place.literal
-        lo = place.lo
-        hi = text.find("\n", lo)
-        hi = len(text) if hi == -1 else hi
+        # A command line is a line (and the lines a backslash continues); a line longer
+        # than MAX_LINE (a 100 MB one-line output) is no command line.
+        low = max(0, pos - MAX_LINE)
+        lo = text.rfind("\n", low, pos) + 1
+        if lo == 0 and low > 0:
+            return None
+        hi = text.find("\n", pos, pos + MAX_LINE)
+        if hi == -1:
+            if pos + MAX_LINE < len(text):
+                return None
+            hi = len(text)
         for _ in range(MAX_CONTINUATIONS):
-            if not text[lo:hi].rstrip().endswith("\\") or hi >= len(text):
+            if hi >= len(text) or not text[lo:hi].rstrip().endswith("\\"):
                 break
-            nxt = text.find("\n", hi + 1)
-            hi = len(text) if nxt == -1 else nxt
+            nxt = text.find("\n", hi + 1, hi + 1 + MAX_LINE)
+            if nxt == -1:
+                break
+            hi = nxt
         return lo, hi
 
     def _commands(

@@ -30,6 +30,8 @@ STRING = "string"
 SHELL = "shell"
 #: Markdown, raw cells, outputs, plain files, Python comments.
 TEXT = "text"
+#: How far back a line start is looked for.
+LINE_REACH = 4096
 
 
 class Place:
@@ -67,7 +69,10 @@ class Place:
     @property
     def lo(self) -> int:
         if self._lo is None:
-            self._lo = self._text.rfind("\n", 0, self._pos) + 1
+            # Bounded: on a line longer than LINE_REACH, a point that is no line start
+            # (nothing is at the start of such a line for the rules that ask).
+            low = max(0, self._pos - LINE_REACH)
+            self._lo = max(self._text.rfind("\n", low, self._pos) + 1, low)
         return self._lo
 
     def __repr__(self) -> str:

@@ -93,7 +93,8 @@ class PrivateKey(Detector):
     name = "private_key"
     finding_type = "Private Key"
     priority = 90
-    confidence = "verified"  # a PEM frame around key material
+    # The shape of a key; the engine raises it to verified when the block parses.
+    confidence = "likely"
     keywords = ("-----begin", "private key-----")
 
     def find(self, doc: Document) -> Iterator[Candidate]:

@@ -21,6 +21,9 @@ from .values import looks_random
 
 #: Printed tokens are at least this long.
 MIN_PRINTED = 16
+#: A line that prints is at most this long.
+MAX_LINE = 4096
+_NOT_SPACE_RE = re.compile(r"\S")
 #: Lines of one output read for printed tokens.
 MAX_OUTPUT_LINES = 200
 
@@ -85,14 +88,16 @@ class PrintedCredential(Detector):
     def _shows(text: str, segment: Segment, pos: int) -> bool:
         """Whether the line at ``pos`` prints a credential-named expression, or is the
         cell's last line and is one."""
-        start = text.rfind("\n", segment.start, pos) + 1 or segment.start
-        end = text.find("\n", pos, segment.end)
-        end = segment.end if end == -1 else end
+        low = max(segment.start, pos - MAX_LINE)
+        start = text.rfind("\n", low, pos) + 1 or low
+        end = text.find("\n", pos, min(segment.end, pos + MAX_LINE))
+        if end == -1:
+            end = min(segment.end, pos + MAX_LINE)
         line = text[start:end]
         call = _SHOW_CALL_RE.fullmatch(line)
         if call is not None:
             return _names_credential(call.group("args"))
-        if text[end : segment.end].strip():
+        if _NOT_SPACE_RE.search(text, end, segment.end):
             return False  # not the last line: a bare expression shows nothing
         bare = _BARE_EXPR_RE.fullmatch(line)
         return bare is not None and _names_credential(bare.group("args"))

@@ -17,6 +17,9 @@ from collections import Counter
 
 #: At most this many rows are read below a header.
 MAX_ROWS = 200
+#: A header row is at most this long, a row (HTML) about this long.
+MAX_HEADER = 4096
+MAX_ROW = 2048
 #: Values of one shape and prefix in at least this many rows make an id column.
 ID_COLUMN_ROWS = 3
 
@@ -71,9 +74,15 @@ def _md_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def markdown_column(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
     """The cells below the markdown header cell holding ``text[start:end]``."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end, limit)
-    line_end = limit if line_end == -1 else line_end
+    low = max(0, start - MAX_HEADER)
+    line_start = text.rfind("\n", low, start) + 1
+    if line_start == 0 and low > 0:
+        return []  # a line this long is no table header
+    line_end = text.find("\n", end, min(limit, end + MAX_HEADER))
+    if line_end == -1:
+        if end + MAX_HEADER < limit:
+            return []
+        line_end = limit
     header = _md_cells(text, line_start, line_end)
     column = next((i for i, (s, e) in enumerate(header) if s <= start and end <= e), None)
     if column is None:
@@ -85,8 +94,8 @@ def markdown_column(text: str, start: int, end: int, limit: int) -> list[tuple[i
     for row in range(MAX_ROWS + 1):
         if pos >= limit:
             break
-        stop = text.find("\n", pos, limit)
-        stop = limit if stop == -1 else stop
+        stop = text.find("\n", pos, min(limit, pos + MAX_ROW))
+        stop = min(limit, pos + MAX_ROW) if stop == -1 else stop
         if "|" not in text[pos:stop]:
             break
         if row == 0 and _MD_SEPARATOR_RE.fullmatch(text, pos, stop):
@@ -107,8 +116,9 @@ def html_column(text: str, start: int, end: int, limit: int) -> list[tuple[int, 
     row_start = text.rfind("<tr", max(0, start - 4096), start)
     if row_start == -1:
         return []
-    table_end = text.find("</table", end, limit)
-    table_end = limit if table_end == -1 else table_end
+    reach = min(limit, end + MAX_ROWS * MAX_ROW)
+    table_end = text.find("</table", end, reach)
+    table_end = reach if table_end == -1 else table_end
     rows = _TR_RE.finditer(text, row_start, table_end)
     header = next(rows, None)
     if header is None or not header.start("body") <= start < header.end("body"):
