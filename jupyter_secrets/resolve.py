@@ -13,11 +13,15 @@ import configparser
 import json
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the same parser, as a package (a dependency on 3.10)
+    import tomli as tomllib
 
 from .errors import ConfigError
 from .refs import SCHEME

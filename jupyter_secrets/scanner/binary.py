@@ -19,6 +19,7 @@ import base64
 import binascii
 import re
 import struct
+import sys
 import zlib
 from typing import NamedTuple
 
@@ -105,12 +106,9 @@ def _b64decode(payload: str) -> bytes | None:
         data = data.translate(_URLSAFE)
     data += b"=" * (-len(data) % 4)
     try:
-        return binascii.a2b_base64(data, strict_mode=True)
-    except TypeError:  # Python 3.10: no strict_mode
-        try:
-            return base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError):
-            return None
+        if sys.version_info >= (3, 11):
+            return binascii.a2b_base64(data, strict_mode=True)
+        return base64.b64decode(data, validate=True)  # 3.10: no strict_mode
     except (binascii.Error, ValueError):
         return None
 

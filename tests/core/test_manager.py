@@ -201,3 +201,16 @@ def test_listing_reports_a_route_to_a_missing_backend(manager: SecretManager) ->
     listing = SecretManager(manager.settings, user="alice").listing()
     assert [(f.backend, f.error.exit_code) for f in listing.failures] == [("vault", 2)]
     assert "unknown backend 'vault'" in listing.failures[0].message
+
+
+def test_resolve_toml_config(manager: SecretManager, tmp_path: Path) -> None:
+    """tomllib on 3.11+, tomli on 3.10: the same result."""
+    password = secrets.token_urlsafe(12)
+    manager.set("dev/wh/password", password)
+    config_file = tmp_path / "pipeline.toml"
+    config_file.write_text('[warehouse]\npassword = "secret://dev/wh/password"\nport = 5432\n')
+    resolved = resolve(str(config_file), fetch=manager.get)
+    assert resolved == {"warehouse": {"password": password, "port": 5432}}
+    config_file.write_text("[warehouse\n")
+    with pytest.raises(SecretError, match=r"cannot parse .*pipeline.toml as toml"):
+        resolve(str(config_file), fetch=manager.get)
