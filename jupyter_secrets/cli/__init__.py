@@ -42,6 +42,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("jupyter-secrets: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: exit 2, never 1 (which `scan` means as "findings")
+        print(f"jupyter-secrets: internal error: {_where(exc)}; please report it", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+#: A crash is an error, not a finding: CI must not read it as "leak found" nor as clean.
+EXIT_INTERNAL = 2
+
+
+def _where(exc: BaseException) -> str:
+    """The exception's type and the innermost frame of ours: never its message or locals,
+    which may quote the content being scanned."""
+    frame = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if "jupyter_secrets" in tb.tb_frame.f_code.co_filename:
+            frame = tb
+        tb = tb.tb_next
+    if frame is None:
+        return type(exc).__name__
+    name = frame.tb_frame.f_code.co_filename.rsplit("jupyter_secrets", 1)[-1].lstrip("/\\")
+    return f"{type(exc).__name__} in jupyter_secrets/{name}:{frame.tb_lineno}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -246,3 +246,25 @@ def test_pre_commit_hooks_file() -> None:
     assert hooks["jupyter-secrets-strip"]["entry"] == "jupyter-secrets strip"
     for hook in hooks.values():
         assert hook["types_or"] == ["jupyter", "text"] and hook["language"] == "python"
+
+
+def test_a_crash_is_one_line_exit_2_and_never_quotes_content(  # type: ignore[no-untyped-def]
+    tree: dict,  # type: ignore[type-arg]
+    capsys,
+    monkeypatch,
+) -> None:
+    """A scanner bug must not read as "findings" (1) nor print what it was reading."""
+    from jupyter_secrets.scanner import Scanner
+
+    leaked = F.github()
+
+    def broken(self: Scanner, path: str) -> list[object]:
+        raise ValueError(f"cannot handle {leaked}")  # a message that quotes content
+
+    monkeypatch.setattr(Scanner, "scan_file", broken)
+    rc, out, err = run(capsys, "scan", "--jobs", "1", str(tree["dir"]))
+    assert rc == 2
+    assert leaked not in out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("jupyter-secrets: internal error: ValueError")
+    assert "test_cli.py" not in lines[0] and "Traceback" not in err
