@@ -257,9 +257,12 @@ def _leaves(
         return  # numbers, booleans, null and empty containers hold no text (their keys may)
     head = origin[:8]  # everything but the pointer
     append = out.append
-    stack: list[tuple[Any, Pointer, str | None, str | None]] = [(value, pointer, key, None)]
+    # (item, pointer, the name its text is shown under, mime, name given by an ancestor)
+    stack: list[tuple[Any, Pointer, str | None, str | None, str | None]] = [
+        (value, pointer, key, None, None)
+    ]
     while stack:
-        item, where, key, mime = stack.pop()
+        item, where, key, mime, given = stack.pop()
         if isinstance(item, str):
             leaf = _new_origin((*head, where))
             # classify()'s own first test, inlined: most leaves are short plain text.
@@ -276,16 +279,42 @@ def _leaves(
             for extra in verdict.texts:
                 append((leaf, extra))
         elif isinstance(item, dict):
+            label = _label(item) or given or key
+            passed = "password" if item.get("model_name") == "PasswordModel" else given
             children = list(item.items())
             for child_key, child in reversed(children):
                 name = str(child_key)
                 child_mime = name if "/" in name else mime
-                if not isinstance(child, str) and name not in _KNOWN_KEYS:
+                if isinstance(child, str):
+                    # {"currentValue": v} says nothing; the dict's label names the value.
+                    shown = label if label and name in _VALUE_KEYS else name
+                    stack.append((child, (*where, child_key), shown, child_mime, None))
+                    continue
+                if name not in _KNOWN_KEYS:
                     append((_new_origin((*head, (*where, child_key, KEY))), name))
-                stack.append((child, (*where, child_key), name, child_mime))
+                stack.append((child, (*where, child_key), name, child_mime, passed))
         elif isinstance(item, list):
             for index in range(len(item) - 1, -1, -1):
-                stack.append((item[index], (*where, index), key, mime))
+                stack.append((item[index], (*where, index), key, mime, given))
+
+
+#: Keys whose string says nothing of what it holds: a widget's or form field's value.
+_VALUE_KEYS = frozenset(
+    {"value", "currentValue", "current_value", "defaultValue", "default_value", "default"}
+)
+#: Sibling keys that name a dict's value, as a widget or form field shows it.
+_LABEL_KEYS = ("description", "label", "placeholder", "title", "name")
+
+
+def _label(item: dict[Any, Any]) -> str | None:
+    """What a dict's own fields call its value ("Token:" -> "Token"), if they say."""
+    for field in _LABEL_KEYS:
+        text = item.get(field)
+        if isinstance(text, str) and 0 < len(text) <= 40:
+            words = text.strip().rstrip(":").strip()
+            if words:
+                return "_".join(words.split())
+    return None
 
 
 def _trivial(key: Any, value: Any) -> bool:
