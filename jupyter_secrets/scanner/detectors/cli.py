@@ -177,7 +177,7 @@ class CommandLineCredentials(Detector):
         "token",
         "key",
         "secret",
-        "credential",
+        "credentials",
         "mysql",
         "mariadb",
         "sshpass",
@@ -190,8 +190,11 @@ class CommandLineCredentials(Detector):
         "rpcclient",
         "sqlcmd",
         "zip -p",
-        "7z",
-        "rar ",
+        "7z a",
+        "7z x",
+        "7z e",
+        "7za ",
+        "rar a",
     )
 
     def find(self, doc: Document) -> Iterator[Candidate]:
@@ -202,7 +205,16 @@ class CommandLineCredentials(Detector):
         for keyword in self.keywords:
             named = keyword in _NAME_KEYWORDS
             for pos in doc.hits(keyword):
-                if not (_named_here(text, pos) if named else _program_here(text, pos)):
+                if named:
+                    # Cheap first: a flag has a dash before its name, a NAME= word an
+                    # '=' after it (most hits of "token" and "key" have neither).
+                    if text.rfind("-", max(0, pos - 40), pos) == -1 and (
+                        text.find("=", pos, pos + 40) == -1
+                    ):
+                        continue
+                    if not _named_here(text, pos):
+                        continue
+                elif not _program_here(text, pos):
                     continue
                 place = places.at(pos)
                 if place.kind == PYTHON:
@@ -391,7 +403,7 @@ class CommandLineCredentials(Detector):
         return start, end
 
 
-_NAME_KEYWORDS = frozenset({"pass", "pwd", "token", "key", "secret", "credential"})
+_NAME_KEYWORDS = frozenset({"pass", "pwd", "token", "key", "secret", "credentials"})
 _WORD_RUN = re.compile(r"[A-Za-z0-9_.\-]{0,80}")
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _OPTION_AFTER = re.compile(r"[\s\"',\[]-")

@@ -32,7 +32,7 @@ _AWS_SECRET_KEY_RE = re.compile(
     r"[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
 )
 _AWS_KEY_ID_RE = re.compile(
-    r"(?<![A-Z0-9])(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])"
+    r"(?<![A-Za-z0-9+/])(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])"
 )
 _KEY_ID_KEYWORDS = ("akia", "asia", "abia", "acca", "a3t")
 # A secret access key: 40 base64 characters with every character class, alone.
@@ -117,8 +117,11 @@ class AWSKeys(DetectSecretsPlugin):
     plugin_module, plugin_class = "aws", "AWSKeyDetector"
     priority = 100
     confidence = "likely"
-    # Every key id prefix the plugin knows (A3T* ids are old, ABIA STS, ACCA context).
+    # Every key id prefix (A3T* ids are old, ABIA STS, ACCA context). Ids are upper
+    # case: a hit of another case (base64, "Arabia") is passed over at once.
     keywords = ("akia", "asia", "abia", "acca", "a3t", "aws")
+    # The plugin and the named-secret rule read the windows of these, as before.
+    plugin_keywords = ("akia", "asia", "aws")
     # A key id is 20 upper-case letters and digits: text glued after it in another case
     # (``AKIA...os.getcwd()``) ends it; a lucky match in base64 would run on in upper case
     # 9e-13 of the time per position, so this costs no precision.
@@ -129,14 +132,24 @@ class AWSKeys(DetectSecretsPlugin):
         # The plugin wants the secret key in quotes; logs, .env lines and
         # markdown (`**aws_secret_access_key**: `...``) show it bare.
         text = doc.text
-        for start, end in doc.windows(self.keywords):
+        for start, end in doc.windows(_PLUGIN_KEYWORDS):
             for match in _AWS_SECRET_KEY_RE.finditer(text, start, end):
                 yield self.candidate(*match.span("secret"))
-        for start, end in doc.windows(_KEY_ID_KEYWORDS):
-            for key_id in _AWS_KEY_ID_RE.finditer(text, start, end):
-                yield from (
-                    self.candidate(s, e) for s, e in _paired(doc, key_id.span(), _AWS_PAIR_RE)
-                )
+        for keyword in _KEY_ID_KEYWORDS:
+            prefix = keyword.upper()
+            for pos in doc.hits(keyword):
+                if not text.startswith(prefix, pos):
+                    continue
+                key_id = _AWS_KEY_ID_RE.match(text, pos)
+                if key_id is None:
+                    continue
+                if keyword not in _PLUGIN_KEYWORDS:  # the plugin knows AKIA and ASIA
+                    yield self.candidate(*key_id.span())
+                for s, e in _paired(doc, key_id.span(), _AWS_PAIR_RE):
+                    yield self.candidate(s, e)
+
+
+_PLUGIN_KEYWORDS = AWSKeys.plugin_keywords or ()
 
 
 class AzureStorageKey(DetectSecretsPlugin):
@@ -197,13 +210,11 @@ class DiscordBotToken(DetectSecretsPlugin):
     plugin_module, plugin_class = "discord", "DiscordBotTokenDetector"
     confidence = "likely"
     # No keyword gates it: the whole text is searched for ".<6>.<27+>" in one C pass
-    # (about 1 ms per MB), then the id before it is decoded.
+    # (about 1 ms per MB), then the id before it is decoded. (The plugin's own shape,
+    # [MNO] + 23-25 . 6 . 27, is the same without the id check.)
     keywords = ()
-    plugin_keywords = ("discord",)
 
     def find(self, doc: Document) -> Iterator[Candidate]:
-        if doc.hits("discord"):
-            yield from super().find(doc)
         text = doc.text
         for match in _DISCORD_TAIL_RE.finditer(text):
             head = _DISCORD_ID_RE.search(text, max(0, match.start() - 27), match.start())

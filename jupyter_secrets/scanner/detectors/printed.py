@@ -27,16 +27,19 @@ _NOT_SPACE_RE = re.compile(r"\S")
 #: Lines of one output read for printed tokens.
 MAX_OUTPUT_LINES = 200
 
-_SHOW_CALL_RE = re.compile(
-    r"[ \t]*(?:print|display|pprint|pp|st\.(?:write|text|code)|sys\.stdout\.write"
+_SHOW_WORDS = ("print", "display", "pp(", "st.", "write", "log")
+_SHOW_LINE_RE = re.compile(
+    r"^[ \t]*(?:print|display|pprint|pp|st\.(?:write|text|code)|sys\.stdout\.write"
     r"|log(?:ger|ging)?\.(?:debug|info|warning|error|critical))"
-    r"[ \t]*\((?P<args>.*)\)[ \t;]*(?:#.*)?"
+    r"[ \t]*\((?P<args>.*)\)[ \t;]*(?:#.*)?$",
+    re.MULTILINE,
 )
 # A bare expression: a name, attribute, subscript or lookup call, no assignment.
 _BARE_EXPR_RE = re.compile(
     r"[ \t]*(?P<args>[A-Za-z_][\w.]*(?:\[[^\]=]*\]|\([^()=]*\))*)[ \t;]*(?:#.*)?"
 )
 _NAME_RE = re.compile(r"[A-Za-z_]\w*")
+_KEYWORD_RE = re.compile(r"(?i)key|token|secret|pass|pwd|credential")
 _STRING_KEY_RE = re.compile(r"[\"']([A-Za-z_][\w.\-]*)[\"']")
 _PRINTED_LINE_RE = re.compile(
     r"^[ \t]*(?:<pre>|<code>|<p>|[`'\"])?(?P<v>[A-Za-z0-9+/=_\-.~]{16,512})"
@@ -51,6 +54,8 @@ _SHOWN_FIELDS = frozenset(
 def _names_credential(args: str) -> bool:
     """Whether an expression names a credential: ``api_key``, ``cfg.hf_token``,
     ``os.environ["OPENAI_API_KEY"]``, ``f"{token}"``."""
+    if _KEYWORD_RE.search(args) is None:
+        return False
     words = _NAME_RE.findall(args) + _STRING_KEY_RE.findall(args)
     return any(credential_name(w) is not None for w in words if len(w) > 3)
 
@@ -65,41 +70,30 @@ class PrintedCredential(Detector):
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         text = doc.text
-        shown: dict[tuple[int | None, str | None], Segment] = {}
-        for keyword in self.keywords:
-            for pos in doc.hits(keyword):
-                segment = doc.segment_at(pos)
-                origin = segment.origin
-                if (
-                    origin.kind != KIND_CODE
-                    or origin.location != LOCATION_SOURCE
-                    or origin.cell_magic
-                    or (origin.cell_index is None and origin.cell_id is None)
-                ):
-                    continue
+        for source in _code_sources(doc, self.keywords):
+            origin = source.origin
+            if self._shows(text, source):
                 cell = (origin.cell_index, origin.cell_id)
-                if cell not in shown and self._shows(text, segment, pos):
-                    shown[cell] = segment
-        for cell, source in shown.items():
-            for output in _cell_outputs(doc, source, cell):
-                yield from self._printed(text, output)
+                for output in _cell_outputs(doc, source, cell):
+                    yield from self._printed(text, output)
 
     @staticmethod
-    def _shows(text: str, segment: Segment, pos: int) -> bool:
-        """Whether the line at ``pos`` prints a credential-named expression, or is the
-        cell's last line and is one."""
-        low = max(segment.start, pos - MAX_LINE)
-        start = text.rfind("\n", low, pos) + 1 or low
-        end = text.find("\n", pos, min(segment.end, pos + MAX_LINE))
-        if end == -1:
-            end = min(segment.end, pos + MAX_LINE)
-        line = text[start:end]
-        call = _SHOW_CALL_RE.fullmatch(line)
-        if call is not None:
-            return _names_credential(call.group("args"))
-        if _NOT_SPACE_RE.search(text, end, segment.end):
-            return False  # not the last line: a bare expression shows nothing
-        bare = _BARE_EXPR_RE.fullmatch(line)
+    def _shows(text: str, segment: Segment) -> bool:
+        """Whether a code cell's source prints a credential-named expression, or ends
+        with one (a bare last line: the cell's result shows it)."""
+        source = segment.text
+        if any(word in source for word in _SHOW_WORDS):
+            for call in _SHOW_LINE_RE.finditer(source):
+                if len(call.group(0)) <= MAX_LINE and _names_credential(call.group("args")):
+                    return True
+        end = len(source)
+        while end > 0 and source[end - 1].isspace():
+            end -= 1
+        start = source.rfind("\n", max(0, end - MAX_LINE), end) + 1
+        if start == 0 and end > MAX_LINE:
+            return False
+        last = source[start:end]
+        bare = _BARE_EXPR_RE.fullmatch(last)
         return bare is not None and _names_credential(bare.group("args"))
 
     def _printed(self, text: str, output: Segment) -> Iterator[Candidate]:
@@ -111,6 +105,24 @@ class PrintedCredential(Detector):
             value = match.group("v")
             if len(value) >= MIN_PRINTED and looks_random(value, MIN_PRINTED):
                 yield self.candidate(*match.span("v"))
+
+
+def _code_sources(doc: Document, keywords: tuple[str, ...]) -> Iterator[Segment]:
+    """The code cell sources that hold a keyword (each once, in document order)."""
+    current_end = -1
+    for pos in sorted(p for keyword in keywords for p in doc.hits(keyword)):
+        if pos < current_end:
+            continue  # the segment of the previous hit
+        segment = doc.segment_at(pos)
+        current_end = segment.end
+        origin = segment.origin
+        if (
+            origin.kind == KIND_CODE
+            and origin.location == LOCATION_SOURCE
+            and not origin.cell_magic
+            and (origin.cell_index is not None or origin.cell_id is not None)
+        ):
+            yield segment
 
 
 def _cell_outputs(
