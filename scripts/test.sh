@@ -4,12 +4,26 @@
 # then quick benchmark smoke runs.
 #
 #   scripts/test.sh [PYTEST ARGS...]
+#   TEST_CPU_HOG=2 scripts/test.sh    # the same beside N busy CPU workers, as on a shared CI
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 VENV="${VENV:-$PWD/.venv}"
 export PATH="$VENV/bin:$PATH"
 export JUPYTER_SECRETS_STRICT_TESTS=1
+
+if [ "${TEST_CPU_HOG:-0}" -gt 0 ]; then
+    # Busy workers beside the suite: stress-ng where Debian's package is there, else Python.
+    if command -v stress-ng >/dev/null 2>&1; then
+        stress-ng --cpu "$TEST_CPU_HOG" --quiet &
+    else
+        python -c 'import multiprocessing as m, sys
+n = int(sys.argv[1]); [m.Process(target=exec, args=("while True: pass",)).start() for _ in range(n)]' "$TEST_CPU_HOG" &
+    fi
+    hog=$!
+    trap 'pkill -P "$hog" 2>/dev/null; kill "$hog" 2>/dev/null || true' EXIT
+    echo "test.sh: running beside $TEST_CPU_HOG busy CPU worker(s)" >&2
+fi
 
 echo "== lint and types" >&2
 ruff check jupyter_secrets tests benchmarks
