@@ -94,3 +94,26 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([fmt(cells[0]), rule, *(fmt(r) for r in cells[1:])])
+
+
+def our_cli_findings(paths: Sequence[Path]) -> list[object]:
+    """``jupyter-secrets scan PATHS --format json`` of this checkout, in a new process:
+    its findings, or RuntimeError naming the exit code and stderr's last line."""
+    import json
+    import os
+    import subprocess
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    cmd = [sys.executable, "-m", "jupyter_secrets", "scan", *map(str, paths), "--format", "json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    try:
+        if proc.returncode not in (0, 1):
+            raise ValueError("unexpected exit code")
+        findings: list[object] = json.loads(proc.stdout)["findings"]
+    except (ValueError, KeyError) as exc:
+        last = (proc.stderr.strip().splitlines() or ["no stderr"])[-1]
+        raise RuntimeError(f"exit code {proc.returncode}, {exc}: {last[:160]}") from None
+    return findings

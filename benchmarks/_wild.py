@@ -14,12 +14,9 @@ scan, ``RUSAGE_CHILDREN`` around a subprocess (which ``subprocess.run`` waits fo
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import random
 import resource
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from _peers import RawFinding, detect_secrets_runner, kingfisher_binary, kingfisher_runner, map_raw
-from _util import REPO_ROOT
+from _util import our_cli_findings
 
 from tests.corpus.score import Hit, Score
 from tests.wild.corpus import SPLITS, WildCorpus, build
@@ -91,27 +88,8 @@ def ours_tool() -> Tool:
 
 
 def cli_tool() -> Tool:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    }
-
     def scan(paths: list[Path]) -> list[Any]:
-        cmd = [
-            sys.executable,
-            "-m",
-            "jupyter_secrets",
-            "scan",
-            *map(str, paths),
-            "--format",
-            "json",
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-        if proc.returncode not in (0, 1):
-            last = (proc.stderr.strip().splitlines() or ["no stderr"])[-1]
-            raise RuntimeError(f"exit code {proc.returncode}: {last[:160]}")
-        findings: list[Any] = json.loads(proc.stdout)["findings"]
-        return findings
+        return our_cli_findings(paths)
 
     return Tool(CLI, scan, ours_hits, in_process=False, dir_input=True)
 

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -37,7 +35,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _util import REPO_ROOT, Timer, ensure_repo_on_path, megabytes, num, pct, ratio, section, table
+from _util import (
+    Timer,
+    ensure_repo_on_path,
+    megabytes,
+    num,
+    our_cli_findings,
+    pct,
+    ratio,
+    section,
+    table,
+)
 
 ensure_repo_on_path()
 
@@ -99,30 +107,7 @@ def ours_api(root: Path) -> tuple[Runner, Callable[[], float]] | None:
 
 def ours_cli(root: Path) -> Runner:
     def run(paths: list[Path]) -> list[Hit]:
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(
-                filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
-            ),
-        }
-        cmd = [
-            sys.executable,
-            "-m",
-            "jupyter_secrets",
-            "scan",
-            *map(str, paths),
-            "--format",
-            "json",
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-        try:
-            if proc.returncode not in (0, 1):
-                raise ValueError("unexpected exit code")
-            findings = json.loads(proc.stdout)["findings"]
-        except (ValueError, KeyError) as exc:
-            last = (proc.stderr.strip().splitlines() or ["no stderr"])[-1]
-            raise RuntimeError(f"exit code {proc.returncode}, {exc}: {last[:160]}") from None
-        return hits_from_findings(findings, root)
+        return hits_from_findings(our_cli_findings(paths), root)
 
     return run
 
