@@ -16,12 +16,11 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .engine import Scanner
 from .errors import FileError, ScanError
 from .finding import Finding
-from .rawpos import RawNotebook
+from .report import raw_positions
 
 #: Below this many bytes in all, forking workers costs more than it saves.
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
@@ -93,23 +92,10 @@ def _scan_one(scanner: Scanner, path: str, positions: bool, *, keep_spans: bool)
         findings = scanner.scan_file(path)
     except ScanError as exc:
         return [], FileError(path, str(exc))
-    raw = _raw_positions(path, findings) if positions else {}
+    raw = raw_positions(findings, {}) if positions else {}
     return [
         (f if keep_spans else dataclasses.replace(f, span=None), raw.get(id(f))) for f in findings
     ], None
-
-
-def _raw_positions(path: str, findings: list[Finding]) -> dict[int, tuple[int, int]]:
-    """Raw JSON positions of a notebook's findings (SARIF's regions)."""
-    cells = [f for f in findings if f.cell_index is not None]
-    if not cells:
-        return {}
-    try:
-        raw = RawNotebook(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return {}
-    found = {id(f): raw.position(f) for f in cells}
-    return {key: pos for key, pos in found.items() if pos is not None}
 
 
 def _total_size(files: list[str]) -> int:

@@ -69,9 +69,7 @@ def to_sarif(
     ``errors`` become the run's ``toolExecutionNotifications``."""
     rules: dict[str, dict[str, Any]] = {}
     results = []
-    raw_positions = (
-        dict(positions) if positions is not None else _raw_positions(findings, sources or {})
-    )
+    located = dict(positions) if positions is not None else raw_positions(findings, sources or {})
     for f in findings:
         rid = rule_id(f.type)
         rules.setdefault(
@@ -106,7 +104,7 @@ def to_sarif(
                     {
                         "physicalLocation": {
                             "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
-                            "region": _region(f, raw_positions),
+                            "region": _region(f, located),
                         }
                     }
                 ],
@@ -152,16 +150,16 @@ def _invocation(errors: Sequence[FileError]) -> dict[str, Any]:
     }
 
 
-def _region(f: Finding, raw_positions: dict[int, tuple[int, int]]) -> dict[str, int]:
+def _region(f: Finding, located: dict[int, tuple[int, int]]) -> dict[str, int]:
     if f.cell_index is None:
         return {"startLine": f.line, "startColumn": f.column}
     # Cell-relative positions mean nothing to a code-scanning UI: use the raw JSON
     # position; line 1 only when the file could not be read again.
-    line, column = raw_positions.get(id(f), (1, 1))
+    line, column = located.get(id(f), (1, 1))
     return {"startLine": line, "startColumn": column}
 
 
-def _raw_positions(
+def raw_positions(
     findings: Sequence[Finding], sources: Mapping[str, str]
 ) -> dict[int, tuple[int, int]]:
     """id(finding) -> (raw line, raw column) for notebook findings."""
