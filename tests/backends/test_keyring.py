@@ -202,10 +202,7 @@ print(json.dumps(result))
 def test_locked_keyring_gives_one_line_fix() -> None:
     """Locks the real collection in a Secret Service of its own (a nested
     with-secret-service), so the other tests' keyring stays unlocked."""
-    if not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")):
-        if STRICT:
-            pytest.fail("JUPYTER_SECRETS_STRICT_TESTS=1 but dbus/gnome-keyring are missing")
-        pytest.skip("dbus-run-session or gnome-keyring-daemon not installed")
+    _gnome_keyring_or_skip()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("JUPYTER_SECRETS_KEEP_HOME", None)
     done = subprocess.run(
@@ -241,6 +238,60 @@ def test_locked_keyring_gives_one_line_fix() -> None:
     assert f"no  keyring    {LOCKED_MESSAGE} [default; writable]" in stdout.splitlines()
     assert stderr.count("\n") == 1 and "backend 'keyring' (the default) does not work" in stderr
     assert "Traceback" not in json.dumps(cli)
+
+
+_RESTART_SCRIPT = """
+import json, os, secrets, signal, time
+from jeepney import DBusAddress, new_method_call
+from jeepney.io.blocking import open_dbus_connection
+from jupyter_secrets.backends.keyring import KeyringBackend
+from jupyter_secrets.refs import SecretRef
+bus = open_dbus_connection(bus="SESSION")
+dbus = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
+                   interface="org.freedesktop.DBus")
+def owner_pid():
+    call = new_method_call(dbus, "GetConnectionUnixProcessID", "s", ("org.freedesktop.secrets",))
+    reply = bus.send_and_get_reply(call)
+    return reply.body[0] if reply.header.message_type.name == "method_return" else None
+ref = SecretRef("dev/db/password")
+value = "fake-" + secrets.token_urlsafe(16)
+KeyringBackend(service="restart-test").set(ref, value)
+first = owner_pid()
+os.kill(first, signal.SIGKILL)
+deadline = time.monotonic() + 60
+while owner_pid() == first and time.monotonic() < deadline:
+    time.sleep(0.05)
+result = {"killed": owner_pid() != first}
+try:
+    result["read_back"] = KeyringBackend(service="restart-test").get(ref).value == value
+except Exception as exc:
+    result["read_back"] = type(exc).__name__
+result["restarted"] = owner_pid() not in (None, first)
+print(json.dumps(result))
+"""
+
+
+@pytest.mark.keyring_service
+def test_a_dead_daemon_comes_back_unlocked() -> None:
+    """with-secret-service's own D-Bus service file: when gnome-keyring-daemon
+    dies mid-run (it did once on a loaded machine), the next call restarts it
+    unlocked over the same keyring files, instead of Debian's daemon that finds
+    the collection locked and cannot prompt. Its own nested session, so the
+    other tests' daemon is left alone."""
+    _gnome_keyring_or_skip()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("JUPYTER_SECRETS_KEEP_HOME", None)
+    done = subprocess.run(
+        [str(REPO / "scripts" / "with-secret-service"), sys.executable, "-c", _RESTART_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, f"restart script failed: {done.stderr[-2000:]}"
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"killed": True, "read_back": True, "restarted": True}
 
 
 @pytest.mark.keyring_service
