@@ -25,7 +25,9 @@ def _written(key: str, escape_all: bool) -> str:
     if not escape_all:
         return json.dumps(key, ensure_ascii=False)
     units = key.encode("utf-16-be")
-    return '"' + "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)) + '"'
+    return (
+        '"' + "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)) + '"'
+    )
 
 
 @st.composite
