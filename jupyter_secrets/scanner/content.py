@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .binary import BINARY_MIMES, MIN_BASE64, classify
@@ -102,6 +102,64 @@ def notebook_pieces(nb: Any) -> Iterator[Piece]:
             _cell(cell, index, out)
     _top_level(nb, out)
     return iter(out)
+
+
+def notebook_pieces_skipping(nb: Any, weigh: Callable[[Any], int]) -> tuple[list[Piece], bool]:
+    """notebook_pieces without the parts of its top-level entries (metadata, unknown
+    keys) that ``weigh`` proves clear (see :mod:`.coarse`); and whether it skipped any."""
+    out: list[Piece] = []
+    if not isinstance(nb, dict):
+        _leaves(nb, (), _meta_origin(None, None), None, out)
+        return out, False
+    cells = nb.get("cells")
+    if isinstance(cells, list):
+        for index, cell in enumerate(cells):
+            _cell(cell, index, out)
+    skipped = False
+    for key, value in nb.items():
+        if key == "cells" and isinstance(value, list):
+            continue
+        skip = _clear_parts(key, value, weigh) if isinstance(value, (dict, list)) else None
+        if skip:
+            skipped = True
+            if id(value) in skip:
+                continue
+        _key_and_value(key, value, (), _meta_origin(None, None), out, skip)
+    return out, skipped
+
+
+#: A part whose JSON text is shorter than this is walked whole rather than weighed
+#: child by child: weighing costs a dump and a scan of each child.
+_WEIGH_CHILDREN = 4096
+
+
+def _clear_parts(key: str, value: Any, weigh: Callable[[Any], int]) -> set[int]:
+    """ids of the containers below a top-level entry (itself included) that hold
+    nothing to find, top down: a part that is not clear but large is weighed child by
+    child. Only parts whose walk context is neutral qualify (no name given by an
+    ancestor, no binary mimetype), as a part weighed alone has none."""
+    clear: set[int] = set()
+    todo: list[tuple[Any, Any]] = [(value, key)]
+    while todo:
+        node, name = todo.pop()
+        size = weigh({name: node} if name is not None else node)
+        if size == 0:
+            clear.add(id(node))
+            continue
+        if size < _WEIGH_CHILDREN:
+            continue
+        if isinstance(node, dict):
+            if node.get("model_name") == "PasswordModel":
+                continue  # its children are given the name "password"
+            for child_key, child in node.items():
+                name_text = str(child_key)
+                if child and isinstance(child, (dict, list)) and name_text not in BINARY_MIMES:
+                    todo.append((child, name_text))
+        else:
+            todo.extend(
+                (child, name) for child in node if child and isinstance(child, (dict, list))
+            )
+    return clear
 
 
 def top_level_pieces(nb: Any) -> Iterator[Piece]:
@@ -251,8 +309,15 @@ _new_origin = functools.partial(tuple.__new__, Origin)
 
 
 def _leaves(
-    value: Any, pointer: Pointer, origin: Origin, key: str | None, out: list[Piece]
+    value: Any,
+    pointer: Pointer,
+    origin: Origin,
+    key: str | None,
+    out: list[Piece],
+    skip: set[int] | None = None,
 ) -> None:
+    """Every string leaf of ``value`` into ``out``; containers whose id is in ``skip``
+    (proven clear by :func:`_clear_parts`) are left out where their context is neutral."""
     if not isinstance(value, (str, dict, list)) or (not value and not isinstance(value, str)):
         return  # numbers, booleans, null and empty containers hold no text (their keys may)
     head = origin[:8]  # everything but the pointer
@@ -290,12 +355,22 @@ def _leaves(
                     shown = label if label and name in _VALUE_KEYS else name
                     stack.append((child, (*where, child_key), shown, child_mime, None))
                     continue
+                if skip and id(child) in skip and _neutral(passed, child_mime):
+                    continue
                 if name not in _KNOWN_KEYS:
                     append((_new_origin((*head, (*where, child_key, KEY))), name))
                 stack.append((child, (*where, child_key), name, child_mime, passed))
         elif isinstance(item, list):
+            skipping = skip and _neutral(given, mime)
             for index in range(len(item) - 1, -1, -1):
+                if skipping and id(item[index]) in skip:  # type: ignore[operator]
+                    continue
                 stack.append((item[index], (*where, index), key, mime, given))
+
+
+def _neutral(given: str | None, mime: str | None) -> bool:
+    """A walk context that adds nothing to a part's text (see _clear_parts)."""
+    return given is None and (mime is None or mime not in BINARY_MIMES)
 
 
 #: Keys whose string says nothing of what it holds: a widget's or form field's value.
@@ -324,7 +399,14 @@ def _trivial(key: Any, value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float)) or value in ({}, [])
 
 
-def _key_and_value(key: Any, value: Any, base: Pointer, origin: Origin, out: list[Piece]) -> None:
+def _key_and_value(
+    key: Any,
+    value: Any,
+    base: Pointer,
+    origin: Origin,
+    out: list[Piece],
+    skip: set[int] | None = None,
+) -> None:
     """One entry of a dict the structured walk does not know: its key and its value."""
     name = str(key)
     if isinstance(value, str):
@@ -333,7 +415,7 @@ def _key_and_value(key: Any, value: Any, base: Pointer, origin: Origin, out: lis
             return
     elif name not in _KNOWN_KEYS:
         out.append((_new_origin((*origin[:8], (*base, key, KEY))), name))
-    _leaves(value, (*base, key), origin, name, out)
+    _leaves(value, (*base, key), origin, name, out, skip)
 
 
 def _meta_origin(

@@ -19,8 +19,15 @@ import orjson
 
 from . import echoes
 from .baseline import Baseline
+from .coarse import CoarseCheck
 from .confidence import grade
-from .content import cell_pieces, leaf_pieces, notebook_pieces, top_level_pieces
+from .content import (
+    cell_pieces,
+    leaf_pieces,
+    notebook_pieces,
+    notebook_pieces_skipping,
+    top_level_pieces,
+)
 from .decode import decode_bytes
 from .detectors import Candidate, Detector
 from .document import KIND_CODE, KIND_MARKDOWN, KIND_TEXT, Document, Origin, Segment
@@ -72,6 +79,7 @@ class Scanner:
         hash_key: bytes | None = None,
         cache_size: int = 4096,
         track: Iterable[Finding] = (),
+        coarse: bool = True,
     ) -> None:
         self.known = known
         #: Findings of an earlier scan whose values are found again wherever they occur,
@@ -90,6 +98,9 @@ class Scanner:
         self._keywords = KeywordIndex(
             (keyword, d.case_sensitive) for d in self.detectors for keyword in d.keywords
         )
+        #: Skips notebook metadata proven clear unread (see .coarse); None when asked
+        #: to walk every leaf, or when a detector makes skipping unsafe.
+        self._coarse = CoarseCheck.build(self.detectors) if coarse else None
         self._cache: OrderedDict[tuple[bytes, int], list[Finding]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -112,6 +123,12 @@ class Scanner:
                 nb = loads_checked(nb)
             except ValueError:
                 return self.scan_text(nb, path, json_literals=True)
+        if self._coarse is not None and not self.known and not self._track:
+            pieces, skipped = notebook_pieces_skipping(nb, self._coarse.weigh)
+            findings = self.scan_document(Document.build(path, pieces))
+            if not (skipped and findings):
+                return self._finish(findings)
+            # Something was found: the whole notebook again, for echoes and context.
         return self._finish(self.scan_document(Document.build(path, notebook_pieces(nb))))
 
     def scan_text(

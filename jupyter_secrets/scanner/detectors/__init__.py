@@ -57,6 +57,14 @@ class Detector:
     #: proves it), "likely" (a vendor shape, a credential name with a strong value) or
     #: "possible" (weak evidence). ``candidate(confidence=...)`` sets one per candidate.
     confidence: ClassVar[str] = "likely"
+    #: Every candidate lies in a segment (one piece of text) that holds one of
+    #: ``keywords`` or, for a detector without keywords, a match of ``shapes``. Then
+    #: a notebook part without any can be skipped unread (see :mod:`..coarse`).
+    #: Built-in detectors keep this, and their tests hold them to it; others opt in.
+    segment_local: ClassVar[bool] = False
+    #: For a detector without keywords: Hyperscan patterns, without boundaries or
+    #: lookarounds, one of which every candidate's segment holds as JSON text.
+    shapes: ClassVar[tuple[str, ...]] = ()
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         raise NotImplementedError

@@ -213,6 +213,7 @@ class DiscordBotToken(DetectSecretsPlugin):
     # (about 1 ms per MB), then the id before it is decoded. (The plugin's own shape,
     # [MNO] + 23-25 . 6 . 27, is the same without the id check.)
     keywords = ()
+    shapes = (r"\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27}",)
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         text = doc.text

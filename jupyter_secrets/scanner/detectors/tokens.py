@@ -223,6 +223,7 @@ class TwilioAuthToken(Detector):
     # No keyword gates it ("AC" is in every other word's lowercase form): one C pass
     # for the SID's literal prefix, about 1 ms per MB.
     keywords = ()
+    shapes = (r"AC[0-9a-f]{32}",)
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         for sid in _TWILIO_SID_RE.finditer(doc.text):
