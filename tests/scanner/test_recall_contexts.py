@@ -613,6 +613,13 @@ def test_command_line_credentials_in_code_cells(
     )
 
 
+def test_a_continued_command_on_the_last_line_of_the_text(scanner: Scanner) -> None:
+    """The continued line ends the text (no newline after it, no metadata behind it)."""
+    value = _random_token(18)
+    findings = scanner.scan_text(f'mysqldump -u root \\\n    -p"{value}" sales', "dump.sh")
+    assert [f.span.value for f in findings if f.span] == [value]
+
+
 @pytest.mark.parametrize("carrier", sorted(CLI_IN_TEXT))
 def test_command_line_credentials_in_text_carriers(
     scanner: Scanner, cli_only: Scanner, carrier: str

@@ -252,6 +252,8 @@ class CommandLineCredentials(Detector):
                 break
             nxt = text.find("\n", hi + 1, hi + 1 + MAX_LINE)
             if nxt == -1:
+                if hi + 1 + MAX_LINE >= len(text):
+                    hi = len(text)  # the text ends on the continued line
                 break
             hi = nxt
         return lo, hi
