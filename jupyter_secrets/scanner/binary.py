@@ -21,7 +21,7 @@ import re
 import struct
 import sys
 import zlib
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 #: Mimetypes whose payload is base64 of a binary format.
 BINARY_MIMES = frozenset(
@@ -51,6 +51,7 @@ _MAGIC = (
     (b"\x00\x00\x01\x00", "ico"),
 )
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 #: Base64 starts with at least 16 characters of its alphabet (prose does not).
 _B64_HEAD = re.compile(r"[A-Za-z0-9+/_-]{16}")
 _PRINTABLE_FLAGS = bytes(1 if 0x20 <= b <= 0x7E or b == 0x09 else 0 for b in range(256))
@@ -76,10 +77,17 @@ def classify(value: str, mime: str | None = None) -> Verdict:
     if not (claims_binary or candidate or len(value) >= MIN_BASE64):
         return TEXT
     payload = value.split(",", 1)[1] if candidate else value
-    raw = _b64decode(payload)
-    if raw is None:
+    view = _strict_base64(payload)
+    if view is None:
         return TEXT
-    kind = _sniff(raw)
+    kind = _sniff(view[:16])
+    if kind in ("png", "jpeg"):
+        # Their walks read chunk and segment headers only: the image data itself, most
+        # of the string, is validated as base64 but never decoded.
+        embedded = _png_text(view) if kind == "png" else _jpeg_text(view)
+        if embedded is not None:
+            return Verdict(True, tuple(embedded))
+    raw = view.whole()
     embedded = _embedded_text(raw, kind) if kind is not None else None
     if embedded is not None:
         return Verdict(True, tuple(embedded))
@@ -89,10 +97,13 @@ def classify(value: str, mime: str | None = None) -> Verdict:
     return Verdict(True, tuple(_runs(raw)))
 
 
-def _b64decode(payload: str) -> bytes | None:
-    """The bytes of strict base64 (line breaks and the URL-safe alphabet allowed), else None.
+def _strict_base64(payload: str) -> _Base64View | None:
+    """The bytes of strict base64 (line breaks and the URL-safe alphabet allowed), else
+    None; decoded only where they are read.
 
-    Validated in C by binascii; a glance at the head first turns prose away cheaply.
+    A glance at the head first turns prose away cheaply. All but the last group is
+    checked by one translate (a quarter of the cost of decoding); the last group and
+    its padding are decoded strictly, which is what decides about padding.
     """
     if _B64_HEAD.match(payload) is None:
         return None
@@ -105,12 +116,61 @@ def _b64decode(payload: str) -> bytes | None:
     if b"-" in data or b"_" in data:
         data = data.translate(_URLSAFE)
     data += b"=" * (-len(data) % 4)
+    body = len(data.rstrip(b"="))
+    aligned = max(0, (body - 1) // 4 * 4)  # every group before the last one
+    head = data[:aligned]
+    if head.translate(None, _ALPHABET):
+        return None  # a character outside the alphabet, or "=" inside
     try:
         if sys.version_info >= (3, 11):
-            return binascii.a2b_base64(data, strict_mode=True)
-        return base64.b64decode(data, validate=True)  # 3.10: no strict_mode
+            last = binascii.a2b_base64(data[aligned:], strict_mode=True)
+        else:
+            last = base64.b64decode(data[aligned:], validate=True)  # 3.10: no strict_mode
     except (binascii.Error, ValueError):
         return None
+    return _Base64View(head, last)
+
+
+class _Base64View:
+    """The bytes of aligned, padding-free base64 ``head`` followed by ``last``,
+    decoded only where they are read (slices and single bytes, as ``bytes`` gives)."""
+
+    def __init__(self, head: bytes, last: bytes) -> None:
+        self._head = head
+        self._head_length = len(head) // 4 * 3
+        self._last = last
+        self._length = self._head_length + len(last)
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> bytes: ...
+    def __getitem__(self, index: int | slice) -> int | bytes:
+        if isinstance(index, int):
+            if index < 0:
+                index += self._length
+            if not 0 <= index < self._length:
+                raise IndexError("index out of range")
+            return self[index : index + 1][0]
+        start, stop, step = index.indices(self._length)
+        if step != 1:
+            return self.whole()[index]
+        if stop <= start:
+            return b""
+        out = b""
+        if start < self._head_length:
+            first, end = start // 3, min(stop, self._head_length)
+            chunk = binascii.a2b_base64(self._head[first * 4 : -(-end // 3) * 4])
+            out = chunk[start - first * 3 : end - first * 3]
+        if stop > self._head_length:
+            out += self._last[max(0, start - self._head_length) : stop - self._head_length]
+        return out
+
+    def whole(self) -> bytes:
+        return binascii.a2b_base64(self._head) + self._last
 
 
 def _sniff(raw: bytes) -> str | None:
@@ -158,7 +218,7 @@ def _embedded_text(raw: bytes, kind: str) -> list[str] | None:
     return _runs(raw)
 
 
-def _png_text(raw: bytes) -> list[str] | None:
+def _png_text(raw: bytes | _Base64View) -> list[str] | None:
     """tEXt, zTXt and iTXt chunks (where metadata, and so secrets, can hide);
     None when the chunks do not parse: then it is not proven to be a PNG."""
     texts: list[str] = []
@@ -170,10 +230,12 @@ def _png_text(raw: bytes) -> list[str] | None:
         kind = raw[pos + 4 : pos + 8]
         if pos + 12 + length > len(raw) or not kind.isalpha():
             return None
-        data = raw[pos + 8 : pos + 8 + length]
+        data_start = pos + 8
         pos += 12 + length
         if kind == b"IEND":
             break
+        if kind in (b"tEXt", b"zTXt", b"iTXt"):  # the image data is never read
+            data = raw[data_start : data_start + length]
         if kind == b"tEXt":
             texts.append(data.replace(b"\x00", b": ").decode("latin-1"))
         elif kind == b"zTXt":
@@ -203,7 +265,7 @@ def _inflate(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def _jpeg_text(raw: bytes) -> list[str] | None:
+def _jpeg_text(raw: bytes | _Base64View) -> list[str] | None:
     """COM and APPn segments before the image data (comments, EXIF, XMP); None when
     the segments do not lead to the image data."""
     texts: list[str] = []
