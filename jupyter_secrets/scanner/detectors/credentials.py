@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import string
@@ -30,6 +31,35 @@ class UriCredentials(RegexDetector):
         r"(?P<secret>[^\s/#@\"'<>\\`]{1,256})"
         r"@[A-Za-z0-9_.\-\[\]%]+"
     )
+
+    def find(self, doc: Document) -> Iterator[Candidate]:
+        """The pattern tried only where a scheme ends in "://", not at every position of
+        every line holding one: a match starts where the run of scheme characters before
+        its "://" starts (the lookbehind), so each hit has one place to try."""
+        text = doc.text
+        hits = doc.hits("://")
+        for start, end in doc.windows(self.keywords):
+            tried = start  # finditer's resume point: matches do not overlap
+            for pos in hits[bisect.bisect_left(hits, start) : bisect.bisect_left(hits, end)]:
+                head = pos
+                while head > pos - _SCHEME_REACH and text[head - 1 : head] in _SCHEME_CHARS:
+                    head -= 1
+                if head < tried or (
+                    head == pos - _SCHEME_REACH and text[head - 1 : head] in _SCHEME_CHARS
+                ):
+                    continue  # inside the last match, or a scheme run too long to match
+                match = self.pattern.match(text, head, end)
+                if match is None:
+                    continue
+                tried = match.end()
+                s, e = match.span("secret")
+                if s < e and self.accept(text[s:e], match, doc):
+                    yield self.candidate(s, e)
+
+
+#: Characters of a URI scheme, and the most of them before "://" a match can have.
+_SCHEME_CHARS = frozenset(string.ascii_letters + string.digits + "+.-")
+_SCHEME_REACH = 31  # the pattern's longest scheme
 
 
 class ConnectionStringPassword(RegexDetector):

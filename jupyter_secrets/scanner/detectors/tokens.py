@@ -190,26 +190,31 @@ class SendGridKey(RegexDetector):
     pattern = re.compile(BEFORE + r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}" + AFTER)
 
 
-class TwilioKey(RegexDetector):
+class TwilioKey(Detector):
     name = "twilio"
     finding_type = "Twilio API Key"
     priority = VENDOR_PRIORITY
     confidence = "likely"
     keywords = ("SK", "twilio", "Twilio", "TWILIO")
     case_sensitive = True
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9])(?P<secret>SK[0-9a-fA-F]{32})(?![A-Za-z0-9])"
-        # Assignments, JSON, os.environ["..."] = and markdown (**name**: `v`, | name | v |).
-        r"|(?i:twilio\w{0,20}(?:auth_?token|token|secret)[\\'\"`*\]]{0,3}\s*[:=|]\s*[\\'\"`*]{0,3})"
+    #: An API key SID; its literal head lets the regex engine skip to each "SK".
+    key_pattern = re.compile(r"(?<![A-Za-z0-9])SK[0-9a-fA-F]{32}(?![A-Za-z0-9])")
+    #: A token under a Twilio name: assignments, JSON, os.environ["..."] = and markdown
+    #: (**name**: `v`, | name | v |). Apart from key_pattern, since a case-insensitive
+    #: branch beside it made the engine try every position of every "SK" line.
+    token_pattern = re.compile(
+        r"(?i:twilio\w{0,20}(?:auth_?token|token|secret)[\\'\"`*\]]{0,3}\s*[:=|]\s*[\\'\"`*]{0,3})"
         r"(?P<token>[0-9a-f]{32})(?![A-Za-z0-9])"
     )
 
     def find(self, doc: Document) -> Iterator[Candidate]:
-        for start, end in doc.windows(self.keywords, self.case_sensitive):
-            for match in self.pattern.finditer(doc.text, start, end):
-                group = "secret" if match.group("secret") else "token"
-                s, e = match.span(group)
-                yield self.candidate(s, e)
+        text = doc.text
+        for start, end in doc.windows(("SK",), True):
+            for match in self.key_pattern.finditer(text, start, end):
+                yield self.candidate(*match.span())
+        for start, end in doc.windows(("twilio",)):
+            for match in self.token_pattern.finditer(text, start, end):
+                yield self.candidate(*match.span("token"))
 
 
 class TwilioAuthToken(Detector):

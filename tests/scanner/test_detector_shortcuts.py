@@ -1,0 +1,81 @@
+"""Detectors that try their pattern only at their keyword's hits must find what the
+pattern finds when tried everywhere in the keyword's lines (the plain way, kept here
+as the reference), on text built from the pieces their patterns are made of."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from jupyter_secrets.scanner.detectors.credentials import UriCredentials
+from jupyter_secrets.scanner.detectors.tokens import TwilioKey
+from jupyter_secrets.scanner.document import Document, Origin
+from jupyter_secrets.scanner.finding import LOCATION_SOURCE
+from jupyter_secrets.scanner.prefilter import KeywordIndex
+
+ORIGIN = Origin(LOCATION_SOURCE, "code", ("source",))
+
+
+def _doc(texts: list[str], keywords: tuple[str, ...], case_sensitive: bool) -> Document:
+    doc = Document.build("t", [(ORIGIN, t) for t in texts])
+    KeywordIndex((k, case_sensitive) for k in keywords).fill(doc)
+    return doc
+
+
+def _plain(doc: Document, pattern: re.Pattern[str], group: str | int, keywords: tuple[str, ...],
+           case_sensitive: bool) -> Iterator[tuple[int, int]]:  # fmt: skip
+    for start, end in doc.windows(keywords, case_sensitive):
+        for match in pattern.finditer(doc.text, start, end):
+            if match.group(group) is not None and match.start(group) < match.end(group):
+                yield match.span(group)
+
+
+URI_PIECES = st.sampled_from(
+    ["://", "postgres", "mongodb+srv", "a", "9", "-", ".", "+", "user", ":", "p@ss", "@",
+     "host.example", "/", " ", "\n", "x" * 31, "y" * 33, "?", "#", "%", "'", '"', "[", "]"]
+)  # fmt: skip
+
+
+NOISE = st.lists(URI_PIECES, max_size=6).map("".join)
+SCHEMES = st.sampled_from(["postgres", "mongodb+srv", "a", "9db", "x" * 30, "y" * 31, "s3"])
+URIS = st.tuples(NOISE, SCHEMES, st.sampled_from(["", "user", "u.v"]), NOISE,
+                 st.sampled_from(["pw", "p?w", "p@w"]), st.sampled_from(["host", "h.example", ""]),
+                 NOISE).map(lambda p: f"{p[0]}{p[1]}://{p[2]}:{p[3]}{p[4]}@{p[5]}{p[6]}")  # fmt: skip
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.lists(URIS | URI_PIECES, max_size=8).map("".join), min_size=1, max_size=3))
+@example(["a://u:p@hostb://u:q@h"])
+@example(["mongodb+srv://etl:pw@h"])
+def test_uri_credentials_at_hits_equals_everywhere(texts: list[str]) -> None:
+    detector = UriCredentials()
+    doc = _doc(texts, detector.keywords, False)
+    found = [(c.start, c.end) for c in detector.find(doc)]
+    assert found == list(_plain(doc, detector.pattern, "secret", detector.keywords, False))
+
+
+HEX = "0123456789abcdef"
+TWILIO_PIECES = st.sampled_from(
+    ["SK", "sk", "twilio", "Twilio", "TWILIO", "_auth_token", "token", "secret", " = ", ": ",
+     "'", '"', "x", "A", "\n", HEX * 2, HEX.upper() * 2, "|", "**", "`"]
+)  # fmt: skip
+_COMBINED = re.compile(TwilioKey.key_pattern.pattern.replace(
+    "SK[0-9a-fA-F]{32}", "(?P<secret>SK[0-9a-fA-F]{32})") + "|" + TwilioKey.token_pattern.pattern
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(TWILIO_PIECES, max_size=30).map("".join), min_size=1, max_size=3))
+def test_twilio_two_patterns_equal_the_one_they_were(texts: list[str]) -> None:
+    """Every match of the former single pattern (over the same keyword lines) is found."""
+    detector = TwilioKey()
+    doc = _doc(texts, detector.keywords, True)
+    found = {(c.start, c.end) for c in detector.find(doc)}
+    before = set()
+    for start, end in doc.windows(detector.keywords, True):
+        for match in _COMBINED.finditer(doc.text, start, end):
+            before.add(match.span("secret" if match.group("secret") else "token"))
+    assert before <= found
