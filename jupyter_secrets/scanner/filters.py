@@ -26,6 +26,7 @@ passwords) is not dropped here: :mod:`.confidence` grades it ``possible``.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import ahocorasick
@@ -312,8 +313,20 @@ def is_reference(value: str) -> bool:
     """A pointer to a secret (ref, env var, vault path), not the secret."""
     if _REFERENCE_RE.search(value):
         return True
-    # A bare secret ref like prod/db/password.
-    return "/" in value and value.count("/") <= 6 and is_ref(value)
+    # A bare secret ref like prod/db/password; a base64 secret with a slash in it
+    # (AWS secret keys often have one) parses as a ref too, but its parts are no names.
+    return "/" in value and value.count("/") <= 6 and is_ref(value) and not _random_segment(value)
+
+
+def _random_segment(part: str) -> bool:
+    """Text nobody would name a secret or a file by: switching between upper case,
+    lower case and digits every few characters (``caO8E5dQs/IOYMsrsRa1RM``), unlike
+    names (``svc_etl2024``, ``API_KEY``, ``team/ProjectAlpha2024/key``)."""
+    classes = [c.isupper() - c.isdigit() for c in part if c.isalnum()]
+    if len(classes) < 12:
+        return False
+    switches = sum(1 for a, b in itertools.pairwise(classes) if a != b)
+    return switches >= max(8, len(classes) // 3)
 
 
 def is_hash_or_id(value: str) -> bool:
@@ -344,5 +357,13 @@ def is_false_positive(value: str, generic: bool) -> bool:
         or is_reference(value)
         or is_hash_or_id(value)
         or _ENV_NAME_RE.match(value) is not None
-        or _PATH_RE.search(value) is not None
+        or _is_path(value)
     )
+
+
+def _is_path(value: str) -> bool:
+    """A file path (``/run/secrets/pw``, ``./creds.json``), not a base64 secret that
+    happens to start with a slash (1 in 64 AWS secret keys does)."""
+    if _PATH_RE.search(value) is None:
+        return False
+    return not _random_segment(value)

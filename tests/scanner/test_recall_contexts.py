@@ -548,6 +548,10 @@ CLI_IN_CODE = [
     "!mysql -u root -p'{v}' warehouse",
     '!mysqldump -u root \\\n    -p"{v}" sales > dump.sql',
     "!hf upload --token {v} org/model ./out",
+    "!aws configure set aws_secret_access_key {v}",
+    "!npm config set //registry.npmjs.org/:_authToken {v}",
+    "!git config --global user.password {v}",
+    "!dvc remote modify storage password {v}",
     "%%bash\nset -e\nexport PATH=/opt/bin:$PATH\nllm-cli --api-key={v} --model x",
     "%%sh\nwget --user=etl --password={v} https://files.example.com/x.csv",
     "!curl -s -u admin:{v} https://api.example.com/v1/jobs",
@@ -633,6 +637,9 @@ def test_command_line_credentials_in_text_carriers(
     "source",
     [
         "!mysql -u root -p analytics",  # -p alone: mysql prompts
+        "!aws configure set region us-east-1 && git config --global user.name Ana",
+        "!poetry config virtualenvs.in-project true; conda config --set ssl_verify false",
+        "!aws configure set aws_secret_access_key $AWS_SECRET_ACCESS_KEY",
         "!psql -U etl -p 5432 -h db.internal",  # psql's -p is the port
         "!mkdir -p /data/run && pip install -r requirements.txt --pre",
         "!tool --password-file /run/secrets/pw --token-limit 4096",

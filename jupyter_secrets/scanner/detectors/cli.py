@@ -208,8 +208,10 @@ class CommandLineCredentials(Detector):
                 if named:
                     # Cheap first: a flag has a dash before its name, a NAME= word an
                     # '=' after it (most hits of "token" and "key" have neither).
-                    if text.rfind("-", max(0, pos - 40), pos) == -1 and (
-                        text.find("=", pos, pos + 40) == -1
+                    if (
+                        text.rfind("-", max(0, pos - 40), pos) == -1
+                        and text.find("=", pos, pos + 40) == -1
+                        and _SETTING_BEFORE.search(text, max(0, pos - 120), pos) is None
                     ):
                         continue
                     if not _named_here(text, pos):
@@ -317,6 +319,13 @@ class CommandLineCredentials(Detector):
             span = self._env(text, word)
             if span is not None:
                 env.append(span)
+                continue
+            if spaced is not None and _sets(text, command, index):
+                kind = credential_name(raw)
+                if kind is not None:
+                    span = self._value(text, spaced.start, spaced.end, kind, spaced=True)
+                    if span is not None:
+                        yield span
         if program:  # NAME=value words of a command (not a libpq DSN, not a log line)
             yield from env
 
@@ -418,17 +427,40 @@ def _named_here(text: str, pos: int) -> bool:
     reading (most hits of "key" and "token" are dict keys and prose)."""
     run = _WORD_RUN.match(text, pos)
     end = run.end() if run is not None else pos
-    if text[end : end + 1] != "=" and text.rfind("-", max(0, pos - 80), pos) == -1:
-        return False  # no '=' after it and no dash before it: a dict key, prose
     start = pos
     while start > 0 and pos - start < 80 and text[start - 1] in _WORD_CHARS:
         start -= 1
+    if _SETTING_BEFORE.search(text, max(0, start - 120), start) is not None:
+        return credential_name(text[start:end]) is not None  # aws configure set NAME V
+    if text[end : end + 1] != "=" and text.rfind("-", max(0, pos - 80), pos) == -1:
+        return False  # no '=' after it and no dash before it: a dict key, prose
     name = text[start:end].lstrip("-")
     if text[start] == "-":
         return credential_name(name) is not None or name.lower() in _PASSWORD_FLAGS
     if text[end : end + 1] != "=" or (start > 0 and text[start - 1] not in _ENV_BEFORE):
         return False
     return credential_name(name) is not None
+
+
+#: Words after which a command's next two words are a setting's name and its value:
+#: ``aws configure set NAME V``, ``npm config set``, ``poetry config``, ``git config``,
+#: ``conda config --set``, ``dvc remote modify REMOTE NAME V``.
+_SETTING_WORDS = frozenset({"set", "--set", "config"})
+_SETTING_BEFORE = re.compile(
+    r"(?:\bset|\bconfig|\bmodify\s+\S+)(?:\s+--?[A-Za-z][\w\-]*){0,3}\s+[\w.\-:/]*\Z"
+)
+
+
+def _sets(text: str, command: Command, index: int) -> bool:
+    """Whether the word at ``index`` names a setting: it follows a setting word (flags
+    between them aside: ``git config --global user.password V``), or ``modify`` and a
+    remote's name."""
+    words = [w.text(text) if w is not None else "" for w in command[max(0, index - 4) : index]]
+    while words and words[-1].startswith("-") and words[-1] != "--set":
+        words.pop()
+    if words and words[-1] in _SETTING_WORDS:
+        return True
+    return len(words) >= 2 and words[-2] == "modify"
 
 
 def _program_here(text: str, pos: int) -> bool:
