@@ -275,7 +275,8 @@ def aws_secret_assign(rng: random.Random, v: Value) -> list[Piece]:
 def twilio_pair(rng: random.Random, v: Value) -> list[Piece]:
     sid, auth = values.twilio_sid(rng), values.twilio_token(rng)
     lines = ["client = Client(", f'    "{sid}",', f'    "{auth}",', ")"]
-    marks = [Mark(1, 1, sid, "twilio", True), Mark(2, 2, auth, "twilio", True)]
+    # The account SID names the account, as a user name does: the token is the secret.
+    marks = [Mark(2, 2, auth, "twilio", True)]
     return [Piece("code", lines, marks)]
 
 
