@@ -114,6 +114,12 @@ _FAKE_EDGE_RE = re.compile(
 )
 #: Words that mark a whole generic value as made up, wherever they stand in it.
 _FAKE_WORD_RE = re.compile(r"(?i)fake|dummy|example|sample|not[_\-]?a?[_\-]?real")
+#: "not a secret", "this-is-not-a-password", "NotAValidKey": "not" starting a word
+#: (not the "not" of "another"), then what the value denies being.
+_DENIES_RE = re.compile(
+    r"(?:(?<![A-Za-z])[Nn]|(?<=[a-z])N)"
+    r"(?i:ot[_\- ]?(?:an?[_\- ]?)?(?:real|actual|valid|secret|password|key|token))"
+)
 _TEST_RE = re.compile(r"(?i)test")
 
 PLACEHOLDER_WORDS = frozenset(
@@ -257,9 +263,10 @@ def is_symbols(value: str) -> bool:
 
 
 def says_fake(value: str) -> bool:
-    """The value calls itself made up: fake, dummy, example, sample, not a real, or
+    """The value calls itself made up: fake, dummy, example, sample, not a real (or
+    not a secret, key, token...), or
     "test" as a word of it (``test1234``, ``my_test_pw``, ``TestKey``; not ``latest``)."""
-    if _FAKE_WORD_RE.search(value):
+    if _FAKE_WORD_RE.search(value) or _DENIES_RE.search(value):
         return True
     for match in _TEST_RE.finditer(value):
         start, end = match.span()

@@ -223,6 +223,8 @@ SAYS_FAKE: list[tuple[str, str]] = [
     ('password = "sample"', 'password = "{v}"'),  # pragma: allowlist secret
     ('secret = "Sample-Secret-2024"', 'secret = "{v}"'),  # pragma: allowlist secret
     ('uri = "postgres://etl:fakepass99@db.internal/x"', 'uri = "postgres://etl:{v}@db.internal/x"'),  # pragma: allowlist secret
+    ('password = "this-is-not-a-secret"', 'password = "{v}"'),  # pragma: allowlist secret
+    ('api_key = "NotAValidKey"', 'api_key = "{v}"'),  # pragma: allowlist secret
 ]
 # fmt: on
 
@@ -242,6 +244,8 @@ def test_values_that_say_they_are_fake_are_not_findings(
         "Latest!Pw2024",
         "attestation-9Q",
         "Protester77!",
+        "anotherSecret42!",  # "not" inside a word
+        "Knotkey#2024",
     ],
 )
 def test_test_inside_a_word_is_not_a_fake_marker(scanner: Scanner, password: str) -> None:
