@@ -125,10 +125,18 @@ class Scanner:
                 return self.scan_text(nb, path, json_literals=True)
         if self._coarse is not None and not self.known and not self._track:
             pieces, skipped = notebook_pieces_skipping(nb, self._coarse.weigh)
-            findings = self.scan_document(Document.build(path, pieces))
-            if not (skipped and findings):
-                return self._finish(findings)
-            # Something was found: the whole notebook again, for echoes and context.
+            doc = Document.build(path, pieces)
+            if not skipped:
+                return self._finish(self.scan_document(doc))
+            direct = self._direct_findings(doc)
+            if not direct:
+                return []
+            # A skipped part holds no candidate of its own (it is clear) and no context
+            # a candidate elsewhere needs (detectors read their own segment), but it may
+            # hold an echo: those are looked for in the whole notebook.
+            return self._finish(
+                direct + track_echoes(Document.build(path, notebook_pieces(nb)), direct)
+            )
         return self._finish(self.scan_document(Document.build(path, notebook_pieces(nb))))
 
     def scan_text(
@@ -251,6 +259,13 @@ class Scanner:
 
     def scan_document(self, doc: Document) -> list[Finding]:
         """Findings of one document, before baseline filtering."""
+        findings = self._direct_findings(doc)
+        if self._track:
+            return findings + track_echoes(doc, findings, [*findings, *self._track])
+        return findings + track_echoes(doc, findings) if findings else findings
+
+    def _direct_findings(self, doc: Document) -> list[Finding]:
+        """The detectors' and known values' findings of a document, without echoes."""
         if len(doc) == 0:
             return []
         self._keywords.fill(doc)
@@ -304,9 +319,7 @@ class Scanner:
             findings.append(
                 self._finding(doc.path, segment.text, origin, cand, local, line, column, confidence)
             )
-        if self._track:
-            return findings + track_echoes(doc, findings, [*findings, *self._track])
-        return findings + track_echoes(doc, findings) if findings else findings
+        return findings
 
     def _finding(
         self,
