@@ -19,11 +19,12 @@ would find nothing there:
 
 That is enough because a detector's candidates lie in a segment holding one
 of its keywords or shapes (``Detector.segment_local``), so with none of them a
-part holds no finding. Context a detector reads across segments can change a
-finding elsewhere, never make one out of nothing; and once a scan finds
-anything, the engine scans the whole notebook again, skipped parts included,
-so echoes and context are exactly as before. A property test holds the two
-ways to the same findings.
+part holds no candidate. Nor does it hold context a candidate elsewhere needs:
+detectors read their own segment (pairs, JFrog, calls), a cell's source for its
+outputs, or, for a service-account key, a ``"type": "service_account"`` marker,
+which holds a keyword. What a skipped part may hold is an echo of a value found
+elsewhere, so once a scan finds anything the engine looks for echoes in the
+whole notebook. A property test holds the two ways to the same findings.
 
 Hyperscan does the check (SIMD, one pass); without it, or with a detector that
 is not segment-local, nothing is skipped.

@@ -58,8 +58,9 @@ class Detector:
     #: "possible" (weak evidence). ``candidate(confidence=...)`` sets one per candidate.
     confidence: ClassVar[str] = "likely"
     #: Every candidate lies in a segment (one piece of text) that holds one of
-    #: ``keywords`` or, for a detector without keywords, a match of ``shapes``. Then
-    #: a notebook part without any can be skipped unread (see :mod:`..coarse`).
+    #: ``keywords`` or, for a detector without keywords, a match of ``shapes``, and
+    #: none needs context from a segment holding neither. Then a notebook part
+    #: without any can be skipped unread (see :mod:`..coarse`).
     #: Built-in detectors keep this, and their tests hold them to it; others opt in.
     segment_local: ClassVar[bool] = False
     #: For a detector without keywords: Hyperscan patterns, without boundaries or
