@@ -397,6 +397,8 @@ BOUND_BY_CODE = [
     'pw = config.get("password", "{v}")',
     "secret = kwargs.pop('client_secret', default='{v}')",
     'token = getattr(settings, "hf_token", "{v}")',
+    'pw = os.environ.get("DB_PASSWORD") or "{v}"',
+    'const key = process.env.get("API_KEY") || "{v}";',
 ]
 # Where code is shown: a markdown or raw cell, a traceback's source lines, printed source.
 CODE_CARRIERS = {
@@ -435,6 +437,9 @@ def test_comparisons_and_defaults_bind_a_value(
         'if next_token == "{v}":',
         'os.environ.setdefault("DB_PASSWORD", "${DB_PASSWORD}")',
         'name = d.get("token", "<unk>")',
+        'pw = os.environ.get("DB_PASSWORD") or ""',
+        'key = os.environ.get("API_KEY") or input("API key: ")',
+        'key = os.environ.get("API_KEY") or "<your key>"',
     ],
 )
 def test_comparisons_and_defaults_that_bind_no_secret(scanner: Scanner, source: str) -> None:

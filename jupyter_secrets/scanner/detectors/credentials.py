@@ -324,13 +324,15 @@ _COMPARE_HEAD = re.compile(
 )
 # The fallback of a lookup by a credential's name is the credential itself:
 # os.environ.get("API_KEY", "v"), os.getenv("TOKEN", "v"), environ.setdefault(..),
-# config.get("password", "v"), kwargs.pop("token", default="v"), getattr(c, "key", "v").
+# config.get("password", "v"), kwargs.pop("token", default="v"), getattr(c, "key", "v"),
+# and a fallback after the call: os.environ.get("API_KEY") or "v" (JS: || "v", ?? "v").
 _LOOKUP_HEAD = re.compile(
     r"(?:(?:\.|\b)(?:get|getenv|setdefault|pop|get_secret|get_password|environ_get)"
     r"|\bgetattr\([^(),\n]{1,80},)[ \t]*\(?[ \t]*(?:[rbuRBU]{1,2})?[\"']\Z"
 )
 _LOOKUP_TAIL = re.compile(
-    r"[\"'][ \t]*,[ \t]*(?:default[ \t]*=[ \t]*)?(?:[rbuRBU]{1,2})?"
+    r"[\"'][ \t]*(?:,[ \t]*(?:default[ \t]*=[ \t]*)?|\)[ \t]*(?:or[ \t]+|\|\|[ \t]*|\?\?[ \t]*))"
+    r"(?:[rbuRBU]{1,2})?"
     r"(?P<q>[\"'])(?P<secret>[^\"'\n\\]{1,256})(?P=q)"
 )
 #: How far before a name a reversed comparison or a lookup call may start.
