@@ -449,7 +449,12 @@ def test_comparisons_and_defaults_that_bind_no_secret(scanner: Scanner, source: 
 # --- 4. prose and table columns ---------------------------------------------------------
 
 PROSE = {
-    "markdown": ["The staging password is `{v}`.", "API key: {v}", "**Access token** - `{v}`"],
+    "markdown": [
+        "The staging password is `{v}`.",
+        "API key: {v}",
+        "**Access token** - `{v}`",
+        "> **Note:** set `DB_PASSWORD` to `{v}` before running the next cell.",
+    ],
     "raw": ["the token is: {v}", "Password is {v}"],
     "stdout": ["Your API key is: {v}", "the token is: {v}\nexpires in 3600 s"],
     "text/plain": ["'Generated API key: {v}'"],
@@ -519,6 +524,8 @@ def test_html_table_in_a_markdown_cell(scanner: Scanner) -> None:
         ("markdown", "The access token is obtained by calling `get_token()`."),
         ("markdown", "The API key is `OPENAI_API_KEY` in the environment."),
         ("markdown", "Reset the password 'Summer2024' policy for users"),
+        ("markdown", "Set `API_KEY` to your own key, `max_tokens` to `4096`."),
+        ("markdown", "Set `use_auth_token` to `True` and `DB_PASSWORD` to `<your password>`."),
         ("markdown", "Tokenize with `bert-base-uncased` so each token is `lowercase`."),
         ("text/html", "<p>The password is <code>hidden</code></p>"),
         (

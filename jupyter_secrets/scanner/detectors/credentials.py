@@ -355,7 +355,8 @@ _TABLE_ROW_START = re.compile(r"[ \t]*\|")
 # Prose: "the token is: v", "API key - v", "password `v`", "the password is \"v\"".
 _PROSE_TAIL = re.compile(
     r"(?:\*\*|__)?(?P<sep>[ \t]+(?:is|was|are|reads)(?:[ \t]*:)?[ \t]+|[ \t]*[:=][ \t]*"
-    r"|[ \t]+[-\u2013\u2014][ \t]+|[ \t]+)"
+    r"|[ \t]+[-\u2013\u2014][ \t]+|[ \t]+"
+    r"|(?P<to>`[ \t]+to[ \t]+))"  # set `DB_PASSWORD` to `v`: quoted values only
     r"(?:(?P<open>`|\*\*|\"|')(?P<quoted>[^\s`\"'<>|]{6,256})(?P=open)(?![\w*])"
     r"|<(?P<tag>code|kbd|samp|tt|b|strong|em)>(?P<tagged>[^\s<>]{6,256})</(?P=tag)>"
     r"|(?P<bare>[^\s`\"'<>|]{6,256})(?=\s|$))"
@@ -394,7 +395,7 @@ def _could_bind(text: str, end: int) -> bool:
         pos += 1
     if pos >= len(text):
         return False
-    if text[pos] in _BIND_START or text.startswith(("is", "was", "are", "reads"), pos):
+    if text[pos] in _BIND_START or text.startswith(("is", "was", "are", "reads", "to "), pos):
         return True
     # "password 'x'", "PASSWORD `x`", SQL "PASSWORD 'x'" after the spaces skipped.
     return pos > end and text[pos - 1] in "`'\""
@@ -541,6 +542,8 @@ class PasswordAssignment(Detector):
             return None
         group = next(g for g in ("quoted", "tagged", "bare") if match.group(g) is not None)
         quoted = group != "bare"
+        if match.group("to") and not quoted:
+            return None  # "set `API_KEY` to your key"
         if not match.group("sep").strip() and match.group("open") != "`" and not match.group("tag"):
             return None  # "password reset", "the password 'X' policy": prose
         if text[max(0, name_start - 3) : name_start].lower() == "by ":
