@@ -198,23 +198,30 @@ print(json.dumps(result))
 """
 
 
-@pytest.mark.keyring_service
-def test_locked_keyring_gives_one_line_fix() -> None:
-    """Locks the real collection in a Secret Service of its own (a nested
-    with-secret-service), so the other tests' keyring stays unlocked."""
+def _in_own_secret_service(script: str, timeout: int) -> dict[str, Any]:
+    """Run ``script`` in a nested with-secret-service (a daemon and keyring of its own,
+    so the other tests' stay as they are); its last stdout line is a JSON result."""
     _gnome_keyring_or_skip()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("JUPYTER_SECRETS_KEEP_HOME", None)
     done = subprocess.run(
-        [str(REPO / "scripts" / "with-secret-service"), sys.executable, "-c", _LOCKED_SCRIPT],
+        [str(REPO / "scripts" / "with-secret-service"), sys.executable, "-c", script],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
-    assert done.returncode == 0, f"locked-keyring script failed: {done.stderr[-2000:]}"
+    assert done.returncode == 0, f"nested Secret Service script failed: {done.stderr[-2000:]}"
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.keyring_service
+def test_locked_keyring_gives_one_line_fix() -> None:
+    """Locks the real collection in a Secret Service of its own (a nested
+    with-secret-service), so the other tests' keyring stays unlocked."""
+    result = _in_own_secret_service(_LOCKED_SCRIPT, timeout=120)
     assert result["value_leaked"] is False, "value leaked into an error message"
     for action in ("get", "set", "list"):
         assert result[action] == LOCKED_MESSAGE, f"{action}: {result[action]}"
@@ -278,19 +285,7 @@ def test_a_dead_daemon_comes_back_unlocked() -> None:
     unlocked over the same keyring files, instead of Debian's daemon that finds
     the collection locked and cannot prompt. Its own nested session, so the
     other tests' daemon is left alone."""
-    _gnome_keyring_or_skip()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("JUPYTER_SECRETS_KEEP_HOME", None)
-    done = subprocess.run(
-        [str(REPO / "scripts" / "with-secret-service"), sys.executable, "-c", _RESTART_SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, f"restart script failed: {done.stderr[-2000:]}"
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = _in_own_secret_service(_RESTART_SCRIPT, timeout=180)
     assert result == {"killed": True, "read_back": True, "restarted": True}
 
 
