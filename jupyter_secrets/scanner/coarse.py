@@ -113,10 +113,6 @@ class CoarseCheck:
             shapes.extend(shape.encode("ascii") for shape in detector.shapes)
         return cls(literals, shapes)
 
-    def clears(self, value: Any) -> bool:
-        """True when no detector could find anything in ``value`` (any JSON value)."""
-        return self.weigh(value) == 0
-
     def weigh(self, value: Any) -> int:
         """0 when ``value`` is clear, else the length of its JSON text (or -1 when it
         has none): how much a finer look below it could save."""

@@ -95,37 +95,22 @@ def cell_allowed(cell: Any) -> bool:
 
 def notebook_pieces(nb: Any) -> Iterator[Piece]:
     """Every string of a notebook-like JSON value, cells first, in document order."""
-    out: list[Piece] = []
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    if isinstance(cells, list):
-        for index, cell in enumerate(cells):
-            _cell(cell, index, out)
-    _top_level(nb, out)
-    return iter(out)
+    return iter(_notebook(nb, None)[0])
 
 
 def notebook_pieces_skipping(nb: Any, weigh: Callable[[Any], int]) -> tuple[list[Piece], bool]:
     """notebook_pieces without the parts of its top-level entries (metadata, unknown
     keys) that ``weigh`` proves clear (see :mod:`.coarse`); and whether it skipped any."""
+    return _notebook(nb, weigh)
+
+
+def _notebook(nb: Any, weigh: Callable[[Any], int] | None) -> tuple[list[Piece], bool]:
     out: list[Piece] = []
-    if not isinstance(nb, dict):
-        _leaves(nb, (), _meta_origin(None, None), None, out)
-        return out, False
-    cells = nb.get("cells")
+    cells = nb.get("cells") if isinstance(nb, dict) else None
     if isinstance(cells, list):
         for index, cell in enumerate(cells):
             _cell(cell, index, out)
-    skipped = False
-    for key, value in nb.items():
-        if key == "cells" and isinstance(value, list):
-            continue
-        skip = _clear_parts(key, value, weigh) if isinstance(value, (dict, list)) else None
-        if skip:
-            skipped = True
-            if id(value) in skip:
-                continue
-        _key_and_value(key, value, (), _meta_origin(None, None), out, skip)
-    return out, skipped
+    return out, _top_level(nb, out, weigh)
 
 
 #: A part whose JSON text is shorter than this is walked whole rather than weighed
@@ -198,14 +183,24 @@ def leaf_pieces(value: Any, pointer: Pointer, origin: Origin) -> Iterator[Piece]
     return iter(out)
 
 
-def _top_level(nb: Any, out: list[Piece]) -> None:
+def _top_level(nb: Any, out: list[Piece], weigh: Callable[[Any], int] | None = None) -> bool:
+    """Every string outside the ``cells`` list into ``out``, less the parts ``weigh``
+    proves clear when it is given; whether any part was skipped."""
     if not isinstance(nb, dict):
         _leaves(nb, (), _meta_origin(None, None), None, out)
-        return
+        return False
+    skipped = False
     for key, value in nb.items():
         if key == "cells" and isinstance(value, list):
             continue  # _cell reads them (and "cells" is no secret)
-        _key_and_value(key, value, (), _meta_origin(None, None), out)
+        skip = None
+        if weigh is not None and isinstance(value, (dict, list)):
+            skip = _clear_parts(key, value, weigh)
+            skipped = skipped or bool(skip)
+            if id(value) in skip:
+                continue
+        _key_and_value(key, value, (), _meta_origin(None, None), out, skip)
+    return skipped
 
 
 def _cell(cell: Any, cell_index: int | None, out: list[Piece]) -> None:
