@@ -81,16 +81,10 @@ def classify(value: str, mime: str | None = None) -> Verdict:
     if view is None:
         return TEXT
     kind = _sniff(view[:16])
-    if kind in ("png", "jpeg"):
-        # Their walks read chunk and segment headers only: the image data itself, most
-        # of the string, is validated as base64 but never decoded.
-        embedded = _png_text(view) if kind == "png" else _jpeg_text(view)
-        if embedded is not None:
-            return Verdict(True, tuple(embedded))
-    raw = view.whole()
-    embedded = _embedded_text(raw, kind) if kind is not None else None
+    embedded = _embedded_text(view, kind) if kind is not None else None
     if embedded is not None:
         return Verdict(True, tuple(embedded))
+    raw = view.whole()
     decoded = _as_text(raw)
     if decoded is not None:
         return Verdict(False, (decoded,))
@@ -207,15 +201,18 @@ def _runs(raw: bytes) -> list[str]:
     return runs
 
 
-def _embedded_text(raw: bytes, kind: str) -> list[str] | None:
-    """The text a binary format carries, or None when ``raw`` does not parse as ``kind``."""
+def _embedded_text(raw: bytes | _Base64View, kind: str) -> list[str] | None:
+    """The text a binary format carries, or None when ``raw`` does not parse as ``kind``.
+
+    The PNG and JPEG walks read chunk and segment headers only, so from a base64 view
+    the image data itself, most of the string, is validated but never decoded."""
     if kind == "png":
         return _png_text(raw)
     if kind == "jpeg":
         return _jpeg_text(raw)
     # Formats walked by magic only (GIF, BMP, TIFF, ICO, WebP, PDF): scan every printable
     # run, so text appended to a real header is still read.
-    return _runs(raw)
+    return _runs(raw if isinstance(raw, bytes) else raw.whole())
 
 
 def _png_text(raw: bytes | _Base64View) -> list[str] | None:
