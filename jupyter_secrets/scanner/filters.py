@@ -322,14 +322,14 @@ def is_reference(value: str) -> bool:
         return True
     # A bare secret ref like prod/db/password; a base64 secret with a slash in it
     # (AWS secret keys often have one) parses as a ref too, but its parts are no names.
-    return "/" in value and value.count("/") <= 6 and is_ref(value) and not _random_segment(value)
+    return "/" in value and value.count("/") <= 6 and is_ref(value) and not _random_text(value)
 
 
-def _random_segment(part: str) -> bool:
+def _random_text(text: str) -> bool:
     """Text nobody would name a secret or a file by: switching between upper case,
     lower case and digits every few characters (``caO8E5dQs/IOYMsrsRa1RM``), unlike
     names (``svc_etl2024``, ``API_KEY``, ``team/ProjectAlpha2024/key``)."""
-    classes = [c.isupper() - c.isdigit() for c in part if c.isalnum()]
+    classes = [c.isupper() - c.isdigit() for c in text if c.isalnum()]
     if len(classes) < 12:
         return False
     switches = sum(1 for a, b in itertools.pairwise(classes) if a != b)
@@ -373,4 +373,4 @@ def _is_path(value: str) -> bool:
     happens to start with a slash (1 in 64 AWS secret keys does)."""
     if _PATH_RE.search(value) is None:
         return False
-    return not _random_segment(value)
+    return not _random_text(value)
