@@ -42,6 +42,7 @@ import orjson
 
 from .binary import BINARY_MIMES, MIN_BASE64
 from .detectors import Detector
+from .prefilter import literal_expression
 
 hyperscan: Any
 try:
@@ -77,7 +78,7 @@ class CoarseCheck:
     def __init__(self, literals: Iterable[str], shapes: Iterable[bytes]) -> None:
         assert hyperscan is not None
         words = sorted({w.lower() for w in literals if w})
-        expressions = [_literal(w) for w in words] + list(_FOLDING)
+        expressions = [literal_expression(w) for w in words] + list(_FOLDING)
         flags = [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH] * len(words)
         flags += [hyperscan.HS_FLAG_SINGLEMATCH] * len(_FOLDING)
         for shape in [*shapes, *_BASE64_STRINGS]:
@@ -132,10 +133,3 @@ class CoarseCheck:
         with contextlib.suppress(hyperscan.ScanTerminated):  # raised when on_match stops it
             self._database.scan(text, match_event_handler=on_match, scratch=scratch)
         return len(text) if hit else 0
-
-
-def _literal(word: str) -> bytes:
-    """``word`` as a Hyperscan expression matching it literally."""
-    return b"".join(
-        bytes([c]) if chr(c).isalnum() else b"\\x%02x" % c for c in word.encode("ascii")
-    )

@@ -78,6 +78,8 @@ class Document:
     )
     #: Keywords whose hits a prefilter recorded: absent from ``_hits`` means none.
     _indexed: frozenset[tuple[str, bool]] = field(default=frozenset(), repr=False)
+    #: Detectors one of whose ``shapes`` the prefilter found; None: not looked for.
+    shaped: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, path: str, pieces: Iterable[tuple[Origin, str]]) -> Document:
@@ -141,12 +143,17 @@ class Document:
         return self._hits.keys()
 
     def set_index(
-        self, covered: frozenset[tuple[str, bool]], hits: dict[tuple[str, bool], list[int]]
+        self,
+        covered: frozenset[tuple[str, bool]],
+        hits: dict[tuple[str, bool], list[int]],
+        shaped: frozenset[str] | None = None,
     ) -> None:
         """Hits found by a prefilter (see :mod:`.prefilter`) for every keyword in ``covered``;
-        ``hits`` holds only keywords that occur."""
+        ``hits`` holds only keywords that occur; ``shaped``, the detectors whose shapes
+        occur (None when shapes were not looked for)."""
         self._hits.update(hits)
         self._indexed = covered
+        self.shaped = shaped
 
     def windows(
         self, keywords: tuple[str, ...], case_sensitive: bool = False

@@ -80,6 +80,7 @@ class Scanner:
         cache_size: int = 4096,
         track: Iterable[Finding] = (),
         coarse: bool = True,
+        shape_gate: bool = True,
     ) -> None:
         self.known = known
         #: Findings of an earlier scan whose values are found again wherever they occur,
@@ -96,7 +97,8 @@ class Scanner:
             for d in self.detectors
         ]
         self._keywords = KeywordIndex(
-            (keyword, d.case_sensitive) for d in self.detectors for keyword in d.keywords
+            ((keyword, d.case_sensitive) for d in self.detectors for keyword in d.keywords),
+            {d.name: d.shapes for d in self.detectors if d.shapes} if shape_gate else None,
         )
         #: Skips notebook metadata proven clear unread (see .coarse); None when asked
         #: to walk every leaf, or when a detector makes skipping unsafe.
@@ -273,9 +275,12 @@ class Scanner:
         text = doc.text
         verdicts: dict[tuple[str, bool], bool] = {}  # per scan only: values stay short-lived
         present = doc.present_keywords()  # complete: the index holds every detector keyword
+        shaped = doc.shaped
         for detector, keys in self._detector_keys:
             if keys and keys.isdisjoint(present):
                 continue  # a detector only looks near its keywords: none here
+            if shaped is not None and detector.shapes and detector.name not in shaped:
+                continue  # nor where none of its shapes is
             for cand in detector.find(doc):
                 key = (text[cand.start : cand.end], detector.generic)
                 rejected = verdicts.get(key)

@@ -17,13 +17,19 @@ Two engines give the same hits (a property test holds them to it):
 * Aho-Corasick (pyahocorasick) over ``Document.lower``: about 80 MB/s.
 
 ``JUPYTER_SECRETS_PREFILTER=ahocorasick`` chooses the second.
+
+Hyperscan also looks, in the same pass, for the ``shapes`` of the detectors
+that declare some (a Twilio SID, a Mailchimp key's ``-us`` tail): a detector
+with shapes runs only on a document holding one, so its regexes are never
+tried on the many documents that merely hold its keyword. Where Hyperscan does
+not run, shapes are not looked for and every detector runs.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import ahocorasick
@@ -46,7 +52,13 @@ _FOLDS_TO_ASCII = ("\u212a", "\u0130")
 class KeywordIndex:
     """Records in a document the hits of a fixed set of keywords."""
 
-    def __init__(self, keywords: Iterable[tuple[str, bool]]) -> None:
+    def __init__(
+        self,
+        keywords: Iterable[tuple[str, bool]],
+        shapes: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        """``shapes`` maps a detector's name to its Hyperscan patterns (see
+        ``Detector.shapes``); the names with a match are recorded in each document."""
         wanted = {(k, cs) for k, cs in keywords if k}
         self.covered = frozenset(wanted)
         lowered = sorted({k.lower() for k, _ in wanted})
@@ -64,7 +76,12 @@ class KeywordIndex:
                 automaton.add_word(keyword, (keyword, len(keyword) - 1))
             automaton.make_automaton()
             self._automaton = automaton
-        self._simd = _SimdLiterals(lowered) if lowered and _use_hyperscan(lowered) else None
+        self._shapes = {name: tuple(p) for name, p in (shapes or {}).items() if p}
+        self._simd = (
+            _SimdLiterals(lowered, self._shapes)
+            if (lowered or self._shapes) and _use_hyperscan(lowered)
+            else None
+        )
 
     @property
     def engine(self) -> str:
@@ -72,21 +89,25 @@ class KeywordIndex:
 
     def fill(self, doc: Document) -> None:
         """Record the hits of every keyword in ``doc`` (sorted offsets, overlaps kept)."""
-        if self._automaton is None:
+        if self._automaton is None and self._simd is None:
             return
         if not doc.text:
-            doc.set_index(self._searched, {})
+            doc.set_index(self._searched, {}, frozenset() if self._simd is not None else None)
             return
         text = doc.text
         found = None
+        shaped = None
         if self._simd is not None and not any(c in text for c in _FOLDS_TO_ASCII):
-            found = self._simd.find(text)
+            simd = self._simd.find(text)
+            if simd is not None:
+                found, shaped = simd
         if found is None:
             found = self._automaton_hits(doc.lower)
-        self._record(doc, found)
+        self._record(doc, found, shaped)
 
     def _automaton_hits(self, lowered: str) -> dict[str, list[int]]:
-        assert self._automaton is not None
+        if self._automaton is None:
+            return {}
         found: dict[str, list[int]] = {}
         for end, (keyword, back) in self._automaton.iter(lowered):
             offsets = found.get(keyword)
@@ -95,7 +116,9 @@ class KeywordIndex:
             offsets.append(end - back)
         return found
 
-    def _record(self, doc: Document, found: dict[str, list[int]]) -> None:
+    def _record(
+        self, doc: Document, found: dict[str, list[int]], shaped: frozenset[str] | None
+    ) -> None:
         hits: dict[tuple[str, bool], list[int]] = {}
         text = doc.text
         for lowered, offsets in found.items():
@@ -105,7 +128,7 @@ class KeywordIndex:
                 matching = [p for p in offsets if text[p : p + size] == exact]
                 if matching:
                     hits[(exact, True)] = matching
-        doc.set_index(self._searched, hits)
+        doc.set_index(self._searched, hits, shaped)
 
 
 def _use_hyperscan(keywords: list[str]) -> bool:
@@ -116,29 +139,65 @@ def _use_hyperscan(keywords: list[str]) -> bool:
 
 
 class _SimdLiterals:
-    """Case-insensitive literal search with Hyperscan; a scratch space per thread."""
+    """Case-insensitive literal search with Hyperscan, and the detectors' shapes in
+    a database of their own (a literal database is the faster); a scratch space
+    per database and thread."""
 
-    def __init__(self, keywords: list[str]) -> None:
+    def __init__(self, keywords: list[str], shapes: dict[str, tuple[str, ...]]) -> None:
         assert hyperscan is not None
         self._keywords = keywords
-        self._database = hyperscan.Database()
-        self._database.compile(
-            expressions=[k.encode("ascii") for k in keywords],
-            ids=list(range(len(keywords))),
-            elements=len(keywords),
-            flags=[hyperscan.HS_FLAG_CASELESS] * len(keywords),
-            literal=True,
+        self._database = (
+            _compiled(
+                [k.encode("ascii") for k in keywords],
+                [hyperscan.HS_FLAG_CASELESS] * len(keywords),
+                literal=True,
+            )
+            if keywords
+            else None
+        )
+        #: Shape pattern id -> the detector it is one of.
+        self._shape_owner = [name for name, patterns in sorted(shapes.items()) for _ in patterns]
+        expressions = [p.encode("ascii") for _, ps in sorted(shapes.items()) for p in ps]
+        self._shapes = (
+            _compiled(expressions, [hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions))
+            if expressions
+            else None
         )
         self._local = threading.local()
 
-    def find(self, text: str) -> dict[str, list[int]] | None:
-        """Hits by keyword; None when there are so many that a Python call per hit
-        costs more than the automaton (a 100 MB line of keywords)."""
-        scratch = getattr(self._local, "scratch", None)
+    def _scratch(self, name: str, database: Any) -> Any:
+        scratch = getattr(self._local, name, None)
         if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self._database)
+            scratch = hyperscan.Scratch(database)
+            setattr(self._local, name, scratch)
+        return scratch
+
+    def find(self, text: str) -> tuple[dict[str, list[int]], frozenset[str] | None] | None:
+        """Hits by keyword and the detectors whose shape matched (None when no detector
+        has shapes: then none was looked for); None when there are
+        so many hits that a Python call per hit costs more than the automaton (a
+        100 MB line of keywords)."""
+        data = text.encode("latin-1", "replace")
+        found = self._keyword_hits(data) if self._database is not None else {}
+        if found is None:
+            return None
+        if self._shapes is None:
+            return found, None
+        shaped: set[str] = set()
+        owner = self._shape_owner
+
+        def on_shape(ident: int, *_: Any) -> None:
+            shaped.add(owner[ident])
+
+        self._shapes.scan(
+            data, match_event_handler=on_shape, scratch=self._scratch("shapes", self._shapes)
+        )
+        return found, frozenset(shaped)
+
+    def _keyword_hits(self, data: bytes) -> dict[str, list[int]] | None:
+        assert self._database is not None
         matches: list[tuple[int, int]] = []
-        limit = max(_MAX_CALLBACKS, len(text) // 256)
+        limit = max(_MAX_CALLBACKS, len(data) // 256)
 
         def on_match(ident: int, _start: int, end: int, _flags: int, _context: Any) -> bool:
             matches.append((end, ident))
@@ -146,7 +205,9 @@ class _SimdLiterals:
 
         try:
             self._database.scan(
-                text.encode("latin-1", "replace"), match_event_handler=on_match, scratch=scratch
+                data,
+                match_event_handler=on_match,
+                scratch=self._scratch("keywords", self._database),
             )
         except hyperscan.ScanTerminated:
             return None
@@ -160,3 +221,22 @@ class _SimdLiterals:
                 offsets = found[keyword] = []
             offsets.append(end - len(keyword))
         return found
+
+
+def _compiled(expressions: list[bytes], flags: list[int], *, literal: bool = False) -> Any:
+    database = hyperscan.Database()
+    database.compile(
+        expressions=expressions,
+        ids=list(range(len(expressions))),
+        elements=len(expressions),
+        flags=flags,
+        literal=literal,
+    )
+    return database
+
+
+def literal_expression(word: str) -> bytes:
+    """``word`` as a Hyperscan expression matching it literally."""
+    return b"".join(
+        bytes([c]) if chr(c).isalnum() else b"\\x%02x" % c for c in word.encode("ascii")
+    )

@@ -63,8 +63,10 @@ class Detector:
     #: without any can be skipped unread (see :mod:`..coarse`).
     #: Built-in detectors keep this, and their tests hold them to it; others opt in.
     segment_local: ClassVar[bool] = False
-    #: For a detector without keywords: Hyperscan patterns, without boundaries or
-    #: lookarounds, one of which every candidate's segment holds as JSON text.
+    #: Hyperscan patterns (ASCII, without boundaries or lookarounds), one of which
+    #: every candidate's segment holds, in its text and as JSON text. The engine runs
+    #: the detector only on documents holding one (found in the keyword pass), and a
+    #: detector without keywords is told apart from "may match anywhere" by them.
     shapes: ClassVar[tuple[str, ...]] = ()
 
     def find(self, doc: Document) -> Iterator[Candidate]:

@@ -191,6 +191,7 @@ class MailchimpKey(DetectSecretsPlugin):
     finding_type = "Mailchimp Access Key"
     plugin_module, plugin_class = "mailchimp", "MailchimpDetector"
     keywords = ("-us",)
+    shapes = (r"[0-9a-z]{32}-us[0-9]",)  # "-us" alone is in every en-us
 
 
 class SquareOAuth(DetectSecretsPlugin):
