@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+# Registers a running IPython kernel as a host that answers passphrase prompts.
+from . import kernel_prompt as _kernel_prompt  # noqa: F401
 from ._labextension import _jupyter_labextension_paths as _jupyter_labextension_paths
 from .errors import SecretError
 from .value import SecretStr

@@ -47,6 +47,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from ..errors import BackendLockedError, BackendUnavailableError, ConfigError, InputError
+from ..prompting import can_prompt
 from ..refs import SecretRef
 from .base import Backend, SecretInfo, SecretRecord, Viability, count_secrets, credential_env
 
@@ -149,7 +150,7 @@ class EncryptedFileBackend(Backend):
         exists = "exists" if self.path.is_file() else "will be created on first set"
         if credential_env(self.passphrase_env):
             unlock = f"passphrase from ${self.passphrase_env}"
-        elif _can_prompt():
+        elif can_prompt():
             unlock = f"${self.passphrase_env} not set, will prompt for the passphrase"
         else:
             unlock = f"${self.passphrase_env} not set and no terminal to prompt: set it to unlock"
@@ -165,7 +166,7 @@ class EncryptedFileBackend(Backend):
         try:
             state = self._read_state(prompt=False)
         except BackendLockedError:
-            if _can_prompt():
+            if can_prompt():
                 return Viability(
                     True,
                     f"encrypted store {self.path}: {env} not set; commands will prompt for "
@@ -187,7 +188,7 @@ class EncryptedFileBackend(Backend):
         except BackendUnavailableError as exc:
             return Viability(False, f"unreadable: {exc.message}")
         if state is None:
-            if has_env or _can_prompt():
+            if has_env or can_prompt():
                 how = f"passphrase from {env}" if has_env else "will prompt for a new passphrase"
                 return Viability(True, f"no file yet: {self.path} is created on first set ({how})")
             return Viability(
@@ -385,7 +386,7 @@ class EncryptedFileBackend(Backend):
 
     def _prompt(self, creating: bool) -> str:
         locked = self._locked()
-        if not _can_prompt():
+        if not can_prompt():
             raise locked
         action = "Choose a passphrase for the new" if creating else "Passphrase for the"
         try:
@@ -488,17 +489,6 @@ def _associated_data(kdf: _Kdf) -> bytes:
 def _forget_key(path: Path, kdf: _Kdf) -> None:
     with _KEY_CACHE_LOCK:
         _KEY_CACHE.pop((str(path.resolve()), _b64(kdf.salt), kdf.n, kdf.r, kdf.p), None)
-
-
-def _can_prompt() -> bool:
-    """A human can answer getpass: a terminal, or a running IPython kernel."""
-    kernelapp = sys.modules.get("ipykernel.kernelapp")  # never import it from here
-    if kernelapp is not None and kernelapp.IPKernelApp.initialized():
-        return True
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except ValueError:  # closed stdin
-        return False
 
 
 def _fsync_directory(directory: Path) -> None:
