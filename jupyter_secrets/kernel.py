@@ -43,6 +43,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from . import kernel_logging
 from .errors import SecretError
 from .kernel_streams import RedactingStream, redact_raw_output
+from .link_protocol import LEGACY_ENV
 from .redaction import Redactor
 from .refs import SecretRef
 from .session import get_manager
@@ -292,8 +293,6 @@ def _announce(ref: str, value: str) -> None:
 
 
 _GUARDS: dict[int, KernelGuard] = {}
-#: The server link's token and key as older servers passed them, in the environment.
-_LEGACY_LINK_ENV = "JUPYTER_SECRETS_LINK"
 
 
 def load(shell: Any) -> KernelGuard:
@@ -318,8 +317,8 @@ def load(shell: Any) -> KernelGuard:
     credentials = kernel_env.credential_names(manager)
     kernel_env.protect_credentials(credentials, redactor, _announce)
     kernel_env.mask_server_tokens(redactor, _announce)
-    if _LEGACY_LINK_ENV not in os.environ:  # dropped by capture(): the /proc copy goes too
-        kernel_env.scrub_initial_environ([_LEGACY_LINK_ENV])
+    if LEGACY_ENV not in os.environ:  # dropped by capture(): the /proc copy goes too
+        kernel_env.scrub_initial_environ([LEGACY_ENV])
     manager.context.update(_kernel_context(shell))
     manager.add_fetch_listener(_on_fetch(guard))
     shell.register_magics(SecretMagics(shell, guard))

@@ -36,13 +36,16 @@ import threading
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
-LINK_FILE_ENV = "JUPYTER_SECRETS_LINK_FILE"
-#: The old way (the whole link in the environment): dropped if a server still sets it.
-LEGACY_ENV = "JUPYTER_SECRETS_LINK"
-LINK_HEADER = "X-Jupyter-Secrets-Link"
+from .link_protocol import (
+    KNOWN_PATH,
+    LEGACY_ENV,
+    LINK_FILE_ENV,
+    LINK_HEADER,
+    MAX_FINGERPRINTS_PER_CALL,
+    MAX_LINK_FILE_BYTES,
+)
+
 TIMEOUT_SECONDS = 3.0
-_BATCH = 64
-_MAX_FILE_BYTES = 4096
 
 _lock = threading.Lock()
 #: Set by capture(): sends (ref, value) to the server, or None when not linked.
@@ -88,7 +91,7 @@ def _read_link_file(path: str) -> tuple[str, str, bytes] | None:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         try:
-            raw = os.read(fd, _MAX_FILE_BYTES)
+            raw = os.read(fd, MAX_LINK_FILE_BYTES)
         finally:
             os.close(fd)
     except OSError:
@@ -109,7 +112,7 @@ def _read_link_file(path: str) -> tuple[str, str, bytes] | None:
 def _make_sender(url: str, token: str, key: bytes) -> Callable[[str, str], None]:
     """A closure over the token and key: they are in no module attribute."""
     sent: set[bytes] = set()
-    endpoint = url.rstrip("/") + "/jupyter-secrets/known"
+    endpoint = url.rstrip("/") + KNOWN_PATH
 
     def send(ref: str, value: str) -> None:
         from .knownprints import ENCODING, MIN_LENGTH
@@ -128,8 +131,10 @@ def _make_sender(url: str, token: str, key: bytes) -> Callable[[str, str], None]
 
         prints = link_fingerprints(value, key)
         del value
-        for start in range(0, len(prints), _BATCH):
-            body = json.dumps({"ref": ref, "fingerprints": prints[start : start + _BATCH]})
+        for start in range(0, len(prints), MAX_FINGERPRINTS_PER_CALL):
+            body = json.dumps(
+                {"ref": ref, "fingerprints": prints[start : start + MAX_FINGERPRINTS_PER_CALL]}
+            )
             try:
                 status, reply = _post(endpoint, token, body)
             except (OSError, http.client.HTTPException):

@@ -33,6 +33,7 @@ from ..errors import (
     SecretNotFoundError,
 )
 from ..identity import current_user
+from ..link_protocol import KNOWN_PATH
 from ..refs import SecretRef, check_scope, parse_ref
 from ..scanner import Finding
 from .scanning import ScanFailed, run_limited, scan_model
@@ -626,5 +627,5 @@ def handlers() -> list[tuple[str, type[APIHandler]]]:
         (r"/jupyter-secrets/secrets", SecretsListHandler),
         (r"/jupyter-secrets/secrets/(?P<ref>.*)", SecretHandler),
         (r"/jupyter-secrets/audit", AuditHandler),
-        (r"/jupyter-secrets/known", KnownValuesHandler),
+        (KNOWN_PATH, KnownValuesHandler),
     ]

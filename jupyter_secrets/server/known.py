@@ -56,15 +56,19 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from ..kernel_link import LEGACY_ENV, LINK_FILE_ENV, LINK_HEADER
+from ..link_protocol import (
+    LEGACY_ENV,
+    LINK_FILE_ENV,
+    LINK_FILE_PREFIX,
+    LINK_HEADER,
+    MAX_FINGERPRINTS_PER_CALL,
+)
 
-MAX_FINGERPRINTS_PER_CALL = 64
 #: About 400 values (a value has up to 10 fingerprints).
 MAX_FINGERPRINTS_PER_KERNEL = 4096
 MAX_FINGERPRINTS = 50_000
 #: A link file the kernel has not taken by then is deleted (the token stays valid).
 LINK_FILE_TTL = 120.0
-LINK_FILE_PREFIX = "jupyter-secrets-link-"
 
 
 @dataclass
@@ -397,7 +401,9 @@ class KnownValuesHandler(APIHandler):
             or len(fingerprints) > MAX_FINGERPRINTS_PER_CALL
             or not all(isinstance(fp, str) and len(fp) < 160 for fp in fingerprints)
         ):
-            raise web.HTTPError(400, "fingerprints must be a list of at most 64 strings")
+            raise web.HTTPError(
+                400, f"fingerprints must be a list of at most {MAX_FINGERPRINTS_PER_CALL} strings"
+            )
         try:
             added, full = link.add(grant, fingerprints, ref)
         except ValueError as exc:
