@@ -218,10 +218,6 @@ class Redactor:
     def __repr__(self) -> str:
         return f"<Redactor with {len(self._entries)} value(s)>"
 
-    def contains(self, text: str) -> bool:
-        matcher = self._matcher
-        return matcher is not None and bool(matcher.spans(text))
-
     def redact(self, text: str) -> str:
         matcher = self._matcher
         if matcher is None or not text:

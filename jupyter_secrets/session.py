@@ -21,10 +21,3 @@ def get_manager() -> SecretManager:
         if _manager is None:
             _manager = SecretManager()
         return _manager
-
-
-def reset_manager() -> None:
-    """Forget the manager (and its cache); the next call re-reads configuration."""
-    global _manager
-    with _lock:
-        _manager = None

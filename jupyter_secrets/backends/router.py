@@ -81,10 +81,6 @@ class Router:
             )
         return backend
 
-    def route_name(self, ref: SecretRef) -> str:
-        """The name of the backend ``ref`` goes to (without instantiating it)."""
-        return self._route(ref)[0]
-
     def _route(self, ref: SecretRef) -> tuple[str, str]:
         forced = os.environ.get(ENV_BACKEND, "").strip()
         if forced:
@@ -122,10 +118,6 @@ class Router:
             except SecretError:  # none works: each writable one is a candidate that failed
                 names.update(n for n, b in self.backends().items() if b.writable)
         return names
-
-    def automatic_backend(self) -> Backend:
-        """The viable writable backend with the highest priority."""
-        return self._automatic()[1]
 
     def _automatic(self) -> tuple[str, Backend]:
         reasons = []

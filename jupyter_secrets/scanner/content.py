@@ -165,13 +165,6 @@ def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
     return iter(out)
 
 
-def output_pieces(output: Any, base: Pointer, cell: Origin) -> Iterator[Piece]:
-    """Every string of one output; ``cell`` is the cell's metadata origin with output_index."""
-    out: list[Piece] = []
-    _output(output, base, cell, out)
-    return iter(out)
-
-
 def leaf_pieces(value: Any, pointer: Pointer, origin: Origin) -> Iterator[Piece]:
     """Every string leaf (and dict key) below ``value``, each with its pointer.
 

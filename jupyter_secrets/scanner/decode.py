@@ -33,10 +33,6 @@ class Decoded:
     #: NUL characters were removed: the text cannot be encoded back exactly.
     lossy: bool = False
 
-    @property
-    def is_utf8(self) -> bool:
-        return self.encoding == "utf-8" and not self.bom and not self.lossy
-
     def encode(self, text: str) -> bytes | None:
         if self.lossy:
             return None

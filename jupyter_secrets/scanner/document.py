@@ -183,11 +183,6 @@ class Document:
     def line_start(self, offset: int) -> int:
         return self.text.rfind("\n", 0, offset) + 1
 
-    def line_text(self, offset: int) -> str:
-        start = self.line_start(offset)
-        end = self.text.find("\n", offset)
-        return self.text[start : end if end != -1 else len(self.text)]
-
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     if not spans:

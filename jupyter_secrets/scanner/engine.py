@@ -253,10 +253,6 @@ class Scanner:
                     self._cache.popitem(last=False)
         return [_stamped(f, path, cell_index) for f in cached]
 
-    def clear_cache(self) -> None:
-        with self._cache_lock:
-            self._cache.clear()
-
     # -- core ----------------------------------------------------------
 
     def scan_document(self, doc: Document) -> list[Finding]:

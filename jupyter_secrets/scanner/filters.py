@@ -95,8 +95,6 @@ for _sample in DOCS_SAMPLES:
         _SAMPLE_BODIES.add_word(_sample, len(_sample))
 _SAMPLE_BODIES.make_automaton()
 _MAX_SAMPLE_SEARCH = 4096
-#: Kept for callers of the old name: the AWS pair is part of DOCS_SAMPLES.
-EXAMPLE_VALUES = DOCS_SAMPLES
 _EXAMPLE_SUFFIX_RE = re.compile(r"(?i)(?:example|examplekey|sample|dummy|fake|test)$")
 
 #: Vendor prefixes: what follows one is the token's body (``sk-`` + ``YOUR_KEY_HERE``).

@@ -201,20 +201,6 @@ class Places:
             return Place(TEXT, text, pos, comment[0], comment[1])
         return Place(PYTHON, text, pos, None, size)
 
-    def literal_at(self, pos: int) -> tuple[int, int, str] | None:
-        """The string literal (content start, end, prefix) holding ``pos`` in a code
-        segment, else None."""
-        segment = self.doc.segment_at(pos)
-        if segment.origin.kind != KIND_CODE or segment.origin.cell_magic:
-            return None
-        code = self.code_map(segment)
-        index = bisect.bisect_right(code.starts, pos) - 1
-        if index >= 0:
-            start, end, prefix = code.strings[index]
-            if start <= pos < end:
-                return start, end, prefix
-        return None
-
     def literals_between(self, lo: int, hi: int) -> list[tuple[int, int, str]]:
         """String literals of the code segment holding ``lo`` that start in ``[lo, hi)``."""
         segment = self.doc.segment_at(lo)
