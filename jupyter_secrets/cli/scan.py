@@ -119,6 +119,8 @@ def build_scanner(args: argparse.Namespace) -> Any:
     )
     if args.max_bytes is not None and args.max_bytes <= 0:
         raise ConfigError("--max-bytes must be a positive number of bytes")
+    if detectors is None:
+        warn_detector_failures()
     return Scanner(
         known=known,
         baseline=None if getattr(args, "update_baseline", False) else baseline,
@@ -126,6 +128,18 @@ def build_scanner(args: argparse.Namespace) -> Any:
         max_bytes=args.max_bytes,
         hash_key=baseline.salt if baseline is not None else None,
     ), baseline
+
+
+def warn_detector_failures() -> None:
+    """One line on stderr per detector plugin that failed to load (scans go on without)."""
+    from ..scanner.registry import detector_failures
+
+    for failure in detector_failures().values():
+        print(
+            f"jupyter-secrets: warning: detector {failure.name!r} ({failure.target}) failed to "
+            f"load: {failure.reason}; scanning without it (reinstall the package that provides it)",
+            file=sys.stderr,
+        )
 
 
 def read_known_values(source: str) -> list[str]:

@@ -150,12 +150,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     default), else 1 with one line on stderr saying so."""
     from ..backends.router import Router, format_doctor
     from ..config import default_settings
+    from ..scanner.registry import detector_failures
 
     rows = Router(default_settings()).doctor()
+    broken = sorted(detector_failures().values(), key=lambda f: f.name)
     if args.json:
-        print(json.dumps({"backends": [vars(r) for r in rows]}, indent=2, default=str))
+        report = {
+            "backends": [vars(r) for r in rows],
+            "detector_failures": [vars(f) for f in broken],
+        }
+        print(json.dumps(report, indent=2, default=str))
     else:
         print(format_doctor(rows))
+        for failure in broken:
+            print(
+                f"no  detector {failure.name} ({failure.target}) failed to load: {failure.reason}"
+            )
     serving = [r for r in rows if r.forced] or [r for r in rows if r.is_default]
     if serving and serving[0].viable:
         return 0

@@ -1,17 +1,18 @@
 """Detector discovery through the entry-point group ``jupyter_secrets.detectors``.
 
-Third-party packages add detectors by declaring an entry point whose object
-is a :class:`~jupyter_secrets.scanner.detectors.Detector` subclass. The
-built-in table below is the fallback when package metadata is missing
-(running from a source tree): built-ins are always available.
+Third-party packages add detectors by declaring an entry point whose object is
+a :class:`~jupyter_secrets.scanner.detectors.Detector` subclass. Built-ins are
+declared there too and found by name without package metadata. Discovery and
+the rule for a broken plugin are :mod:`jupyter_secrets.plugins`': a detector
+that fails to load is left out of the default set (``detector_failures`` says
+why, and the CLI and server say so once); asking for it by name is an error.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
-from importlib.metadata import entry_points
 
+from ..plugins import Discovery, PluginFailure, discover
 from .detectors import Detector
 from .errors import ScanError
 
@@ -59,34 +60,36 @@ BUILTIN: dict[str, str] = {
 }
 
 
-def available() -> dict[str, str]:
-    """Detector name -> "module:attr", entry points over built-ins."""
-    table = dict(BUILTIN)
-    for ep in entry_points(group=GROUP):
-        table[ep.name] = ep.value
-    return table
+def available_detectors() -> dict[str, type[Detector]]:
+    """Detector classes by name: every loadable entry point plus the built-ins."""
+    return dict(_discover().plugins)
+
+
+def detector_failures() -> dict[str, PluginFailure]:
+    """Detector entry points that failed to load, by name."""
+    return dict(_discover().failures)
 
 
 def load_detectors(names: Iterable[str] | None = None) -> list[Detector]:
-    table = available()
-    wanted = list(table) if names is None else list(names)
-    unknown = [n for n in wanted if n not in table]
+    """One instance of each detector named (default: every one that loads)."""
+    found = _discover()
+    if names is None:
+        return [cls() for cls in found.plugins.values()]
+    wanted = list(dict.fromkeys(names))
+    unknown = [n for n in wanted if n not in found.plugins and n not in found.failures]
     if unknown:
         names_text = ", ".join(repr(n) for n in unknown)
-        raise ScanError(f"unknown detector {names_text}; available: {', '.join(sorted(table))}")
-    return [_instantiate(name, table[name]) for name in dict.fromkeys(wanted)]
+        known = ", ".join(sorted(found.plugins))
+        raise ScanError(f"unknown detector {names_text}; available: {known}")
+    for name in wanted:
+        failure = found.failures.get(name)
+        if failure is not None:
+            raise ScanError(
+                f"detector {name!r} ({failure.target}) failed to load: {failure.reason}; "
+                "reinstall the package that provides it"
+            )
+    return [found.plugins[name]() for name in wanted]
 
 
-def _instantiate(name: str, target: str) -> Detector:
-    module_name, _, attr = target.partition(":")
-    try:
-        obj = getattr(importlib.import_module(module_name), attr)
-        detector = obj() if isinstance(obj, type) else obj
-    except Exception as exc:
-        raise ScanError(
-            f"detector {name!r} ({target}) failed to load: {type(exc).__name__}; "
-            "reinstall the package that provides it"
-        ) from None
-    if not isinstance(detector, Detector):
-        raise ScanError(f"detector {name!r} ({target}) is not a jupyter_secrets Detector")
-    return detector
+def _discover() -> Discovery[Detector]:
+    return discover(GROUP, Detector, BUILTIN)

@@ -86,7 +86,16 @@ class ServerState:
         with self._lock:
             if self._scanner is None:
                 from ..scanner import Baseline, Scanner
+                from ..scanner.registry import detector_failures
 
+                for failure in detector_failures().values():
+                    self.log.warning(
+                        "jupyter-secrets: detector %r (%s) failed to load: %s; the gate scans "
+                        "without it (reinstall the package that provides it)",
+                        failure.name,
+                        failure.target,
+                        failure.reason,
+                    )
                 baseline = Baseline.load(self.baseline_path) if self.baseline_path else None
                 self._scanner = Scanner(
                     known=self.known,

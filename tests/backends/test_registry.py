@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_secrets import plugins
 from jupyter_secrets.backends import registry
 from jupyter_secrets.backends.encrypted_file import EncryptedFileBackend
 from jupyter_secrets.backends.env import EnvBackend
@@ -47,7 +48,7 @@ def test_builtins_are_available() -> None:
 
 def test_builtins_without_package_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
     # As when running from a source tree: no entry points at all.
-    monkeypatch.setattr(registry, "entry_points", lambda group: [])
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [])
     registry.refresh()
     assert {n: registry.available_backends()[n] for n in BUILTIN_CLASSES} == BUILTIN_CLASSES
     assert registry.plugin_failures() == {}
