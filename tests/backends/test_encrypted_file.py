@@ -6,6 +6,8 @@ import base64
 import io
 import json
 import os
+import secrets
+import shutil
 import stat
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from jupyter_secrets.errors import (
     SecretNotFoundError,
 )
 from jupyter_secrets.refs import SecretRef
+from jupyter_secrets.testing import BackendContract
 
 from .conftest import fake_secret
 
@@ -385,3 +388,38 @@ def test_check_reports_corrupt_and_unreadable_stores(
     assert not backend.check().ok and "is not a file" in backend.check().reason
     with pytest.raises(BackendUnavailableError, match="exists but is not a file; move it away"):
         backend.get(REF)
+
+
+# -- the backend contract (jupyter_secrets.testing) ---------------------------
+
+
+class TestFileContract(BackendContract):
+    """EncryptedFileBackend over a real file in a temporary directory."""
+
+    supports_previous = True
+    supports_numbered_versions = True
+
+    @pytest.fixture
+    def backend(self, file_backend: EncryptedFileBackend) -> EncryptedFileBackend:
+        return file_backend
+
+    @pytest.fixture(params=["locked", "wrong-passphrase", "corrupt"])
+    def unavailable_backend(
+        self,
+        request: pytest.FixtureRequest,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        passphrase: str,
+    ) -> EncryptedFileBackend:
+        made = EncryptedFileBackend(path=str(tmp_path / "made.enc"))
+        made.set(REF, fake_secret())
+        path = tmp_path / f"{request.param}.enc"
+        shutil.copyfile(made.path, path)  # a path whose key this process never derived
+        if request.param == "locked":  # no passphrase, and no terminal to ask for one
+            monkeypatch.delenv("JUPYTER_SECRETS_PASSPHRASE")
+            monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+        elif request.param == "wrong-passphrase":
+            monkeypatch.setenv("JUPYTER_SECRETS_PASSPHRASE", secrets.token_urlsafe(16))
+        else:
+            path.write_bytes(path.read_bytes()[:-40])
+        return EncryptedFileBackend(path=str(path))

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from jupyter_secrets.backends.env import EnvBackend, guess_path, variable_name
 from jupyter_secrets.errors import BackendReadOnlyError, ConfigError, SecretNotFoundError
 from jupyter_secrets.refs import SecretRef, parse_ref
+from jupyter_secrets.testing import BackendContract, Seed
 
 from .conftest import fake_secret
 
@@ -141,3 +142,50 @@ def test_viability_reports_dotenv_and_count(
 def test_bad_options_are_config_errors(options: dict[str, object]) -> None:
     with pytest.raises(ConfigError):
         EnvBackend(**options)
+
+
+# -- the backend contract (jupyter_secrets.testing) ---------------------------
+
+
+class TestEnvironContract(BackendContract):
+    """EnvBackend over real environment variables (monkeypatched per test)."""
+
+    writable = False
+    supports_delete = False
+    allows_empty_values = False  # an empty variable is reported, not returned
+
+    @pytest.fixture
+    def backend(self) -> EnvBackend:
+        return EnvBackend()
+
+    @pytest.fixture
+    def seed(self, monkeypatch: pytest.MonkeyPatch) -> Seed:
+        def export(ref: SecretRef, value: str) -> None:
+            monkeypatch.setenv(variable_name(ref.path), value)
+
+        return export
+
+    def listed_path(self, path: str) -> str:
+        return guess_path(variable_name(path)) or path  # list() guesses refs back
+
+    @pytest.fixture
+    def unavailable_backend(self, tmp_path: Path) -> EnvBackend:
+        undecodable = tmp_path / "latin1.env"
+        undecodable.write_bytes(b"SECRET_DEV_DB_NAME=caf\xe9\n")  # Latin-1, not UTF-8
+        return EnvBackend(dotenv_paths=[str(undecodable)])
+
+
+class TestDotenvContract(TestEnvironContract):
+    """EnvBackend over a real .env file, found from the current directory."""
+
+    @pytest.fixture
+    def seed(self) -> Seed:
+        dotenv = Path.cwd() / ".env"  # the autouse fixture made the cwd a fresh directory
+
+        def write(ref: SecretRef, value: str) -> None:
+            # Single quotes keep '#', '"', spaces and newlines; only \\ and \' are escapes.
+            quoted = value.replace("\\", "\\\\").replace("'", "\\'")
+            with dotenv.open("a", encoding="utf-8") as handle:
+                handle.write(f"{variable_name(ref.path)}='{quoted}'\n")
+
+        return write

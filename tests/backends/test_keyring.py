@@ -23,6 +23,7 @@ from keyring.backends import SecretService, fail, null
 from jupyter_secrets.backends.keyring import INDEX_USERNAME, UNLOCK_COMMAND, KeyringBackend
 from jupyter_secrets.errors import BackendUnavailableError, SecretNotFoundError
 from jupyter_secrets.refs import SecretRef
+from jupyter_secrets.testing import BackendContract
 
 from .conftest import SECRET_SERVICE, STRICT, fake_secret
 
@@ -443,3 +444,29 @@ def test_unloadable_keyring_is_one_line() -> None:
     assert not viability.ok
     assert "cannot load 'no.such.module.Keyring'" in viability.reason
     assert "\n" not in viability.reason
+
+
+# -- the backend contract (jupyter_secrets.testing) ---------------------------
+
+
+@pytest.mark.keyring_service
+class TestKeyringContract(BackendContract):
+    """KeyringBackend over the real Secret Service, in a service name of its own."""
+
+    supports_previous = True  # the value set replaced, kept as <path>@previous
+
+    @pytest.fixture
+    def backend(self, keyring_backend: KeyringBackend) -> KeyringBackend:
+        return keyring_backend
+
+    @pytest.fixture(params=["fail-keyring", "null-keyring", "no-session-bus"])
+    def unavailable_backend(
+        self, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> KeyringBackend:
+        if request.param == "no-session-bus":  # the bus address of a bus that is not there
+            monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+            return KeyringBackend(
+                service="jupyter-secrets-test-none", keyring_backend=SECRET_SERVICE
+            )
+        which = request.param.split("-")[0]
+        return KeyringBackend(keyring_backend=f"keyring.backends.{which}.Keyring")
