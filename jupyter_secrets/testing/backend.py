@@ -30,23 +30,23 @@ The hooks a subclass provides (fixtures, so they may use other fixtures):
     A backend whose store cannot serve requests (locked, unreachable, undecodable).
     Parametrize the fixture to test several ways of failing.
 
-What the store can do, as class attributes (the defaults in brackets):
+What the store can do, as class attributes (defaults in brackets); a test of
+something the store cannot do is skipped, saying so:
 
-=============================  ===========================================================
-``writable`` [True]            ``set`` stores; else set and delete raise BackendReadOnlyError.
-                               Must equal the backend's own ``writable``.
-``supports_delete`` [True]     ``delete`` removes a secret and its versions (if writable).
-``supports_list`` [True]       ``list`` names what the store holds.
-``supports_previous`` [False]  ``ref@previous`` reads the value ``set`` replaced.
-``supports_numbered_versions`` ``set`` returns a version id and ``ref@<id>`` reads it.
-[False]
-``allows_empty_values`` [True] An empty value reads back empty; else storing it raises a
-                               SecretError or reading it raises SecretNotFoundError.
-``value_kinds`` [all]          The values it holds exactly: ``"ascii"``, ``"unicode"``
-                               (accents, CJK, emoji, a combining mark), ``"punctuation"``
-                               (quotes, ``#``, ``=``, ``$``, backslashes, a tab, a newline,
-                               edge spaces), ``"large"`` (``large_value_length``, 64 KiB).
-=============================  ===========================================================
+- ``writable`` [True]: ``set`` stores; else set and delete raise
+  BackendReadOnlyError. It must equal the backend's own ``writable``.
+- ``supports_delete`` [True]: ``delete`` removes a secret and all its versions
+  (when writable); else it raises BackendReadOnlyError.
+- ``supports_list`` [True]: ``list`` names what the store holds, by scope too.
+- ``supports_previous`` [False]: ``ref@previous`` reads the value ``set`` replaced.
+- ``supports_numbered_versions`` [False]: ``set`` returns a version id that a ref
+  can name, and ``ref@<id>`` reads that version; else ``set`` returns None.
+- ``allows_empty_values`` [True]: an empty value reads back empty; else storing it
+  raises a SecretError or reading it raises SecretNotFoundError.
+- ``value_kinds`` [all of :data:`VALUE_KINDS`]: the values it holds exactly:
+  ``"ascii"``, ``"unicode"`` (accents, CJK, Cyrillic, an emoji, a combining mark),
+  ``"punctuation"`` (quotes, ``#``, ``=``, ``$``, backslashes, a tab, a newline,
+  spaces at both ends), ``"large"`` (``large_value_length`` characters, 64 KiB).
 
 ``listed_path(path)`` (a method) says how ``list`` spells a stored path when the
 store's names are lossy (the env backend lists ``dev/db/password`` as
@@ -60,8 +60,10 @@ without raising; and never let a value reach an exception's text (its ``str``,
 ``repr``, chained causes or formatted traceback), a log record at DEBUG, a warning,
 stdout or stderr. Values are fake, made per test with :mod:`secrets`; the contract's
 own failure messages never show one (they say where two values differ instead).
-The leak guard reads the output with ``capfd``: a subclass's fixtures must not
-request ``capsys``.
+The leak guard (the ``fake`` fixture) reads the output with ``capfd``: a subclass's
+fixtures must not request ``capsys``. A subclass's own tests may use it too:
+``fake.new(kind)`` makes a value the guard looks for, ``fake.raises(...)`` checks an
+error. Run the tests of a class as usual (``pytest -k TestVaultBackend``).
 """
 
 from __future__ import annotations

@@ -38,14 +38,6 @@ def test_every_ref_maps_to_a_valid_variable_name(segments: list[str]) -> None:
         assert variable_name(guessed) == name
 
 
-def test_reads_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    value = fake_secret()
-    monkeypatch.setenv("SECRET_DEV_DB_PASSWORD", value)
-    record = EnvBackend().get(SecretRef("dev/db/password"))
-    assert record.value == value, "env value differs"
-    assert value not in repr(record), "value leaked into the record's repr"
-
-
 def test_reads_nearest_dotenv_without_touching_environ(tmp_path: Path) -> None:
     value = fake_secret()
     (Path.cwd().parent / ".env").write_text(f"SECRET_DEV_API_TOKEN={value}\n")
