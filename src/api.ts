@@ -1,13 +1,16 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { GateAction, Origin, Policy, asAction, asPolicy } from './vocabulary';
+
+export type { GateAction, Origin, Policy } from './vocabulary';
+
 /** The REST namespace served by the jupyter_secrets server extension. */
 export const API_NAMESPACE = 'jupyter-secrets';
 
 /** What the server does when a save contains a secret. */
 export interface IPolicy {
-  /** e.g. "block", "strip" or "warn". */
-  policy: string;
+  policy: Policy;
   [key: string]: unknown;
 }
 
@@ -70,9 +73,9 @@ export async function fetchPolicy(
     settings,
     path ? { path } : {}
   );
-  if (typeof body.policy !== 'string') {
+  if (asPolicy(body.policy) === null) {
     throw new SecretsApiError(
-      'jupyter-secrets: policy answer has no "policy" field'
+      'jupyter-secrets: policy answer has no known "policy" field'
     );
   }
   return body as IPolicy;
@@ -86,10 +89,6 @@ export const REPORT_HEADER = 'X-Jupyter-Secrets-Report';
 
 /** Key of the gate's report in a successful save's JSON body. */
 export const REPORT_KEY = 'jupyter_secrets';
-
-/** What the save gate did with one save. */
-export type GateAction =
-  'blocked' | 'stripped' | 'warned' | 'refused' | 'unscanned' | 'clean';
 
 /**
  * How sure the scanner is of a finding: `verified` (a checksum or the structure
@@ -117,7 +116,7 @@ export interface IFinding {
   /** Absent from servers older than confidence levels. */
   confidence?: Confidence;
   /** The policy this finding got at save ("block", "strip" or "warn"). */
-  policy?: string;
+  policy?: Policy;
   hashed_secret: string;
   /** Masked, e.g. "AKIA************WXYZ". */
   preview: string;
@@ -128,11 +127,12 @@ export interface IGateReport {
   /** Random id of this report, as in the X-Jupyter-Secrets-Report header. */
   id?: string;
   path: string;
-  policy: string;
+  /** The path's policy; null in a report made up when the server's could not be had. */
+  policy: Policy | null;
   action: GateAction;
   /** One line, value-free, says what to do. */
   message: string;
-  origin?: string;
+  origin?: Origin;
   findings: IFinding[];
   time?: number;
 }
@@ -150,19 +150,27 @@ export function asReport(value: unknown): IGateReport | null {
   if (typeof value !== 'object' || value === null) {
     return null;
   }
-  const report = value as Partial<IGateReport>;
-  if (typeof report.action !== 'string' || typeof report.message !== 'string') {
+  const report = value as Record<string, unknown>;
+  const action = asAction(report.action);
+  const policy = asPolicy(report.policy);
+  if (
+    action === null ||
+    policy === null ||
+    typeof report.message !== 'string'
+  ) {
     return null;
   }
   return {
     id: typeof report.id === 'string' ? report.id : undefined,
     path: String(report.path ?? ''),
-    policy: String(report.policy ?? ''),
-    action: report.action,
+    policy,
+    action,
     message: report.message,
-    origin: report.origin,
-    findings: Array.isArray(report.findings) ? report.findings : [],
-    time: report.time
+    origin: report.origin as Origin | undefined,
+    findings: Array.isArray(report.findings)
+      ? (report.findings as IFinding[])
+      : [],
+    time: typeof report.time === 'number' ? report.time : undefined
   };
 }
 

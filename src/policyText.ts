@@ -1,7 +1,8 @@
 import { IPolicy } from './api';
+import { Policy, asPolicy } from './vocabulary';
 
 /** What each save policy does with a save that holds a secret. */
-const MEANINGS: Record<string, string> = {
+const MEANINGS: Record<Policy, string> = {
   block:
     'the save is refused and nothing is written; your work stays in the browser',
   strip: 'the secret is replaced by a redaction marker in the saved file',
@@ -10,9 +11,8 @@ const MEANINGS: Record<string, string> = {
 };
 
 function meaning(policy: unknown): string {
-  return typeof policy === 'string' && policy in MEANINGS
-    ? MEANINGS[policy]
-    : 'see the server configuration';
+  const known = asPolicy(policy);
+  return known !== null ? MEANINGS[known] : 'see the server configuration';
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

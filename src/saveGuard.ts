@@ -25,6 +25,7 @@ import {
   reportOfSavedModel
 } from './api';
 import { fileName, showFindingsDialog, summarize } from './findingsDialog';
+import { GateAction, REFUSALS, asAction } from './vocabulary';
 
 /** Commands through which the user asks for a save. */
 const EXPLICIT_SAVE_COMMANDS = new Set([
@@ -37,9 +38,6 @@ const EXPLICIT_WINDOW_MS = 15_000;
 
 /** How long to wait for a context to finish a save before giving up on its revert. */
 const REVERT_WAIT_MS = 30_000;
-
-/** Actions in the X-Jupyter-Secrets-Action header that mean "nothing was written". */
-const REFUSALS = new Set(['blocked', 'refused']);
 
 export interface ISaveGuardOptions {
   contents: Contents.IManager;
@@ -75,11 +73,11 @@ function quietGateCancel(event: PromiseRejectionEvent): void {
 }
 
 /** The gate's action for a failed request, or null when the gate did not refuse it. */
-export function refusalOf(error: unknown): string | null {
+export function refusalOf(error: unknown): GateAction | null {
   if (!(error instanceof ServerConnection.ResponseError)) {
     return null;
   }
-  const action = error.response.headers.get(GATE_HEADER);
+  const action = asAction(error.response.headers.get(GATE_HEADER));
   return action !== null && REFUSALS.has(action) ? action : null;
 }
 
@@ -166,7 +164,7 @@ export class SaveGuard {
    */
   private async _reportFor(
     path: string,
-    action: string,
+    action: GateAction,
     message: string,
     id: string | null
   ): Promise<IGateReport> {
@@ -181,8 +179,8 @@ export class SaveGuard {
     }
     return {
       path: local,
-      policy: '',
-      action: action as IGateReport['action'],
+      policy: null,
+      action,
       message,
       findings: []
     };

@@ -370,7 +370,8 @@ class Scanner:
         if self.max_bytes is not None and size > self.max_bytes:
             raise ScanError(
                 f"{path or '<input>'}: {size} bytes is over the {self.max_bytes}-byte scan limit; "
-                "raise the limit (--max-bytes) or exclude the file"
+                "raise the limit (--max-bytes) or exclude the file",
+                kind="too_large",
             )
 
 

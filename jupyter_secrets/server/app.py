@@ -20,10 +20,10 @@ from .policy import (
     DEFAULT_POSSIBLE_POLICY,
     DEFAULT_SCANNED_EXTENSIONS,
     DEFAULT_WRITABLE_SCOPES,
-    POLICIES,
     GatePolicy,
     check_policies,
 )
+from .vocabulary import POLICIES
 
 
 class JupyterSecrets(ExtensionApp):

@@ -29,12 +29,11 @@ from typing import Any
 import orjson
 from tornado.web import HTTPError
 
+from ..scanner import Finding
 from .policy import GatePolicy, least_strict, policy_for_finding, strictest
-from .report import GateReport, ReportRegistry
+from .report import GatedFinding, GateReport, ReportRegistry
 from .scanning import ScanFailed, scan_model, strip_findings
-
-#: HTTP status for each way a scan can fail, when the save is refused.
-_FAILURE_STATUS = {"input": 400, "too_large": 413, "timeout": 503, "crash": 500}
+from .vocabulary import FAILURE_STATUS, Action, Origin, Policy
 
 
 class SaveRefused(HTTPError):
@@ -87,7 +86,7 @@ class Gate:
     def applies(self, path: str, contents_manager: Any = None) -> bool:
         return self.policy_for(path, contents_manager) != "off"
 
-    def policy_for(self, path: str, contents_manager: Any = None) -> str:
+    def policy_for(self, path: str, contents_manager: Any = None) -> Policy:
         """The strictest policy of every name ``path`` is known by: as sent, normalised
         (``scratch/../proj``), and where it really lands on disk (through symlinks).
         "off" when none of them is a scanned file type."""
@@ -98,7 +97,7 @@ class Gate:
         ]
         return strictest(policies) if policies else "off"
 
-    def possible_policy_for(self, path: str, contents_manager: Any = None) -> str:
+    def possible_policy_for(self, path: str, contents_manager: Any = None) -> Policy:
         """The policy for possible findings at ``path``: the strictest of its names' (as for
         :meth:`policy_for`), never stricter than the path's own policy."""
         names = [n for n in names_of(path, contents_manager) if self.policy.is_scanned(n)]
@@ -109,19 +108,18 @@ class Gate:
         self,
         model: dict[str, Any],
         path: str,
-        origin: str = "save",
+        origin: Origin = "save",
         contents_manager: Any = None,
     ) -> GateReport | None:
         """Scan ``model`` as it would be written to ``path``; mutate it under ``strip``.
 
-        Returns the report (None when the path is not gated); raises SaveRefused.
+        Scan, decide, apply. Returns the report (None when the path is not gated);
+        raises SaveRefused.
         """
         policy = self.policy_for(path, contents_manager)
         possible = self.possible_policy_for(path, contents_manager)
         path = normalize(path)
-        if policy == "off" or not isinstance(model, dict):
-            return None
-        if model.get("type") == "directory" or "content" not in model:
+        if policy == "off" or not _gated_model(model):
             return None
         try:
             self._check_size(model)
@@ -130,57 +128,58 @@ class Gate:
             findings = scan_model(self._scanner(), scanned, self._timeout(), resave)
         except ScanFailed as failure:
             return self.fail(path, failure, origin, policy)
-        # Each finding gets its confidence's policy; "off" ones are not reported at all.
-        acted = [(f, policy_for_finding(f.confidence, policy, possible)) for f in findings]
-        acted = [(f, action) for f, action in acted if action != "off"]
-        found = [dict(f.to_dict(), path=path, policy=action) for f, action in acted]
         problem = notebook_problem(model)
-        if not found:
+        gated = _gated(findings, policy, possible)
+        if not gated:
             if problem is not None:
                 self._refuse_unwritable(path, policy, problem, origin)
-            return self._record(
-                GateReport(path, policy, "clean", f"{path}: no secrets found", [], origin)
-            )
-        decision = strictest(item["policy"] for item in found)
+            return self._record(_report(path, policy, "clean", f"{path}: no secrets found", origin))
+        decision = strictest(g.policy for g in gated)
         if decision != "block" and (problem is not None or not _valid_notebook(model)):
             # jupyter_server answers (and logs) the invalid part of a notebook as it is, and
             # fails on a shape it cannot write: a warned or stripped save would repeat the
             # secret in its response and log. Refuse it with the findings instead.
             decision = "block"
-            for item in found:
-                item["policy"] = "block"
-        summary = _summary([item for item in found if item["policy"] == decision])
-        others = _others(found, decision)
+            gated = [GatedFinding(g.finding, "block") for g in gated]
+        return self._apply(decision, model, scanned, gated, path, (policy, possible), origin)
+
+    def _apply(
+        self,
+        decision: Policy,
+        model: dict[str, Any],
+        scanned: dict[str, Any],
+        gated: list[GatedFinding],
+        path: str,
+        policies: tuple[Policy, Policy],
+        origin: Origin,
+    ) -> GateReport:
+        """Carry out ``decision`` (block, strip or warn) on a save with findings."""
+        policy = policies[0]
+        summary = _summary([g for g in gated if g.policy == decision])
+        others = _others(gated, decision)
         if decision == "block":
-            report = GateReport(
-                path,
-                policy,
-                "blocked",
+            message = (
                 f"Save blocked: {path} contains {summary}; move it to the secret store "
-                f"and use %secret, or remove it, then save again{others}",
-                found,
-                origin,
+                f"and use %secret, or remove it, then save again{others}"
             )
+            report = _report(path, policy, "blocked", message, origin, gated)
             self._log_findings(report, logging.WARNING)
             self._record(report)
             self._refused(report)
             raise SaveRefused(422, report)
         if decision == "strip":
-            stripped = [f for f, action in acted if action == "strip"]
-            unstripped = self._strip(model, scanned, stripped, policy, possible)
+            stripped = [g.finding for g in gated if g.policy == "strip"]
+            unstripped = self._strip(model, scanned, stripped, *policies)
             if unstripped is not None:
                 return self.fail(path, unstripped, origin, policy)
-            action, message = (
-                "stripped",
+            message = (
                 f"{path} was saved with {summary} redacted; reload it to see what is on "
-                f"disk{others}",
+                f"disk{others}"
             )
+            report = _report(path, policy, "stripped", message, origin, gated)
         else:
-            action, message = (
-                "warned",
-                f"{path} was saved but contains {summary}; move it to the secret store",
-            )
-        report = GateReport(path, policy, action, message, found, origin)
+            message = f"{path} was saved but contains {summary}; move it to the secret store"
+            report = _report(path, policy, "warned", message, origin, gated)
         self._log_findings(report, logging.WARNING)
         return self._record(report)
 
@@ -188,9 +187,9 @@ class Gate:
         self,
         model: dict[str, Any],
         scanned: dict[str, Any],
-        findings: list[Any],
-        policy: str,
-        possible: str,
+        findings: list[Finding],
+        policy: Policy,
+        possible: Policy,
     ) -> ScanFailed | None:
         """Redact ``findings`` in ``model`` in place, then prove it twice: every value found
         must be gone from what will be written (strip_findings tracks them, echoes
@@ -212,16 +211,12 @@ class Gate:
             model["format"] = stripped["format"]
         return None
 
-    def _refuse_unwritable(self, path: str, policy: str, problem: str, origin: str) -> None:
-        report = GateReport(
-            path,
-            policy,
-            "refused",
+    def _refuse_unwritable(self, path: str, policy: Policy, problem: str, origin: Origin) -> None:
+        message = (
             f"Save refused: {path} is not a notebook Jupyter can save ({problem}); "
-            "nothing was written",
-            [],
-            origin,
+            "nothing was written"
         )
+        report = _report(path, policy, "refused", message, origin)
         self.log.warning("jupyter-secrets: %s", report.message)
         self._record(report)
         raise SaveRefused(400, report)
@@ -252,8 +247,8 @@ class Gate:
         self,
         path: str,
         failure: ScanFailed,
-        origin: str,
-        policy: str | None = None,
+        origin: Origin,
+        policy: Policy | None = None,
         force_closed: bool = False,
     ) -> GateReport:
         """Apply fail_closed to a scan that could not be done: raise SaveRefused or report.
@@ -263,27 +258,17 @@ class Gate:
         """
         policy = policy or self.policy.for_path(path)
         if self.policy.fail_closed or force_closed:
-            report = GateReport(
-                path,
-                policy,
-                "refused",
+            message = (
                 f"Save refused: {path} could not be checked for secrets ({failure.reason}); "
-                "fix the content or ask an admin to raise the scan limits",
-                [],
-                origin,
+                "fix the content or ask an admin to raise the scan limits"
             )
+            report = _report(path, policy, "refused", message, origin)
             self.log.error("jupyter-secrets: %s", report.message)
             self.registry.record(report)
             self._refused(report)
-            raise SaveRefused(_FAILURE_STATUS.get(failure.kind, 500), report)
-        report = GateReport(
-            path,
-            policy,
-            "unscanned",
-            f"{path} was saved WITHOUT a secrets check ({failure.reason}; fail_closed is off)",
-            [],
-            origin,
-        )
+            raise SaveRefused(FAILURE_STATUS[failure.kind], report)
+        message = f"{path} was saved WITHOUT a secrets check ({failure.reason}; fail_closed is off)"
+        report = _report(path, policy, "unscanned", message, origin)
         self.log.warning("jupyter-secrets: %s", report.message)
         self.registry.record(report)
         return report
@@ -298,7 +283,8 @@ class Gate:
     def _log_findings(self, report: GateReport, level: int) -> None:
         # Types and places only: never a preview, never a value.
         places = ", ".join(
-            f"{f['type']} ({f.get('confidence')}) at {_place(f)}" for f in report.findings[:20]
+            f"{g.finding.type} ({g.finding.confidence}) at {_place(g.finding)}"
+            for g in report.findings[:20]
         ) + (" ..." if len(report.findings) > 20 else "")
         self.log.log(level, "jupyter-secrets: %s %s: %s", report.action, report.path, places)
 
@@ -401,30 +387,53 @@ def _valid_notebook(model: dict[str, Any]) -> bool:
     return True
 
 
-def _summary(findings: list[dict[str, Any]]) -> str:
-    types = sorted({str(f.get("type")) for f in findings})
+def _gated_model(model: Any) -> bool:
+    """A model the gate judges: a file or notebook with content (not a folder)."""
+    return isinstance(model, dict) and model.get("type") != "directory" and "content" in model
+
+
+def _gated(findings: list[Finding], policy: Policy, possible: Policy) -> list[GatedFinding]:
+    """Each finding with its confidence's policy; "off" ones are not reported at all."""
+    gated = [GatedFinding(f, policy_for_finding(f.confidence, policy, possible)) for f in findings]
+    return [g for g in gated if g.policy != "off"]
+
+
+def _report(
+    path: str,
+    policy: Policy,
+    action: Action,
+    message: str,
+    origin: Origin,
+    findings: list[GatedFinding] | None = None,
+) -> GateReport:
+    """The one way the gate words a report."""
+    return GateReport(path, policy, action, message, list(findings or ()), origin)
+
+
+def _summary(findings: list[GatedFinding]) -> str:
+    types = sorted({g.finding.type for g in findings})
     count = len(findings)
     noun = "a secret" if count == 1 else f"{count} secrets"
     return f"{noun} ({', '.join(types[:5])})"
 
 
-def _others(found: list[dict[str, Any]], decision: str) -> str:
+def _others(found: list[GatedFinding], decision: Policy) -> str:
     """``; 1 more (possible) only warned`` for findings a weaker policy lets through."""
-    rest = [f for f in found if f.get("policy") == "warn"]
+    rest = [g for g in found if g.policy == "warn"]
     if decision == "warn" or not rest:
         return ""
-    levels = ", ".join(sorted({str(f.get("confidence")) for f in rest}))
+    levels = ", ".join(sorted({g.finding.confidence for g in rest}))
     count = "1 more" if len(rest) == 1 else f"{len(rest)} more"
     return f"; {count} ({levels}) only warned"
 
 
-def _place(finding: dict[str, Any]) -> str:
-    if finding.get("cell_index") is not None:
-        where = f"cell {finding['cell_index']} {finding.get('location')}"
-        if finding.get("output_index") is not None:
-            where += f" {finding['output_index']}"
-        return f"{where} line {finding.get('line')}"
-    return f"line {finding.get('line')}"
+def _place(finding: Finding) -> str:
+    if finding.cell_index is not None:
+        where = f"cell {finding.cell_index} {finding.location}"
+        if finding.output_index is not None:
+            where += f" {finding.output_index}"
+        return f"{where} line {finding.line}"
+    return f"line {finding.line}"
 
 
 def _bug(exc: BaseException) -> str:

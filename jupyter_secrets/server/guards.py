@@ -48,6 +48,7 @@ from typing import Any
 from .gate import Gate, SaveRefused, normalize
 from .report import GateReport, request_reports
 from .scanning import ScanFailed, model_from_bytes, model_to_bytes
+from .vocabulary import Origin
 
 MAX_FILES_PER_TREE = 2000
 #: Bytes of the file before a chunk that are scanned with it: far longer than any
@@ -113,7 +114,7 @@ class DiskGuards:
             handle.write(data)
 
     def _check_disk(
-        self, path: str, origin: str, scan_as: str | None = None, rewrite: bool = True
+        self, path: str, origin: Origin, scan_as: str | None = None, rewrite: bool = True
     ) -> tuple[GateReport | None, bytes | None]:
         """Scan the file at ``path`` as if saved at ``scan_as``.
 
@@ -300,7 +301,7 @@ class DiskGuards:
             raise
         return result
 
-    def _tree_files(self, root: str, judged_root: str, origin: str) -> list[str]:
+    def _tree_files(self, root: str, judged_root: str, origin: Origin) -> list[str]:
         """Paths (relative to ``root``) of the files below it that are gated once under
         ``judged_root``. Over MAX_FILES_PER_TREE the operation is refused, never half done."""
         os_root = self._os_path(root)

@@ -20,12 +20,10 @@ from typing import Any
 
 from ..scanner.confidence import LEVELS, POSSIBLE
 from ..scanner.files import SCANNED_SUFFIXES, is_scanned_name
+from .vocabulary import POLICIES, Policy
 
-POLICIES: tuple[str, ...] = ("block", "strip", "warn", "off")
-#: Strictest first: where two names of one file disagree, the first of these wins.
-_STRICTNESS = ("block", "strip", "warn", "off")
 #: The default action on findings of confidence "possible" (weak evidence).
-DEFAULT_POSSIBLE_POLICY = "warn"
+DEFAULT_POSSIBLE_POLICY: Policy = "warn"
 
 DEFAULT_SCANNED_EXTENSIONS: tuple[str, ...] = SCANNED_SUFFIXES
 
@@ -37,29 +35,29 @@ DEFAULT_WRITABLE_SCOPES: tuple[str, ...] = ("dev", "stg")
 class GatePolicy:
     """The effective save policy of one server."""
 
-    default: str = "block"
-    overrides: Mapping[str, str] = field(default_factory=dict)
+    default: Policy = "block"
+    overrides: Mapping[str, Policy] = field(default_factory=dict)
     #: The policy for findings of confidence "possible", and its per-path overrides.
-    possible: str = DEFAULT_POSSIBLE_POLICY
-    possible_overrides: Mapping[str, str] = field(default_factory=dict)
+    possible: Policy = DEFAULT_POSSIBLE_POLICY
+    possible_overrides: Mapping[str, Policy] = field(default_factory=dict)
     fail_closed: bool = True
     scanned_extensions: tuple[str, ...] = DEFAULT_SCANNED_EXTENSIONS
     max_scan_bytes: int = 0
     scan_timeout_seconds: float = 0.0
     writable_scopes: tuple[str, ...] = DEFAULT_WRITABLE_SCOPES
 
-    def for_path(self, path: str) -> str:
+    def for_path(self, path: str) -> Policy:
         """The policy for an API path: the most specific matching glob wins, else the default.
         It applies to verified and likely findings."""
         return _most_specific(path, self.overrides, self.default)
 
-    def possible_for_path(self, path: str) -> str:
+    def possible_for_path(self, path: str) -> Policy:
         """The policy for possible findings at ``path``: its own setting (most specific glob
         of ``possible_overrides``, else ``possible``), never stricter than ``for_path``."""
         own = _most_specific(path, self.possible_overrides, self.possible)
         return least_strict((own, self.for_path(path)))
 
-    def actions(self, path: str | None = None) -> dict[str, str]:
+    def actions(self, path: str | None = None) -> dict[str, Policy]:
         """Confidence level -> policy at ``path`` (the defaults without one)."""
         policy = self.for_path(path) if path is not None else self.default
         possible = (
@@ -96,9 +94,9 @@ class GatePolicy:
         return data
 
 
-def _most_specific(path: str, overrides: Mapping[str, str], default: str) -> str:
+def _most_specific(path: str, overrides: Mapping[str, Policy], default: Policy) -> Policy:
     clean = path.strip("/")
-    best: tuple[int, str] | None = None
+    best: tuple[int, Policy] | None = None
     for pattern, policy in overrides.items():
         if _matches(clean, pattern.strip("/")):
             specificity = len(pattern.replace("*", "").replace("?", ""))
@@ -120,19 +118,20 @@ def _matches(path: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(path, pattern)
 
 
-def strictest(policies: Iterable[str]) -> str:
-    """The strictest of ``policies`` (block > strip > warn > off); "off" for none."""
+def strictest(policies: Iterable[Policy]) -> Policy:
+    """The strictest of ``policies`` (block > strip > warn > off); "off" for none.
+    Where two names of one file disagree, this is the one that applies."""
     chosen = set(policies)
-    return next((p for p in _STRICTNESS if p in chosen), "off")
+    return next((p for p in POLICIES if p in chosen), "off")
 
 
-def least_strict(policies: Iterable[str]) -> str:
+def least_strict(policies: Iterable[Policy]) -> Policy:
     """The least strict of ``policies`` (off < warn < strip < block); "off" for none."""
     chosen = set(policies)
-    return next((p for p in reversed(_STRICTNESS) if p in chosen), "off")
+    return next((p for p in reversed(POLICIES) if p in chosen), "off")
 
 
-def policy_for_finding(confidence: str, policy: str, possible: str) -> str:
+def policy_for_finding(confidence: str, policy: Policy, possible: Policy) -> Policy:
     """What a finding of ``confidence`` gets where the path's policy is ``policy`` and the
     possible policy ``possible`` (already capped by ``policy``)."""
     return possible if confidence == POSSIBLE else policy

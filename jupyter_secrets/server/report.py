@@ -36,19 +36,33 @@ from typing import Any
 from tornado.httputil import HTTPHeaders
 from tornado.web import OutputTransform
 
+from ..scanner import Finding
+from .vocabulary import Action, Origin, Policy
+
 HEADER = "X-Jupyter-Secrets-Action"
 REPORT_HEADER = "X-Jupyter-Secrets-Report"
 BODY_KEY = "jupyter_secrets"
 
 
+@dataclass(frozen=True)
+class GatedFinding:
+    """A finding of a gated save and the policy its confidence got there."""
+
+    finding: Finding
+    policy: Policy
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.finding.to_dict(), "policy": self.policy}
+
+
 @dataclass
 class GateReport:
     path: str
-    policy: str
-    action: str
+    policy: Policy
+    action: Action
     message: str
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    origin: str = "save"
+    findings: list[GatedFinding] = field(default_factory=list)
+    origin: Origin = "save"
     time: float = field(default_factory=time.time)
     # Random, not a counter: it says nothing about other saves or users.
     id: str = field(default_factory=lambda: secrets.token_urlsafe(12))
@@ -61,7 +75,7 @@ class GateReport:
             "action": self.action,
             "message": self.message,
             "origin": self.origin,
-            "findings": self.findings,
+            "findings": [gated.to_json() for gated in self.findings],
             "time": self.time,
         }
 
@@ -117,7 +131,8 @@ def request_reports() -> list[GateReport]:
     return list(_request_reports.get() or [])
 
 
-_PRECEDENCE = ("refused", "blocked", "stripped", "warned", "unscanned", "clean")
+#: The action a response reports when one request had several (a folder's files).
+PRECEDENCE: tuple[Action, ...] = ("refused", "blocked", "stripped", "warned", "unscanned", "clean")
 
 
 class ReportTransform(OutputTransform):
@@ -129,7 +144,7 @@ class ReportTransform(OutputTransform):
         reports = _request_reports.get()
         if not reports:
             return status_code, headers, chunk
-        main = min(reports, key=lambda r: _PRECEDENCE.index(r.action))
+        main = min(reports, key=lambda r: PRECEDENCE.index(r.action))
         headers[HEADER] = main.action
         headers[REPORT_HEADER] = main.id
         if not finishing or "json" not in headers.get("Content-Type", ""):
@@ -140,9 +155,9 @@ class ReportTransform(OutputTransform):
             return status_code, headers, chunk
         if not isinstance(body, dict):
             return status_code, headers, chunk
-        body[BODY_KEY] = main.to_json()
+        report = body[BODY_KEY] = main.to_json()
         if status_code >= 400 and main.action in ("refused", "blocked"):
-            body["findings"] = main.findings
+            body["findings"] = report["findings"]
             body["message"] = main.message
         chunk = json.dumps(body).encode("utf-8")
         if "Content-Length" in headers:

@@ -13,14 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ..scanner import Finding, ScanError, Scanner
+from .vocabulary import FailureKind
 
 
 class ScanFailed(Exception):
     """The content could not be scanned. ``kind`` picks the HTTP status; ``reason`` is value-free."""
 
-    def __init__(self, kind: str, reason: str) -> None:
+    def __init__(self, kind: FailureKind, reason: str) -> None:
         super().__init__(reason)
-        self.kind = kind  # "input", "too_large", "timeout" or "crash"
+        self.kind: FailureKind = kind
         self.reason = reason
 
 
@@ -87,9 +88,7 @@ def run_limited(work: Callable[[], list[Finding]], timeout: float) -> list[Findi
         exc = error[0]
         if isinstance(exc, ScanError):
             # ScanError messages name the file and the problem, never content.
-            text = str(exc).lower()
-            kind = "too_large" if "too large" in text or "scan limit" in text else "input"
-            raise ScanFailed(kind, str(exc))
+            raise ScanFailed(exc.kind, str(exc))
         if isinstance(exc, MemoryError):
             raise ScanFailed("too_large", "the content is too large to scan in memory")
         # Other exceptions may quote the content they choked on: name the type only.

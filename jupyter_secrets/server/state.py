@@ -109,7 +109,7 @@ class ServerState:
             return
         from ..audit import AuditLog
 
-        types = sorted({str(f.get("type")) for f in report.findings})
+        types = sorted({g.finding.type for g in report.findings})
         AuditLog(self.secrets_settings.audit_log or None).record(
             user=acting_or_owner(on_jupyterhub()),
             action=f"save-{report.action}",
