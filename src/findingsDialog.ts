@@ -40,20 +40,26 @@ export function describeConfidence(
   return ` (${finding.confidence}${warnedOnly ? ', only warned' : ''})`;
 }
 
-/** Where a finding is, in the words a user sees: "cell 2 (output 1, line 3)". */
+/**
+ * Where a finding is, in the words a user sees: "cell 2 (output 1, line 3,
+ * column 5)". The twin of the server's `describe_place`: words count cells and
+ * outputs from 1, the `cell_index` and `output_index` fields from 0.
+ */
 export function describePlace(finding: IFinding): string {
+  const at = `line ${finding.line}, column ${finding.column}`;
   if (finding.cell_index === null || finding.cell_index === undefined) {
-    return finding.location === 'metadata'
-      ? 'notebook metadata'
-      : `line ${finding.line}, column ${finding.column}`;
+    return finding.location === 'metadata' ? 'notebook metadata' : at;
   }
-  const output = `output ${(finding.output_index ?? 0) + 1}`;
+  const cell = `cell ${finding.cell_index + 1}`;
   if (finding.location === 'metadata') {
     // Cell metadata, attachments or an unknown key: no line a user could go to.
-    return `cell ${finding.cell_index + 1} (metadata)`;
+    return `${cell} (metadata)`;
   }
-  const part = finding.location === 'output' ? output : 'source';
-  return `cell ${finding.cell_index + 1} (${part}, line ${finding.line})`;
+  const part =
+    finding.location === 'output'
+      ? `output ${(finding.output_index ?? 0) + 1}`
+      : 'source';
+  return `${cell} (${part}, ${at})`;
 }
 
 /** "AWS Access Key in cell 1" or "3 secrets (AWS Access Key, Slack Token)". */

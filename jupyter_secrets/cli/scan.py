@@ -234,18 +234,8 @@ def cmd_strip(args: argparse.Namespace) -> int:
         verb = "would redact" if args.dry_run else "redacted"
         print(f"{path}: {verb} {len(findings)} secret(s)")
         for finding in findings:
-            print(f"  {finding.type} {finding.preview} ({_where(finding)})")
+            print(f"  {finding.type} {finding.preview} ({finding.place})")
     return exit_code(bool(changed), bool(errors))
-
-
-def _where(f: Any) -> str:
-    if f.cell_index is None:
-        return f"line {f.line}"
-    return (
-        f"cell {f.cell_index} {f.location}"
-        + (f" {f.output_index}" if f.output_index is not None else "")
-        + f" line {f.line}"
-    )
 
 
 def _version() -> str:

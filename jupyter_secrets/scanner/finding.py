@@ -95,10 +95,38 @@ class Finding:
         return {name: getattr(self, name) for name in FINDING_FIELDS}
 
     @property
+    def place(self) -> str:
+        """Where it is, in words: see :func:`describe_place`."""
+        return describe_place(
+            self.cell_index, self.location, self.output_index, self.line, self.column
+        )
+
+    @property
     def baseline_key(self) -> tuple[str, str, str]:
         """What a baseline matches: cell id (or path for files without ids), type, hash."""
         anchor = f"cell:{self.cell_id}" if self.cell_id else f"path:{self.path}"
         return (anchor, self.type, self.hashed_secret)
+
+
+def describe_place(
+    cell_index: int | None, location: str, output_index: int | None, line: int, column: int
+) -> str:
+    """ "cell 2 (source, line 3, column 5)", "cell 2 (output 1, line 1, column 9)",
+    "cell 2 (metadata)", "notebook metadata" or, in a plain file, "line 3, column 5".
+
+    The one numbering rule: words count cells and outputs from 1, as a person counts
+    them down the notebook; the fields ``cell_index`` and ``output_index`` (JSON,
+    SARIF properties, the REST API) count from 0, as nbformat's lists do. Lines and
+    columns count from 1 everywhere. ``src/findingsDialog.ts`` words it the same way.
+    """
+    at = f"line {line}, column {column}"
+    if cell_index is None:
+        return "notebook metadata" if location == LOCATION_METADATA else at
+    cell = f"cell {cell_index + 1}"
+    if location == LOCATION_METADATA:
+        return f"{cell} (metadata)"  # cell metadata or attachments: no line to go to
+    part = f"output {(output_index or 0) + 1}" if location == LOCATION_OUTPUT else "source"
+    return f"{cell} ({part}, {at})"
 
 
 def hash_secret(value: str, key: bytes) -> str:

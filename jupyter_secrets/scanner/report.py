@@ -31,14 +31,11 @@ def to_text(findings: Sequence[Finding]) -> str:
 
 
 def text_line(f: Finding) -> str:
-    if f.cell_index is None:
+    if f.cell_index is None and f.location != "metadata":
+        # path:line:column, the form editors and terminals link to.
         return f"{f.path}:{f.line}:{f.column}: {f.type} ({f.confidence}) {f.preview}"
-    where = f"cell {f.cell_index}" + (f" (id {f.cell_id})" if f.cell_id else "")
-    if f.location == "output":
-        where += f" output {f.output_index}"
-    else:
-        where += " source"
-    return f"{f.path}: {where} line {f.line} col {f.column}: {f.type} ({f.confidence}) {f.preview}"
+    cell_id = f" [cell id {f.cell_id}]" if f.cell_id else ""
+    return f"{f.path}: {f.place}{cell_id}: {f.type} ({f.confidence}) {f.preview}"
 
 
 #: SARIF result level per confidence: a code-scanning UI shows possible ones as warnings.
@@ -86,20 +83,12 @@ def to_sarif(
                 "properties": {"tags": ["security", "secret"], "security-severity": "8.0"},
             },
         )
-        where = (
-            ""
-            if f.cell_index is None
-            else f" in cell {f.cell_index} {f.location}"
-            + (f" {f.output_index}" if f.output_index is not None else "")
-        )
         results.append(
             {
                 "ruleId": rid,
                 "ruleIndex": list(rules).index(rid),
                 "level": sarif_level(f),
-                "message": {
-                    "text": f"{f.type}{where} (line {f.line}, column {f.column}): {f.preview}"
-                },
+                "message": {"text": f"{f.type} at {f.place}: {f.preview}"},
                 "locations": [
                     {
                         "physicalLocation": {

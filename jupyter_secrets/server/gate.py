@@ -283,7 +283,7 @@ class Gate:
     def _log_findings(self, report: GateReport, level: int) -> None:
         # Types and places only: never a preview, never a value.
         places = ", ".join(
-            f"{g.finding.type} ({g.finding.confidence}) at {_place(g.finding)}"
+            f"{g.finding.type} ({g.finding.confidence}) at {g.finding.place}"
             for g in report.findings[:20]
         ) + (" ..." if len(report.findings) > 20 else "")
         self.log.log(level, "jupyter-secrets: %s %s: %s", report.action, report.path, places)
@@ -425,15 +425,6 @@ def _others(found: list[GatedFinding], decision: Policy) -> str:
     levels = ", ".join(sorted({g.finding.confidence for g in rest}))
     count = "1 more" if len(rest) == 1 else f"{len(rest)} more"
     return f"; {count} ({levels}) only warned"
-
-
-def _place(finding: Finding) -> str:
-    if finding.cell_index is not None:
-        where = f"cell {finding.cell_index} {finding.location}"
-        if finding.output_index is not None:
-            where += f" {finding.output_index}"
-        return f"{where} line {finding.line}"
-    return f"line {finding.line}"
 
 
 def _bug(exc: BaseException) -> str:

@@ -65,8 +65,7 @@ def test_sarif_regions_land_on_the_secret_in_the_raw_json(tmp_path: Path, style:
             f"{style}: {finding.type} in cell {finding.cell_index} {finding.location} "
             f"mapped to {region}, not onto the secret"
         )
-        where = f"in cell {finding.cell_index} {finding.location}"
-        assert where in res["message"]["text"], "the message lost the cell location"
+        assert f"at {finding.place}" in res["message"]["text"], "the message lost the cell place"
 
 
 def test_sarif_sources_are_used_without_reading_disk() -> None:
