@@ -30,6 +30,8 @@ ruff check jupyter_secrets tests benchmarks
 ruff format --check jupyter_secrets tests benchmarks
 mypy
 jlpm lint
+echo "== frontend unit tests (Jest)" >&2
+jlpm test --ci
 
 echo "== tests" >&2
 status=0

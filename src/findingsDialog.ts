@@ -2,7 +2,15 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { Widget } from '@lumino/widgets';
 
-import { Confidence, IFinding, IGateReport } from './api';
+import { IFinding, IGateReport } from './api';
+import {
+  CONFIDENCE_HELP,
+  describeConfidence,
+  describePlace,
+  summarize
+} from './findingText';
+
+export { CONFIDENCE_HELP, describeConfidence, describePlace, summarize };
 
 /** Dialog titles, one per thing the gate can do to a save. */
 export const TITLES = {
@@ -14,68 +22,6 @@ export const TITLES = {
 
 /** Findings listed in a dialog; the rest are counted. */
 const MAX_LISTED = 20;
-
-/** What each confidence level means, as a tooltip. */
-export const CONFIDENCE_HELP: Record<Confidence, string> = {
-  verified:
-    'Verified: a checksum or the structure proves it is a real credential format',
-  likely:
-    "Likely: a vendor's token format, or a credential name with a strong value",
-  possible:
-    'Possible: weak evidence (a short or dictionary-like password, a default credential on localhost)'
-};
-
-/** " (likely)", or " (possible, only warned)" for a finding that did not block. */
-export function describeConfidence(
-  finding: IFinding,
-  report?: IGateReport
-): string {
-  if (!finding.confidence) {
-    return '';
-  }
-  const warnedOnly =
-    report !== undefined &&
-    report.action !== 'warned' &&
-    finding.policy === 'warn';
-  return ` (${finding.confidence}${warnedOnly ? ', only warned' : ''})`;
-}
-
-/**
- * Where a finding is, in the words a user sees: "cell 2 (output 1, line 3,
- * column 5)". The twin of the server's `describe_place`: words count cells and
- * outputs from 1, the `cell_index` and `output_index` fields from 0.
- */
-export function describePlace(finding: IFinding): string {
-  const at = `line ${finding.line}, column ${finding.column}`;
-  if (finding.cell_index === null || finding.cell_index === undefined) {
-    return finding.location === 'metadata' ? 'notebook metadata' : at;
-  }
-  const cell = `cell ${finding.cell_index + 1}`;
-  if (finding.location === 'metadata') {
-    // Cell metadata, attachments or an unknown key: no line a user could go to.
-    return `${cell} (metadata)`;
-  }
-  const part =
-    finding.location === 'output'
-      ? `output ${(finding.output_index ?? 0) + 1}`
-      : 'source';
-  return `${cell} (${part}, ${at})`;
-}
-
-/** "AWS Access Key in cell 1" or "3 secrets (AWS Access Key, Slack Token)". */
-export function summarize(findings: IFinding[]): string {
-  if (findings.length === 1) {
-    const [only] = findings;
-    const where =
-      only.cell_index === null || only.cell_index === undefined
-        ? `line ${only.line}`
-        : `cell ${only.cell_index + 1}`;
-    return `${only.type} in ${where}`;
-  }
-  const types = [...new Set(findings.map(f => f.type))].sort();
-  const shown = types.slice(0, 3).join(', ') + (types.length > 3 ? ', …' : '');
-  return `${findings.length} secrets (${shown})`;
-}
 
 /** The file's name, as shown on its tab. */
 export function fileName(report: IGateReport): string {

@@ -1,4 +1,4 @@
-import { IPolicy } from './api';
+import type { IPolicy } from './api';
 import { Policy, asPolicy } from './vocabulary';
 
 /** What each save policy does with a save that holds a secret. */
