@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.kernel.conftest import write_secrets_config
-from tests.kernel.harness import Kernel, isolated_env
+from tests.kernel.harness import Kernel
+from tests.support.jupyter_env import isolated_env
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,8 @@ from typing import Any
 import nbformat
 from jupyter_client.blocking import BlockingKernelClient
 
-from tests.server.real_server import RealServer, start_server
+from tests.server.real_server import start_server
+from tests.support.server import JupyterServer
 
 LINK_FILE_GLOB = "jupyter-secrets-link-*"
 
@@ -33,7 +34,7 @@ class Cell:
 
 @dataclass
 class LinkedKernel:
-    server: RealServer
+    server: JupyterServer
     kernel_id: str
     client: BlockingKernelClient = field(repr=False)
 
@@ -69,15 +70,15 @@ class LinkedKernel:
         self.server.request("DELETE", f"api/kernels/{self.kernel_id}")
 
 
-def connect(server: RealServer, kernel_id: str) -> BlockingKernelClient:
+def connect(server: JupyterServer, kernel_id: str) -> BlockingKernelClient:
     client = BlockingKernelClient()
-    client.load_connection_file(str(server.base / "runtime" / f"kernel-{kernel_id}.json"))
+    client.load_connection_file(str(server.dirs.runtime / f"kernel-{kernel_id}.json"))
     client.start_channels()
     client.wait_for_ready(timeout=120)
     return client
 
 
-def start_kernel(server: RealServer) -> LinkedKernel:
+def start_kernel(server: JupyterServer) -> LinkedKernel:
     status, _, body = server.request("POST", "api/kernels", {"name": "python3"})
     assert status == 201, body[:300]
     kernel_id = json.loads(body)["id"]
@@ -85,8 +86,11 @@ def start_kernel(server: RealServer) -> LinkedKernel:
 
 
 @contextlib.contextmanager
-def running_server(base: Path, extra: list[str] | None = None) -> Iterator[RealServer]:
-    server = start_server(base, with_extension=True, extra=extra)
+def running_server(
+    base: Path, extra: list[str] | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[JupyterServer]:
+    """``start_server(base)``; ``env`` reaches the server and its kernels."""
+    server = start_server(base, with_extension=True, extra=extra, env=env)
     try:
         yield server
     finally:
@@ -108,18 +112,10 @@ def source_notebook(source: str) -> dict[str, Any]:
     return {"type": "notebook", "format": "json", "content": nb}
 
 
-def save(server: RealServer, path: str, model: dict[str, Any]) -> int:
+def save(server: JupyterServer, path: str, model: dict[str, Any]) -> int:
     status, _, _ = server.request("PUT", f"api/contents/{path}", model)
     return status
 
 
-def link_files(server: RealServer) -> list[Path]:
-    return sorted((server.base / "runtime").glob(LINK_FILE_GLOB))
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.1)
+def link_files(server: JupyterServer) -> list[Path]:
+    return sorted(server.dirs.runtime.glob(LINK_FILE_GLOB))

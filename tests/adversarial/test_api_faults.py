@@ -17,14 +17,16 @@ from typing import Any
 
 import pytest
 
-from tests.server.real_server import RealServer, start_server
+from tests.server.real_server import server_dirs, start_server
+from tests.support.fakes import fake_aws_key
+from tests.support.server import JupyterServer
 
-PASSPHRASE_ENV = "JSX_API_FAULTS_PASSPHRASE"  # not JUPYTER_*: start_server drops those
+PASSPHRASE_ENV = "JSX_API_FAULTS_PASSPHRASE"
 
 
 @dataclass
 class Target:
-    server: RealServer
+    server: JupyterServer
     store: Path
     audit: Path
 
@@ -33,7 +35,8 @@ class Target:
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     base = tmp_path_factory.mktemp("api-faults")
     store, audit = base / "store" / "secrets.enc", base / "audit.log"
-    (base / "config").mkdir()
+    config_dir = server_dirs(base).config
+    config_dir.mkdir(parents=True)
     config = {
         "SecretsConfig": {
             "default_backend": "file",
@@ -41,14 +44,12 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
             "audit_log": str(audit),
         }
     }
-    (base / "config" / "jupyter_server_config.json").write_text(json.dumps(config))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(PASSPHRASE_ENV, secrets.token_hex(16))  # the server inherits it
-        server = start_server(base)
-        try:
-            yield Target(server, store, audit)
-        finally:
-            server.stop()
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps(config))
+    server = start_server(base, env={PASSPHRASE_ENV: secrets.token_hex(16)})
+    try:
+        yield Target(server, store, audit)
+    finally:
+        server.stop()
 
 
 def _deep(depth: int, kind: str = "list") -> str:
@@ -174,7 +175,7 @@ def test_no_scan_body_gets_a_5xx(target: Target, name: str) -> None:
 
 def test_the_scan_api_still_finds_what_it_should(target: Target) -> None:
     # The guards above must not turn away a real notebook: a fake key is still found.
-    key = "AKIA" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+    key = fake_aws_key()
     cell = {"cell_type": "code", "source": [f'k = "{key}"\n'], "metadata": {}, "outputs": []}
     nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     for body in (

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import Api, fake_aws_key
+from tests.server.conftest import Api
+from tests.support.fakes import fake_aws_key
 
 from .gate_payloads import holds
 

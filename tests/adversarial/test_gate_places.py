@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import Api, fake_aws_key
+from tests.server.conftest import Api
 from tests.server.test_gate_bypass import METHODS, Outcome, read
+from tests.support.fakes import fake_aws_key
 
 from .gate_payloads import JSON_PAYLOADS, RAW_PAYLOADS, holds
 

@@ -36,17 +36,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jupyter_secrets.scanner import Scanner
-from jupyter_secrets.scanner.detectors.checksums import make_token
 from jupyter_secrets.server.gate import Gate
 from jupyter_secrets.server.guards import DiskGuards
 from jupyter_secrets.server.policy import GatePolicy
 from jupyter_secrets.server.report import ReportRegistry
+from tests.support.fakes import fake_aws_key, fake_github_token
 
 from .gate_payloads import holds
 
 EXAMPLES = int(os.environ.get("JUPYTER_SECRETS_PROPERTY_EXAMPLES", "2000"))
-_AWS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _WORDS = st.sampled_from(["", "key", "id:", "token =", "see", "(", "[", "'", '"', "—", "é"])
 
 
@@ -56,8 +54,8 @@ def fake_secrets(draw: st.DrawFn) -> str:
     # A seeded Random, not st.randoms(): shrinking must not reach "AAAA..." (a placeholder).
     rnd = random.Random(draw(st.integers(0, 2**32)))
     if draw(st.booleans()):
-        return "AKIA" + "".join(rnd.choices(_AWS, k=16))
-    return make_token("ghp", "".join(rnd.choices(_B62, k=30)))
+        return fake_aws_key(rnd)
+    return fake_github_token(rnd)
 
 
 def png(text_chunk: bytes | None = None, trailer: bytes = b"") -> bytes:

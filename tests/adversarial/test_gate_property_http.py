@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.server.real_server import RealServer, start_server
+from tests.server.real_server import start_server
+from tests.support.server import JupyterServer
 
 from .gate_payloads import holds
 from .test_gate_property import CASES, encode, property_settings, where
@@ -26,7 +27,7 @@ CLEAN = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
 class HttpRig:
-    def __init__(self, server: RealServer) -> None:
+    def __init__(self, server: JupyterServer) -> None:
         self.server = server
         self.count = itertools.count()
         (server.root / "attic").mkdir()

@@ -10,7 +10,6 @@ redaction and announces it to the save gate; the file store still unlocks.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +19,10 @@ import pytest
 from jupyter_secrets.backends.encrypted_file import EncryptedFileBackend
 from jupyter_secrets.refs import SecretRef
 from tests.kernel.conftest import write_secrets_config
-from tests.kernel.harness import Kernel, isolated_env, leaked_forms
+from tests.kernel.harness import Kernel, leaked_forms
 from tests.leaks import traces
+from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import isolated_env
 
 PASSPHRASE_ENV = "JUPYTER_SECRETS_PASSPHRASE"
 
@@ -50,13 +51,13 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def passphrase() -> str:
-    return "Pp" + secrets.token_urlsafe(18)
+    return fake_secret("Pp", 18)  # pragma: allowlist secret
 
 
 @pytest.fixture
 def stored(home: Path, passphrase: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A file store under ``home`` holding dev/f/token; returns the value."""
-    value = "Fv" + secrets.token_urlsafe(18)
+    value = fake_secret("Fv", 18)  # pragma: allowlist secret
     store = home / "store" / "secrets.enc"
     monkeypatch.setenv(PASSPHRASE_ENV, passphrase)
     EncryptedFileBackend(path=str(store)).set(SecretRef("dev/f/token"), value)
@@ -163,7 +164,7 @@ def test_plugin_declared_credentials_are_protected_too(home: Path, tmp_path: Pat
     (dist / "entry_points.txt").write_text(
         "[jupyter_secrets.backends]\nvaultlike = fake_vault_plugin:VaultLike\n"
     )
-    token = "hvs." + secrets.token_urlsafe(24)
+    token = fake_secret("hvs.", 24)  # pragma: allowlist secret
     write_secrets_config(home, {"": "env"})
     kernel = Kernel(home, isolated_env(home, {"VAULT_TOKEN": token, "PYTHONPATH": str(site)}))
     kernel.planted.append(token)

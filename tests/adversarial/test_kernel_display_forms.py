@@ -9,13 +9,13 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.kernel.harness import Kernel, leaked_forms
+from tests.support.fakes import fake_secret
 
 from .kernels import kernel_with
 
@@ -26,7 +26,7 @@ MARKER = f"[REDACTED {REF}]"
 @pytest.fixture
 def value() -> str:
     # Shares "warehouse" (9 characters) with its own ref name.
-    return "warehouse" + secrets.token_urlsafe(18)
+    return fake_secret("warehouse", 18)  # pragma: allowlist secret
 
 
 @pytest.fixture

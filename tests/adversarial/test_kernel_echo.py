@@ -3,13 +3,14 @@ process's own stdout/stderr (the Jupyter server's log): that echo is redacted to
 
 from __future__ import annotations
 
-import secrets
 import time
 from pathlib import Path
 
 from tests.kernel.conftest import write_secrets_config
-from tests.kernel.harness import Kernel, isolated_env, leaked_forms
+from tests.kernel.harness import Kernel, leaked_forms
 from tests.leaks import traces
+from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import isolated_env
 
 CELLS = [
     "print(pw)",
@@ -34,7 +35,7 @@ def wait_for(path: Path, needle: bytes, timeout: float = 120) -> bytes:
 def test_echo_to_the_server_log_is_redacted(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    value = "Ec" + secrets.token_urlsafe(18)
+    value = fake_secret("Ec", 18)  # pragma: allowlist secret
     write_secrets_config(home, {"": "env"})
     out_path, err_path = tmp_path / "kernel.stdout", tmp_path / "kernel.stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
@@ -70,7 +71,7 @@ def test_without_fd_capture_raw_writes_to_the_server_log_are_redacted(tmp_path: 
     # subprocess or os.write goes straight to the kernel's real stdout, the server log.
     home = tmp_path / "home"
     home.mkdir()
-    value = "Nc" + secrets.token_urlsafe(18)
+    value = fake_secret("Nc", 18)  # pragma: allowlist secret
     write_secrets_config(home, {"": "env"})
     out_path, err_path = tmp_path / "kernel.stdout", tmp_path / "kernel.stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:

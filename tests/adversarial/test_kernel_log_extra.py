@@ -3,7 +3,6 @@ no log file unredacted: every handler's formatted line is redacted."""
 
 from __future__ import annotations
 
-import secrets
 import socket
 import threading
 from collections.abc import Iterator
@@ -13,13 +12,14 @@ import pytest
 
 from tests.kernel.harness import Kernel, leaked_forms
 from tests.leaks import traces
+from tests.support.fakes import fake_secret
 
 from .kernels import kernel_with
 
 
 @pytest.fixture
 def value() -> str:
-    return "Lg" + secrets.token_urlsafe(18)
+    return fake_secret("Lg", 18)  # pragma: allowlist secret
 
 
 @pytest.fixture

@@ -3,11 +3,12 @@ afterwards through the Python API is still masked in every output."""
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from tests.kernel.conftest import write_secrets_config
-from tests.kernel.harness import Kernel, isolated_env, leaked_forms
+from tests.kernel.harness import Kernel, leaked_forms
+from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import isolated_env
 
 MARKER = "[REDACTED dev/u/token]"
 
@@ -15,7 +16,7 @@ MARKER = "[REDACTED dev/u/token]"
 def test_fetch_after_unload_is_still_redacted(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    value = "Uv" + secrets.token_urlsafe(18)
+    value = fake_secret("Uv", 18)  # pragma: allowlist secret
     write_secrets_config(home, {"": "env"})
     env = isolated_env(home, {"SECRET_DEV_U_TOKEN": value, "JUPYTER_SECRETS_AUTOLOAD": "0"})
     kernel = Kernel(home, env)

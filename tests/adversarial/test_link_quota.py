@@ -4,43 +4,34 @@ its quota is told so once, and so is the server log (never a value)."""
 
 from __future__ import annotations
 
-import secrets
-import string
 from collections.abc import Iterator
 
 import pytest
 
 from tests.leaks import traces
-from tests.server.real_server import RealServer
+from tests.support.fakes import fake_alnum
+from tests.support.server import JupyterServer
 
 from .linkserver import notebook_with, running_server, save, start_kernel
-
-ALPHABET = string.ascii_letters + string.digits
-
-
-def fake_value(size: int = 14) -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(size))
 
 
 @pytest.fixture(scope="module")
 def values() -> dict[str, str]:
-    return {"a": fake_value(), "b": fake_value()}
+    return {"a": fake_alnum(), "b": fake_alnum()}  # pragma: allowlist secret
 
 
 @pytest.fixture(scope="module")
 def server(
     tmp_path_factory: pytest.TempPathFactory, values: dict[str, str]
-) -> Iterator[RealServer]:
-    with pytest.MonkeyPatch.context() as env:
-        # The env backend: the one real store every machine has; kernels inherit these.
-        for name, value in values.items():
-            env.setenv(f"SECRET_DEV_Q_{name.upper()}", value)
-        with running_server(tmp_path_factory.mktemp("link-quota")) as running:
-            yield running
+) -> Iterator[JupyterServer]:
+    # The env backend: the one real store every machine has; kernels inherit these.
+    env = {f"SECRET_DEV_Q_{name.upper()}": value for name, value in values.items()}
+    with running_server(tmp_path_factory.mktemp("link-quota"), env=env) as running:
+        yield running
 
 
 def test_cached_fetch_loop_does_not_crowd_out_a_new_value(
-    server: RealServer, values: dict[str, str]
+    server: JupyterServer, values: dict[str, str]
 ) -> None:
     kernel = start_kernel(server)
     try:
@@ -64,7 +55,7 @@ def test_cached_fetch_loop_does_not_crowd_out_a_new_value(
         assert status == 422, f"value {name} fetched after the loop saved with {status}"
 
 
-def test_quota_is_loud_in_kernel_and_server_log(server: RealServer) -> None:
+def test_quota_is_loud_in_kernel_and_server_log(server: JupyterServer) -> None:
     kernel = start_kernel(server)
     # Distinct values with quotes and spaces (9 fingerprints each) until the quota is hit.
     code = (
@@ -89,7 +80,7 @@ def test_quota_is_loud_in_kernel_and_server_log(server: RealServer) -> None:
     assert kernel.kernel_id in log.split("reached its quota of")[0].rsplit("\n", 1)[-1]
 
 
-def test_server_log_holds_no_value(server: RealServer, values: dict[str, str]) -> None:
+def test_server_log_holds_no_value(server: JupyterServer, values: dict[str, str]) -> None:
     log = server.log_text()
     for name, value in values.items():
         for trace in traces(value):

@@ -5,14 +5,14 @@ tries each candidate against the real server: with it, registering a fingerprint
 
 from __future__ import annotations
 
-import secrets
-import string
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.server.real_server import RealServer
+from tests.support.fakes import fake_alnum
+from tests.support.process import wait_until
+from tests.support.server import JupyterServer
 
 from .linkserver import (
     LinkedKernel,
@@ -22,7 +22,6 @@ from .linkserver import (
     save,
     source_notebook,
     start_kernel,
-    wait_until,
 )
 
 HOSTILE = r"""
@@ -86,23 +85,18 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     with running_server(tmp_path_factory.mktemp("link-token")) as running:
         yield running
 
 
 @pytest.fixture
-def kernel(server: RealServer) -> Iterator[LinkedKernel]:
+def kernel(server: JupyterServer) -> Iterator[LinkedKernel]:
     linked = start_kernel(server)
     try:
         yield linked
     finally:
         linked.stop()
-
-
-def fake_value() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(14))
 
 
 def announce_cell(value: str) -> str:
@@ -112,7 +106,7 @@ def announce_cell(value: str) -> str:
     )
 
 
-def test_hostile_cell_finds_no_usable_token(server: RealServer, kernel: LinkedKernel) -> None:
+def test_hostile_cell_finds_no_usable_token(server: JupyterServer, kernel: LinkedKernel) -> None:
     cell = kernel.run(HOSTILE % {"port": server.port})
     assert cell.status == "ok", f"hostile cell failed: {cell.ename}"
     report = cell.json()
@@ -125,13 +119,13 @@ def test_hostile_cell_finds_no_usable_token(server: RealServer, kernel: LinkedKe
     # Nothing registered by the cell: ordinary code still saves.
     assert save(server, "ordinary.ipynb", source_notebook("import os\nimport sys\n")) == 201
     # The link itself still works for the kernel's own fetches.
-    value = fake_value()
+    value = fake_alnum()
     assert kernel.run(announce_cell(value)).status == "ok"
     assert save(server, "leak.ipynb", notebook_with(f"status: {value} ok")) == 422
 
 
 def test_link_files_are_gone_once_kernels_run_and_stop(
-    server: RealServer, kernel: LinkedKernel
+    server: JupyterServer, kernel: LinkedKernel
 ) -> None:
     assert kernel.run("import jupyter_secrets.kernel_link as kl; print(kl.capture())").stdout == (
         "True\n"
@@ -139,19 +133,19 @@ def test_link_files_are_gone_once_kernels_run_and_stop(
     assert link_files(server) == [], "a link file outlived its kernel's start"
     other = start_kernel(server)
     other.stop()
-    wait_until(lambda: not link_files(server), what="the link file of a stopped kernel to go")
+    wait_until(lambda: not link_files(server), 60, "the link file of a stopped kernel to go")
 
 
-def test_restarted_kernel_gets_a_fresh_link(server: RealServer, kernel: LinkedKernel) -> None:
+def test_restarted_kernel_gets_a_fresh_link(server: JupyterServer, kernel: LinkedKernel) -> None:
     kernel.restart()
-    value = fake_value()
+    value = fake_alnum()
     cell = kernel.run(announce_cell(value))
     assert cell.status == "ok", cell.ename
     assert save(server, "after-restart.ipynb", notebook_with(f"pw {value}")) == 422
     assert link_files(server) == []
 
 
-def test_token_is_per_kernel_and_revoked_at_shutdown(tmp_path: Path, server: RealServer) -> None:
+def test_token_is_per_kernel_and_revoked_at_shutdown(tmp_path: Path, server: JupyterServer) -> None:
     # Each kernel can read its own closure (same-user code can read its own memory); what
     # it must not get is a token that outlives it or speaks for another kernel.
     steal = (

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -24,15 +23,17 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import pytest
 
 from tests.kernel.harness import leaked_forms
 from tests.kernel.test_kernel_redaction import LEAKY_CELLS
+from tests.server.real_server import server_dirs
+from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import isolated_env
 
 from .gate_payloads import JSON_PAYLOADS
 from .linkserver import running_server, start_kernel
 
-PASSPHRASE_ENV = "JSX_SWEEP_PASSPHRASE"  # not JUPYTER_*: start_server drops those
+PASSPHRASE_ENV = "JSX_SWEEP_PASSPHRASE"
 ATTACK_CELLS = [
     "print(list(pw)); print(tuple(pw))",
     "import pprint; pprint.pprint(list(pw), width=30)",
@@ -87,13 +88,11 @@ def put(server: Any, path: str, model: dict[str, Any]) -> int:
     return status
 
 
-def test_a_hostile_session_leaves_nothing_on_disk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_hostile_session_leaves_nothing_on_disk(tmp_path: Path) -> None:
     start = time.time() - 1
     base = tmp_path / "sweep"
-    value, file_value = "Sw" + secrets.token_urlsafe(18), "Fs" + secrets.token_urlsafe(18)
-    passphrase = "Pp" + secrets.token_urlsafe(18)
+    value, file_value = fake_secret("Sw", 18), fake_secret("Fs", 18)  # pragma: allowlist secret
+    passphrase = fake_secret("Pp", 18)  # pragma: allowlist secret
     config = {
         "SecretsConfig": {
             "routes": {"dev/sweep/env": "env", "": "file"},
@@ -102,14 +101,14 @@ def test_a_hostile_session_leaves_nothing_on_disk(
             },
         }
     }
-    (base / "config").mkdir(parents=True)
-    (base / "config" / "jupyter_secrets_config.json").write_text(json.dumps(config))
-    cli_env = {**os.environ, "JUPYTER_CONFIG_DIR": str(base / "config"), "HOME": str(base / "home")}
-    cli_env[PASSPHRASE_ENV] = passphrase
+    dirs = server_dirs(base)
+    dirs.config.mkdir(parents=True)
+    (dirs.config / "jupyter_secrets_config.json").write_text(json.dumps(config))
+    # The CLI as the server's user: the same HOME and config.
+    cli_env = isolated_env(dirs.home, {PASSPHRASE_ENV: passphrase})
     set_file_secret(base, cli_env, "dev/sweep/file", file_value)
-    monkeypatch.setenv("SECRET_DEV_SWEEP_ENV", value)
-    monkeypatch.setenv(PASSPHRASE_ENV, passphrase)
-    with running_server(base) as server:
+    server_env = {"SECRET_DEV_SWEEP_ENV": value, PASSPHRASE_ENV: passphrase}
+    with running_server(base, env=server_env) as server:
         kernel = start_kernel(server)
         try:
             assert kernel.run("pw = %secret dev/sweep/env").status == "ok"

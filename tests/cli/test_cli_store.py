@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fakes import fake_secret
+
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
@@ -287,7 +289,7 @@ def test_a_partial_list_says_it_is_incomplete(
 ) -> None:
     env, value = stored
     env = break_store(env, tmp_path, "locked")
-    env["SECRET_DEV_API_TOKEN"] = "fake-" + secrets.token_urlsafe(12)
+    env["SECRET_DEV_API_TOKEN"] = fake_secret(nbytes=12)  # pragma: allowlist secret
     result = run(env, "list")
     assert result.returncode == 5, "a partial list must not look complete"
     assert result.stdout.split()[:2] == ["dev/api_token", "env"]

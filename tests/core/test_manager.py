@@ -19,6 +19,7 @@ from jupyter_secrets.errors import (
 from jupyter_secrets.manager import SecretManager, TTLCache
 from jupyter_secrets.resolve import resolve
 from jupyter_secrets.value import SecretStr
+from tests.support.fakes import fake_secret
 
 
 @pytest.fixture
@@ -189,7 +190,7 @@ def test_a_locked_store_is_not_an_empty_one(
     assert "is locked; set JUPYTER_SECRETS_PASSPHRASE" in listing.failures[0].message
     with pytest.raises(BackendLockedError):
         fresh.list()
-    monkeypatch.setenv("SECRET_DEV_ENV_TOKEN", "fake-" + secrets.token_urlsafe(8))
+    monkeypatch.setenv("SECRET_DEV_ENV_TOKEN", fake_secret(nbytes=8))  # pragma: allowlist secret
     partial = fresh.listing("dev")
     assert [(i.path, i.backend) for i in partial.secrets] == [("dev/env_token", "env")]
     assert [f.backend for f in partial.failures] == ["file"]

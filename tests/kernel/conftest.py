@@ -1,21 +1,16 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .harness import Kernel, isolated_env
+from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import JupyterDirs, isolated_env
+from tests.support.strict import require
 
-STRICT = os.environ.get("JUPYTER_SECRETS_STRICT_TESTS") == "1"
-
-
-def make_value(prefix: str = "Kv") -> str:
-    """A fresh fake secret; URL-safe so it can sit in env vars and URLs."""
-    return prefix + secrets.token_urlsafe(18)
+from .harness import Kernel
 
 
 @pytest.fixture
@@ -26,7 +21,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def write_secrets_config(home: Path, routes: dict[str, str], **extra: object) -> None:
-    config_dir = home / ".jupyter"
+    config_dir = JupyterDirs(home).config
     config_dir.mkdir(parents=True, exist_ok=True)
     config = {"SecretsConfig": {"routes": routes, **extra}}
     (config_dir / "jupyter_secrets_config.json").write_text(json.dumps(config))
@@ -34,7 +29,7 @@ def write_secrets_config(home: Path, routes: dict[str, str], **extra: object) ->
 
 @pytest.fixture
 def env_value() -> str:
-    return make_value("Ev")
+    return fake_secret("Ev", 18)  # pragma: allowlist secret
 
 
 @pytest.fixture
@@ -65,8 +60,7 @@ def secret_service_available() -> bool:
 
 @pytest.fixture
 def secret_service() -> None:
-    if not secret_service_available():
-        message = "no unlocked Secret Service; run the tests under scripts/with-secret-service"
-        if STRICT:
-            pytest.fail(message)
-        pytest.skip(message)
+    require(
+        secret_service_available(),
+        "no unlocked Secret Service; run the tests under scripts/with-secret-service",
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import queue
 import urllib.parse
 from dataclasses import dataclass, field
@@ -17,33 +16,10 @@ from typing import Any
 
 from jupyter_client.manager import KernelManager
 
+# Kernels get their environment from tests.support.jupyter_env; the benchmarks import it here.
+from tests.support.jupyter_env import isolated_env
 
-def isolated_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for a kernel whose every file lands under ``home``."""
-    env = dict(os.environ)
-    for name in list(env):
-        if (
-            name.startswith(("SECRET_", "JUPYTER_SECRETS_", "JPY_"))
-            and name != "JUPYTER_SECRETS_STRICT_TESTS"
-        ):
-            del env[name]
-    dirs = {
-        "HOME": home,
-        "IPYTHONDIR": home / ".ipython",
-        "JUPYTER_CONFIG_DIR": home / ".jupyter",
-        "JUPYTER_DATA_DIR": home / ".local/share/jupyter",
-        "JUPYTER_RUNTIME_DIR": home / ".local/share/jupyter/runtime",
-        "MPLCONFIGDIR": home / ".mpl",
-    }
-    for name, path in dirs.items():
-        path.mkdir(parents=True, exist_ok=True)
-        env[name] = str(path)
-    # ipykernel stops capturing fd-level output (subprocesses, os.write) when it
-    # sees this variable; a real kernel under a real server never has it.
-    env.pop("PYTEST_CURRENT_TEST", None)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra or {})
-    return env
+__all__ = ["Execution", "Kernel", "forms_of", "isolated_env", "leaked_forms"]
 
 
 def forms_of(value: str) -> dict[str, str]:

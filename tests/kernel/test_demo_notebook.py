@@ -11,14 +11,16 @@ from pathlib import Path
 import nbformat
 
 import jupyter_secrets
+from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import isolated_env
 
-from .harness import Kernel, isolated_env, leaked_forms
+from .harness import Kernel, leaked_forms
 
 DEMO = Path(jupyter_secrets.__file__).parent / "demo" / "Welcome.ipynb"
 
 
 def test_demo_notebook_runs_and_never_shows_the_token(home: Path) -> None:
-    value = "demo-" + secrets.token_urlsafe(24)
+    value = fake_secret("demo-", 24)  # pragma: allowlist secret
     env = isolated_env(
         home,
         {

@@ -4,9 +4,6 @@ no file anywhere under the session's HOME holds the value or its encodings."""
 from __future__ import annotations
 
 import json
-import secrets
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,10 +11,11 @@ import nbformat
 import requests
 from jupyter_client.blocking import BlockingKernelClient
 
-from tests.netutil import free_port
+from tests.support.fakes import fake_secret
+from tests.support.server import start_jupyter
 
-from .conftest import make_value, write_secrets_config
-from .harness import isolated_env, leaked_forms
+from .conftest import write_secrets_config
+from .harness import leaked_forms
 from .test_kernel_redaction import LEAKY_CELLS
 
 KERNEL_START_BUDGET_S = 240.0  # a kernel on a loaded 2-core machine starts slowly
@@ -41,18 +39,6 @@ def ready_client(connection_file: Path) -> BlockingKernelClient:
                 raise
 
 
-def wait_for(url: str, token: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, headers={"Authorization": f"token {token}"}, timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"server at {url} did not start within {timeout}s")
-
-
 def run_cell(client: BlockingKernelClient, code: str) -> list[nbformat.NotebookNode]:
     msg_id = client.execute(code)
     outputs = []
@@ -71,75 +57,66 @@ def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
     home = tmp_path / "home"
     work = home / "work"
     work.mkdir(parents=True)
-    value = make_value("Sw")
+    value = fake_secret("Sw", 18)
     write_secrets_config(home, {"": "env"})
     profile = home / ".ipython/profile_default"
     profile.mkdir(parents=True)
     (profile / "ipython_config.py").write_text("c.HistoryManager.db_log_output = True\n")
-    env = isolated_env(home, {"SECRET_DEV_SWEEP_PASSWORD": value})
-    token, port = secrets.token_hex(16), free_port()
-    base = f"http://127.0.0.1:{port}"
-    headers = {"Authorization": f"token {token}"}
     log_dir = home / "logs"
-    log_dir.mkdir()
-    with (log_dir / "server.log").open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
-                f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={token}",
-                f"--ServerApp.root_dir={work}", "--ContentsManager.allow_hidden=True",
-                "--debug",
-            ],
-            env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            wait_for(f"{base}/api/status", token)
-            notebook = nbformat.v4.new_notebook()
-            put = requests.put(
-                f"{base}/api/contents/etl.ipynb",
-                json={"type": "notebook", "content": notebook},
-                headers=headers,
-                timeout=30,
-            )
-            assert put.status_code == 201, put.text[:300]
-            session = requests.post(
-                f"{base}/api/sessions",
-                json={"path": "etl.ipynb", "type": "notebook", "kernel": {"name": "python3"}},
-                headers=headers,
-                timeout=60,
-            ).json()
-            kernel_id = session["kernel"]["id"]
-            client = ready_client(Path(env["JUPYTER_RUNTIME_DIR"]) / f"kernel-{kernel_id}.json")
-            link = run_cell(client, "import os; print('JUPYTER_SECRETS_LINK' in os.environ)")
-            assert [o.get("text") for o in link] == ["False\n"], (
-                "the server link token is visible to cells"
-            )
-            cells = ["pw = %secret dev/sweep/password", *LEAKY_CELLS]
-            for code in cells:
-                cell = nbformat.v4.new_code_cell(code)
-                cell.outputs = run_cell(client, code)
-                notebook.cells.append(cell)
-            run_cell(client, "get_ipython().history_manager.writeout_cache()")
-            client.stop_channels()
-            saved = requests.put(
-                f"{base}/api/contents/etl.ipynb",
-                json={"type": "notebook", "content": notebook},
-                headers=headers,
-                timeout=60,
-            )
-            assert saved.status_code == 200, (
-                "saving the redacted notebook failed: " + saved.text[:300]
-            )
-            checkpoint = requests.post(
-                f"{base}/api/contents/etl.ipynb/checkpoints", headers=headers, timeout=30
-            )
-            assert checkpoint.status_code == 201
-            assert requests.delete(
-                f"{base}/api/sessions/{session['id']}", headers=headers, timeout=60
-            ).ok
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+    server = start_jupyter(
+        "jupyter_server",
+        home=home,
+        root=work,
+        log_path=log_dir / "server.log",
+        args=["--ContentsManager.allow_hidden=True", "--debug"],
+        env={"SECRET_DEV_SWEEP_PASSWORD": value},
+    )
+    base = server.base_url.rstrip("/")
+    headers = {"Authorization": f"token {server.token}"}
+    try:
+        notebook = nbformat.v4.new_notebook()
+        put = requests.put(
+            f"{base}/api/contents/etl.ipynb",
+            json={"type": "notebook", "content": notebook},
+            headers=headers,
+            timeout=30,
+        )
+        assert put.status_code == 201, put.text[:300]
+        session = requests.post(
+            f"{base}/api/sessions",
+            json={"path": "etl.ipynb", "type": "notebook", "kernel": {"name": "python3"}},
+            headers=headers,
+            timeout=60,
+        ).json()
+        kernel_id = session["kernel"]["id"]
+        client = ready_client(server.dirs.runtime / f"kernel-{kernel_id}.json")
+        link = run_cell(client, "import os; print('JUPYTER_SECRETS_LINK' in os.environ)")
+        assert [o.get("text") for o in link] == ["False\n"], (
+            "the server link token is visible to cells"
+        )
+        cells = ["pw = %secret dev/sweep/password", *LEAKY_CELLS]
+        for code in cells:
+            cell = nbformat.v4.new_code_cell(code)
+            cell.outputs = run_cell(client, code)
+            notebook.cells.append(cell)
+        run_cell(client, "get_ipython().history_manager.writeout_cache()")
+        client.stop_channels()
+        saved = requests.put(
+            f"{base}/api/contents/etl.ipynb",
+            json={"type": "notebook", "content": notebook},
+            headers=headers,
+            timeout=60,
+        )
+        assert saved.status_code == 200, "saving the redacted notebook failed: " + saved.text[:300]
+        checkpoint = requests.post(
+            f"{base}/api/contents/etl.ipynb/checkpoints", headers=headers, timeout=30
+        )
+        assert checkpoint.status_code == 201
+        assert requests.delete(
+            f"{base}/api/sessions/{session['id']}", headers=headers, timeout=60
+        ).ok
+    finally:
+        server.stop(timeout=60)
 
     on_disk = nbformat.read(work / "etl.ipynb", as_version=4)
     assert sum(len(c.outputs) for c in on_disk.cells) >= len(LEAKY_CELLS)

@@ -12,8 +12,11 @@ from pathlib import Path
 import keyring
 import pytest
 
-from .conftest import make_value, write_secrets_config
-from .harness import Kernel, isolated_env, leaked_forms
+from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import isolated_env
+
+from .conftest import write_secrets_config
+from .harness import Kernel, leaked_forms
 
 LEAKY_CELLS = [
     "print(pw)",
@@ -194,7 +197,7 @@ def test_python_api_error_is_one_line_without_frames(kernel: Kernel) -> None:
 
 @pytest.mark.keyring_service
 def test_keyring_backend_in_a_real_kernel(home: Path, secret_service: None) -> None:
-    value = make_value("Kr")
+    value = fake_secret("Kr", 18)
     keyring.set_password("jupyter-secrets", "dev/kr/api_token", value)
     try:
         write_secrets_config(home, {"dev/kr/": "keyring", "": "env"})

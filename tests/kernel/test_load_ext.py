@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import make_value, write_secrets_config
-from .harness import Kernel, isolated_env, leaked_forms
+from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import isolated_env
+
+from .conftest import write_secrets_config
+from .harness import Kernel, leaked_forms
 
 
 def test_load_ext_by_hand_then_unload(home: Path) -> None:
-    value = make_value("Lv")
+    value = fake_secret("Lv", 18)
     write_secrets_config(home, {"": "env"})
     env = isolated_env(home, {"SECRET_DEV_LOAD_TOKEN": value, "JUPYTER_SECRETS_AUTOLOAD": "0"})
     kernel = Kernel(home, env)

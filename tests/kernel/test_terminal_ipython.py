@@ -7,12 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import make_value, write_secrets_config
-from .harness import isolated_env, leaked_forms
+from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import isolated_env
+
+from .conftest import write_secrets_config
+from .harness import leaked_forms
 
 
 def test_terminal_ipython_redacts_prints(home: Path) -> None:
-    value = make_value("Tv")
+    value = fake_secret("Tv", 18)
     write_secrets_config(home, {"": "env"})
     env = isolated_env(home, {"SECRET_DEV_TERM_TOKEN": value})
     code = (

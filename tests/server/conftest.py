@@ -6,8 +6,6 @@ turn it on), and helpers that speak the contents REST API.
 from __future__ import annotations
 
 import json
-import random
-import string
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +14,6 @@ import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403  (fixtures and async test hooks)
 from tornado.httpclient import HTTPClientError, HTTPResponse
 from traitlets.config import Config
-
-
-def fake_aws_key() -> str:
-    """A fresh fake AWS access key id (the format every detector knows), never a real one."""
-    return "AKIA" + "".join(random.choices(string.ascii_uppercase + "234567", k=16))
 
 
 @pytest.fixture

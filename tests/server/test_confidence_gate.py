@@ -15,7 +15,9 @@ from typing import Any
 import nbformat
 import pytest
 
-from .conftest import Api, fake_aws_key
+from tests.support.fakes import fake_aws_key
+
+from .conftest import Api
 
 ACTION = "X-Jupyter-Secrets-Action"
 

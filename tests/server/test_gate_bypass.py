@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import Api, Reply, fake_aws_key
+from tests.support.fakes import fake_aws_key
+
+from .conftest import Api, Reply
 from .payloads import PAYLOADS, as_model, clean
 
 

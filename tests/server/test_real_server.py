@@ -9,26 +9,28 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .conftest import fake_aws_key
+from tests.support.fakes import fake_aws_key
+from tests.support.server import JupyterServer
+
 from .payloads import as_model, clean, code_cell
-from .real_server import RealServer, start_server
+from .real_server import start_server
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     running = start_server(tmp_path_factory.mktemp("real-server"))
     yield running
     running.stop()
 
 
-def test_policy_needs_the_token(server: RealServer) -> None:
+def test_policy_needs_the_token(server: JupyterServer) -> None:
     status, _, body = server.request("GET", "jupyter-secrets/policy")
     assert status == 200 and json.loads(body)["policy"] == "block"
     assert server.request("GET", "jupyter-secrets/policy", token=None)[0] in (302, 403)
     assert server.request("GET", "jupyter-secrets/policy", token="wrong")[0] in (302, 403)
 
 
-def test_leaking_save_is_blocked_over_http(server: RealServer) -> None:
+def test_leaking_save_is_blocked_over_http(server: JupyterServer) -> None:
     key = fake_aws_key()
     status, headers, body = server.request(
         "PUT", "api/contents/http.ipynb", as_model("http.ipynb", code_cell(key), "json")
@@ -45,7 +47,7 @@ def test_leaking_save_is_blocked_over_http(server: RealServer) -> None:
 
 
 @pytest.mark.slow
-def test_a_100_mb_output_gets_a_clear_4xx_and_keeps_the_file(server: RealServer) -> None:
+def test_a_100_mb_output_gets_a_clear_4xx_and_keeps_the_file(server: JupyterServer) -> None:
     name = "big.ipynb"
     assert (
         server.request("PUT", f"api/contents/{name}", as_model(name, clean(name), "json"))[0] == 201

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from jupyter_secrets.server.report import GateReport, ReportRegistry
+from tests.support.fakes import fake_aws_key
 
-from .conftest import Api, Reply, fake_aws_key
+from .conftest import Api, Reply
 
 ACTION = "X-Jupyter-Secrets-Action"
 REPORT = "X-Jupyter-Secrets-Report"

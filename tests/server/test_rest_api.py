@@ -13,7 +13,9 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
-from .conftest import Api, fake_aws_key, server_config
+from tests.support.fakes import fake_aws_key
+
+from .conftest import Api, server_config
 
 
 @pytest.fixture
