@@ -13,14 +13,13 @@ Three hooks, because a record's text comes together in three places:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from .redaction import Redactor
 
 
-def install(redactor: Redactor) -> list[Callable[[], None]]:
-    """Install the hooks; returns the callables that undo them."""
+def install(redactor: Redactor) -> None:
+    """Install the hooks, for the life of the process."""
     previous_factory = logging.getLogRecordFactory()
 
     def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
@@ -49,14 +48,6 @@ def install(redactor: Redactor) -> list[Callable[[], None]]:
     logging.setLogRecordFactory(redacting_factory)
     logging.Logger.makeRecord = redacting_make_record  # type: ignore[method-assign, assignment]
     logging.Handler.format = redacting_format  # type: ignore[method-assign, assignment]
-
-    def undo_make_record() -> None:
-        logging.Logger.makeRecord = make_record  # type: ignore[method-assign]
-
-    def undo_format() -> None:
-        logging.Handler.format = format_record  # type: ignore[method-assign]
-
-    return [lambda: logging.setLogRecordFactory(previous_factory), undo_make_record, undo_format]
 
 
 def _redact_record(record: logging.LogRecord, redactor: Redactor) -> None:
