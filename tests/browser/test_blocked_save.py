@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import string
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,16 +19,11 @@ from typing import Any
 import pytest
 
 from jupyter_secrets.scanner.finding import mask
+from tests.support.fakes import fake_aws_key
+from tests.support.server import JupyterServer
+from tests.support.strict import require
 
-from .conftest import (
-    LAB_LOAD_TIMEOUT_MS,
-    ConsoleLog,
-    LabServer,
-    require,
-    server_extension_present,
-    start_lab_server,
-    stop_lab_server,
-)
+from .conftest import LAB_LOAD_TIMEOUT_MS, ConsoleLog, server_extension_present, start_lab_server
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +32,6 @@ BLOCKED_TITLE = "Save blocked: secrets found"
 GENERIC_ERROR = "File Save Error"
 CELL_EDITOR = ".jp-NotebookPanel .jp-Cell .cm-content"
 UI_TIMEOUT_MS = 20_000
-
-
-def fake_aws_key() -> str:
-    alphabet = string.ascii_uppercase + string.digits
-    return "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16))
 
 
 def assert_absent(value: str, text: str, place: str) -> None:
@@ -55,7 +44,7 @@ def assert_present(value: str, text: str, place: str) -> None:
         pytest.fail(f"expected the fake key in {place}, it is not there", pytrace=False)
 
 
-def put_notebook(server: LabServer, path: str) -> Path:
+def put_notebook(server: JupyterServer, path: str) -> Path:
     """Create a clean one-cell notebook over REST (no Untitled rename dialog)."""
     notebook = {
         "nbformat": 4,
@@ -83,11 +72,11 @@ def put_notebook(server: LabServer, path: str) -> Path:
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         assert response.status in (200, 201), f"PUT {path} answered {response.status}"
-    return server.root_dir / path
+    return server.root / path
 
 
 @pytest.fixture(scope="module")
-def strip_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+def strip_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     """A second server whose default policy is strip; warn-*.ipynb files only warn."""
     server = start_lab_server(
         tmp_path_factory.mktemp("lab-strip"),
@@ -99,10 +88,10 @@ def strip_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer
     try:
         yield server
     finally:
-        stop_lab_server(server)
+        server.stop()
 
 
-def open_page(chromium: Any, server: LabServer, path: str) -> Any:
+def open_page(chromium: Any, server: JupyterServer, path: str) -> Any:
     context = chromium.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(LAB_LOAD_TIMEOUT_MS)
@@ -154,7 +143,9 @@ def no_generic_error(page: Any) -> None:
     assert generic.count() == 0, "JupyterLab's generic save error dialog was shown"
 
 
-def test_block_keeps_work_and_disk_then_saves_the_ref(chromium: Any, lab_server: LabServer) -> None:
+def test_block_keeps_work_and_disk_then_saves_the_ref(
+    chromium: Any, lab_server: JupyterServer
+) -> None:
     require(server_extension_present(), "jupyter_secrets.server is not installed")
     started = time.monotonic()
     path = put_notebook(lab_server, "blocked.ipynb")
@@ -225,7 +216,7 @@ def test_block_keeps_work_and_disk_then_saves_the_ref(chromium: Any, lab_server:
 
 
 def test_close_and_save_of_a_blocked_notebook_stays_open_quietly(
-    chromium: Any, lab_server: LabServer
+    chromium: Any, lab_server: JupyterServer
 ) -> None:
     require(server_extension_present(), "jupyter_secrets.server is not installed")
     path = put_notebook(lab_server, "close-me.ipynb")
@@ -280,7 +271,9 @@ def test_close_and_save_of_a_blocked_notebook_stays_open_quietly(
         page.context.close()
 
 
-def test_strip_tells_the_user_and_reloads_from_disk(chromium: Any, strip_server: LabServer) -> None:
+def test_strip_tells_the_user_and_reloads_from_disk(
+    chromium: Any, strip_server: JupyterServer
+) -> None:
     require(server_extension_present(), "jupyter_secrets.server is not installed")
     path = put_notebook(strip_server, "stripped.ipynb")
     key = fake_aws_key()
@@ -322,7 +315,9 @@ def test_strip_tells_the_user_and_reloads_from_disk(chromium: Any, strip_server:
         page.context.close()
 
 
-def test_warn_saves_and_notifies_without_blocking(chromium: Any, strip_server: LabServer) -> None:
+def test_warn_saves_and_notifies_without_blocking(
+    chromium: Any, strip_server: JupyterServer
+) -> None:
     require(server_extension_present(), "jupyter_secrets.server is not installed")
     path = put_notebook(strip_server, "warn-me.ipynb")
     key = fake_aws_key()

@@ -7,12 +7,9 @@ the printed URL in headless Chromium, and the demo notebook's first run.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,8 @@ from typing import Any
 import pytest
 
 from tests.netutil import free_port
+from tests.support.jupyter_env import isolated_env
+from tests.support.process import launch, stop_process, wait_until
 
 from .conftest import LAB_LOAD_TIMEOUT_MS
 
@@ -35,38 +34,30 @@ class Demo:
     def __init__(self, base: Path) -> None:
         self.dir = base / "demo"
         self.home = base / "home"
-        self.home.mkdir()
         self.log = base / "demo.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
-        env.update(HOME=str(self.home), DEMO_DIR=str(self.dir))
-        env.pop("PYTEST_CURRENT_TEST", None)
-        self.env = env
+        self.env = isolated_env(self.home, {"DEMO_DIR": str(self.dir)})
         self.port = free_port()
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                ["bash", "scripts/demo.sh", "--no-browser", f"--port={self.port}"],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = launch(
+            ["bash", "scripts/demo.sh", "--no-browser", f"--port={self.port}"],
+            env=self.env,
+            cwd=REPO_ROOT,
+            log_path=self.log,
+            new_session=True,  # stop() ends the script and the server it started
+        )
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
 
     def wait_for_url(self) -> str:
-        deadline = time.monotonic() + START_BUDGET_S
-        while time.monotonic() < deadline:
-            found = URL_RE.search(self.text())
-            if found:
-                return found.group(0)
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"demo.sh exited with {self.process.returncode}:\n{self.text()[-3000:]}"
-                )
-            time.sleep(0.5)
-        pytest.fail(f"demo.sh printed no URL in {START_BUDGET_S:.0f} s:\n{self.text()[-3000:]}")
+        found = wait_until(
+            lambda: URL_RE.search(self.text()),
+            START_BUDGET_S,
+            "demo.sh to print its URL",
+            process=self.process,
+            detail=lambda: f":\n{self.text()[-3000:]}",
+            interval=0.5,
+        )
+        return found.group(0)
 
     def shell(self, command: str) -> subprocess.CompletedProcess[str]:
         """A command as the banner says to run it: in a new shell, after `source demo.env`."""
@@ -83,12 +74,7 @@ class Demo:
         )
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process(self.process, timeout=30, group=True)
 
 
 @pytest.fixture(scope="module")

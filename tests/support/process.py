@@ -93,10 +93,10 @@ def wait_until(
         if result:
             return result
         if process is not None and process.poll() is not None:
-            problem = f"the process exited with {process.returncode} before {what}"
+            problem = f"the process exited with {process.returncode}"
         elif time.monotonic() > deadline:
-            problem = f"timed out after {timeout:g} s waiting for {what}"
+            problem = f"timed out after {timeout:g} s"
         else:
             time.sleep(interval)
             continue
-        raise AssertionError(problem + (detail() if detail else ""))
+        raise AssertionError(f"waiting for {what}: {problem}" + (detail() if detail else ""))
