@@ -13,7 +13,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ from typing import Any
 import requests
 
 from tests.netutil import free_port
+from tests.support.jupyter_env import isolated_env
+from tests.support.process import launch, stop_process, wait_until
 
 BIN_DIR = Path(sys.executable).parent
 JUPYTERHUB = BIN_DIR / "jupyterhub"
@@ -136,13 +137,15 @@ class Hub:
         return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # the hub stops its servers and proxy on the way out
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        # SIGTERM to the hub alone: it stops its servers and proxy on the way out.
+        stop_process(self.process, timeout=30)
+
+    def answers(self) -> bool:
+        """Whether the hub's API answers the admin service now."""
+        try:
+            return self.admin("GET", "info").status_code == 200
+        except requests.ConnectionError:
+            return False
 
 
 def start_hub(base: Path, spawner_env: dict[str, str], password: str) -> Hub:
@@ -171,33 +174,35 @@ def start_hub(base: Path, spawner_env: dict[str, str], password: str) -> Hub:
             passed=sorted(spawner_env),
         )
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "SECRET_"))}
-    env.update(spawner_env)
-    env["HUB_TEST_PASSWORD"] = password
-    env["HUB_TEST_ADMIN_TOKEN"] = admin_token
-    env["CONFIGPROXY_AUTH_TOKEN"] = secrets.token_hex(32)
-    with (base / "logs" / "hub.log").open("wb") as log:
-        process = subprocess.Popen(
-            [str(JUPYTERHUB), "-f", str(config)],
-            cwd=base,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    env = isolated_env(
+        base / "hub-home",
+        {
+            **spawner_env,
+            "HUB_TEST_PASSWORD": password,
+            "HUB_TEST_ADMIN_TOKEN": admin_token,
+            "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(32),
+        },
+    )
+    process = launch(
+        [str(JUPYTERHUB), "-f", str(config)],
+        env=env,
+        cwd=base,
+        log_path=base / "logs" / "hub.log",
+        new_session=True,
+    )
     hub = Hub(f"http://127.0.0.1:{port}", base, admin_token, process, password)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"jupyterhub exited early; log:\n{hub.log_tail()}")
-        try:
-            if hub.admin("GET", "info").status_code == 200:
-                return hub
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    hub.stop()
-    raise RuntimeError(f"jupyterhub not ready after 60 s; log:\n{hub.log_tail()}")
+    try:
+        wait_until(
+            hub.answers,
+            60,
+            "jupyterhub to answer its API",
+            process=process,
+            detail=lambda: f"; log:\n{hub.log_tail()}",
+        )
+    except BaseException:
+        hub.stop()
+        raise
+    return hub
 
 
 def login_token(hub: Hub, name: str) -> str:
@@ -223,13 +228,16 @@ def spawn_all(hub: Hub, names: list[str], timeout: float = 60) -> None:
         if reply.status_code not in (201, 202):
             raise RuntimeError(f"spawn {name}: HTTP {reply.status_code} {reply.text[:200]}")
     waiting = set(names)
-    deadline = time.monotonic() + timeout
-    while waiting and time.monotonic() < deadline:
+
+    def all_ready() -> bool:
         for name in sorted(waiting):
             server = hub.admin("GET", f"users/{name}").json().get("servers", {}).get("", {})
             if server.get("ready"):
                 waiting.discard(name)
-        time.sleep(0.2)
-    if waiting:
-        logs = "\n".join(f"--- {n}\n{hub.log_tail(n)}" for n in sorted(waiting))
-        raise RuntimeError(f"servers not ready after {timeout} s: {sorted(waiting)}\n{logs}")
+        return not waiting
+
+    def logs() -> str:
+        tails = "\n".join(f"--- {n}\n{hub.log_tail(n)}" for n in sorted(waiting))
+        return f": {sorted(waiting)} are not\n{tails}"
+
+    wait_until(all_ready, timeout, "every user's server to be ready", detail=logs)
