@@ -11,14 +11,9 @@ import pytest
 
 from jupyter_secrets.backends.encrypted_file import EncryptedFileBackend
 from jupyter_secrets.backends.keyring import KeyringBackend
+from tests.support.strict import STRICT_VARIABLE, skip_or_fail
 
-STRICT = os.environ.get("JUPYTER_SECRETS_STRICT_TESTS") == "1"
 SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
-
-
-def fake_secret() -> str:
-    """A fresh fake value; tests never print it."""
-    return "fake-" + secrets.token_urlsafe(24)
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +21,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No inherited secrets, overrides or passphrases; cwd has no .env above it."""
     for key in list(os.environ):
         if key.startswith(("SECRET_", "JUPYTER_SECRETS_")) and key not in (
-            "JUPYTER_SECRETS_STRICT_TESTS",
+            STRICT_VARIABLE,
             "JUPYTER_SECRETS_TEST_KEYRING_PASSWORD",
         ):
             monkeypatch.delenv(key)
@@ -73,11 +68,8 @@ def secret_service_problem() -> str | None:
 def secret_service() -> None:
     """Skip without a reachable, unlocked Secret Service; fail instead in strict mode."""
     problem = secret_service_problem()
-    if problem is None:
-        return
-    if STRICT:
-        pytest.fail(f"JUPYTER_SECRETS_STRICT_TESTS=1 but {problem}", pytrace=False)
-    pytest.skip(problem)
+    if problem is not None:
+        skip_or_fail(problem)
 
 
 @pytest.fixture

@@ -27,8 +27,7 @@ from jupyter_secrets.errors import (
 )
 from jupyter_secrets.refs import SecretRef
 from jupyter_secrets.testing import BackendContract
-
-from .conftest import fake_secret
+from tests.support.fakes import fake_secret
 
 REPO = Path(__file__).resolve().parents[2]
 REF = SecretRef("dev/db/password")

@@ -14,8 +14,7 @@ from jupyter_secrets.backends.env import EnvBackend, guess_path, variable_name
 from jupyter_secrets.errors import BackendReadOnlyError, ConfigError, SecretNotFoundError
 from jupyter_secrets.refs import SecretRef, parse_ref
 from jupyter_secrets.testing import BackendContract, Seed
-
-from .conftest import fake_secret
+from tests.support.fakes import fake_secret
 
 SEGMENT = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,8}", fullmatch=True)
 

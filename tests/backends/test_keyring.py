@@ -24,8 +24,10 @@ from jupyter_secrets.backends.keyring import INDEX_USERNAME, UNLOCK_COMMAND, Key
 from jupyter_secrets.errors import BackendUnavailableError, SecretNotFoundError
 from jupyter_secrets.refs import SecretRef
 from jupyter_secrets.testing import BackendContract
+from tests.support.fakes import fake_secret
+from tests.support.strict import require
 
-from .conftest import SECRET_SERVICE, STRICT, fake_secret
+from .conftest import SECRET_SERVICE
 
 REPO = Path(__file__).resolve().parents[2]
 REF = SecretRef("dev/db/password")
@@ -302,10 +304,10 @@ def test_check_reaches_the_collection(keyring_backend: KeyringBackend) -> None:
 
 
 def _gnome_keyring_or_skip() -> None:
-    if not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")):
-        if STRICT:
-            pytest.fail("JUPYTER_SECRETS_STRICT_TESTS=1 but dbus/gnome-keyring are missing")
-        pytest.skip("dbus-run-session or gnome-keyring-daemon not installed")
+    require(
+        bool(shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
+        "dbus-run-session or gnome-keyring-daemon not installed",
+    )
 
 
 def _without_session_bus(tmp_path: Path) -> dict[str, str]:

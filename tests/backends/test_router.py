@@ -14,8 +14,8 @@ from jupyter_secrets.backends.router import Router, format_doctor
 from jupyter_secrets.config import SecretsConfig
 from jupyter_secrets.errors import BackendReadOnlyError, BackendUnavailableError, ConfigError
 from jupyter_secrets.refs import SecretRef
+from tests.support.fakes import fake_secret
 
-from .conftest import fake_secret
 from .test_registry import install_plugins
 
 NO_KEYRING = {"keyring_backend": "keyring.backends.fail.Keyring"}
