@@ -11,7 +11,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from jupyter_secrets.errors import (
 from jupyter_secrets.refs import SecretRef
 from jupyter_secrets.testing import BackendContract
 from tests.support.fakes import fake_secret
+from tests.support.process import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 REF = SecretRef("dev/db/password")
@@ -282,6 +282,7 @@ from jupyter_secrets.refs import SecretRef
 path, name, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), pathlib.Path(sys.argv[4])
 backend = EncryptedFileBackend(path=path, max_versions=1000)
 backend.list()  # derive the key before the race starts
+go.with_name("ready-" + name).touch()
 while not go.exists():
     time.sleep(0.005)
 for i in range(count):
@@ -303,7 +304,12 @@ def test_two_processes_setting_at_once_lose_nothing(tmp_path: Path, passphrase: 
         )
         for name in ("alpha", "beta")
     ]
-    time.sleep(1.5)  # let both import and unlock
+    # Both have imported and unlocked the store before either writes.
+    wait_until(
+        lambda: all((tmp_path / f"ready-{name}").exists() for name in ("alpha", "beta")),
+        120,
+        "both writers to unlock the store",
+    )
     go.touch()
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
     paths = {info.path for info in backend.list()}
