@@ -3,7 +3,6 @@ the frontend's password box (ipykernel routes getpass to an input_request)."""
 
 from __future__ import annotations
 
-import os
 import queue
 import secrets
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
 from jupyter_secrets.backends.encrypted_file import EncryptedFileBackend
+from tests.support.jupyter_env import isolated_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,11 +32,7 @@ print("stored")
 
 @pytest.fixture
 def kernel(tmp_path: Path) -> Iterator[BlockingKernelClient]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_SECRETS_")}
-    env.pop("PYTEST_CURRENT_TEST", None)
-    env["PYTHONPATH"] = str(REPO)
-    env["HOME"] = str(tmp_path / "home")
-    env["IPYTHONDIR"] = str(tmp_path / "ipython")
+    env = isolated_env(tmp_path / "home", {"PYTHONPATH": str(REPO)})
     manager = KernelManager(kernel_name="python3")
     manager.start_kernel(env=env, cwd=str(tmp_path))
     client = manager.client()

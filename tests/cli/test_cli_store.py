@@ -10,19 +10,23 @@ from pathlib import Path
 import pytest
 
 from tests.support.fakes import fake_secret
+from tests.support.jupyter_env import JupyterDirs, isolated_env
 
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECRET_", "JUPYTER_SECRETS_"))}
-    env.update(
-        HOME=str(tmp_path),
-        JUPYTER_DATA_DIR=str(tmp_path / "data"),
-        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-        JUPYTER_SECRETS_PASSPHRASE=secrets.token_urlsafe(12),
-        JUPYTER_SECRETS_BACKEND="file",
+    return isolated_env(
+        tmp_path,
+        {
+            "JUPYTER_SECRETS_PASSPHRASE": fake_secret("", 12),  # pragma: allowlist secret
+            "JUPYTER_SECRETS_BACKEND": "file",
+        },
     )
-    return env
+
+
+def store_path(tmp_path: Path) -> Path:
+    """Where the CLI under ``cli_env`` keeps its file store (the default path)."""
+    return JupyterDirs(tmp_path).data / "jupyter_secrets" / "secrets.enc"
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -59,7 +63,7 @@ def test_set_get_list_delete(cli_env: dict[str, str], tmp_path: Path) -> None:
 
     on_disk = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert value.encode() not in on_disk, "plaintext value on disk"
-    assert b"dev/db/password" not in (tmp_path / "data/jupyter_secrets/secrets.enc").read_bytes()
+    assert b"dev/db/password" not in store_path(tmp_path).read_bytes()
 
     assert run(cli_env, "delete", "dev/db/password").returncode == 0
     missing = run(cli_env, "get", "dev/db/password")
@@ -211,7 +215,7 @@ def stored(cli_env: dict[str, str]) -> tuple[dict[str, str], str]:
 
 
 def break_store(env: dict[str, str], tmp_path: Path, state: str) -> dict[str, str]:
-    store = tmp_path / "data/jupyter_secrets/secrets.enc"
+    store = store_path(tmp_path)
     broken = dict(env)
     if state == "locked":
         del broken["JUPYTER_SECRETS_PASSPHRASE"]  # and no terminal: stdin is a pipe
