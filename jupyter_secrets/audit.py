@@ -33,7 +33,7 @@ _FIELDS = (
 
 
 def default_audit_path() -> Path:
-    from jupyter_core.paths import jupyter_data_dir
+    from jupyter_core.paths import jupyter_data_dir  # noqa: PLC0415 (only when no log path is configured)
 
     return Path(jupyter_data_dir()) / "jupyter_secrets" / "audit.log"
 

@@ -98,7 +98,7 @@ class SecretsConfig(Configurable):
 
 def config_paths() -> list[Path]:
     """Directories searched for jupyter_secrets_config.{json,py}, lowest priority first."""
-    from jupyter_core.paths import jupyter_config_path
+    from jupyter_core.paths import jupyter_config_path  # noqa: PLC0415 (only when no config path is given)
 
     # jupyter_config_path() lists highest priority first.
     return [Path(p) for p in reversed(jupyter_config_path())]

@@ -20,6 +20,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from . import kernel_env, kernel_link
 from .errors import SecretError
 from .kernel_guard import KernelGuard
 from .link_protocol import LEGACY_ENV
@@ -84,7 +85,7 @@ def fetch(ref: str, refresh: bool = False) -> SecretStr:
 def _kernel_context(shell: Any) -> dict[str, str | None]:
     kernel_id = None
     try:
-        from ipykernel.connect import get_connection_file
+        from ipykernel.connect import get_connection_file  # noqa: PLC0415 (only inside a kernel; terminal IPython has none)
 
         name = Path(get_connection_file()).stem
         kernel_id = name[len("kernel-") :] if name.startswith("kernel-") else name
@@ -111,8 +112,6 @@ def _on_fetch(guard: KernelGuard) -> Callable[[SecretRef, str], None]:
 
 def _announce(ref: str, value: str) -> None:
     """Tell the Jupyter server's save gate about the value (fingerprints only)."""
-    from . import kernel_link
-
     kernel_link.announce(ref, value)
 
 
@@ -134,8 +133,6 @@ def load(shell: Any) -> KernelGuard:
     )
     guard = KernelGuard(shell, redactor)
     guard.install()
-    from . import kernel_env, kernel_link
-
     # Take the server link's token out of os.environ before any cell can show it.
     kernel_link.capture()
     credentials = kernel_env.credential_names(manager)

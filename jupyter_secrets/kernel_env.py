@@ -31,7 +31,7 @@ _ENV_START, _ENV_END = 50 - 3, 51 - 3
 
 def credential_names(manager: Any) -> dict[str, str]:
     """Credential variable -> label, over every backend that loads here."""
-    from .backends.registry import available_backends
+    from .backends.registry import available_backends  # noqa: PLC0415 (discovery loads every backend plugin: only when asked)
 
     names: dict[str, str] = {}
     for name, cls in available_backends().items():

@@ -36,6 +36,7 @@ import threading
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
+from .knownprints import ENCODING, MIN_LENGTH, link_fingerprints
 from .link_protocol import (
     KNOWN_PATH,
     LEGACY_ENV,
@@ -115,8 +116,6 @@ def _make_sender(url: str, token: str, key: bytes) -> Callable[[str, str], None]
     endpoint = url.rstrip("/") + KNOWN_PATH
 
     def send(ref: str, value: str) -> None:
-        from .knownprints import ENCODING, MIN_LENGTH
-
         if len(value) < MIN_LENGTH:
             return
         seen = hmac.digest(key, value.encode(*ENCODING), "sha256")
@@ -127,8 +126,6 @@ def _make_sender(url: str, token: str, key: bytes) -> Callable[[str, str], None]
         _enqueue(lambda: deliver(ref, value, seen))
 
     def deliver(ref: str, value: str, seen: bytes) -> None:
-        from .knownprints import link_fingerprints
-
         prints = link_fingerprints(value, key)
         del value
         for start in range(0, len(prints), MAX_FINGERPRINTS_PER_CALL):

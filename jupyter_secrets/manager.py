@@ -98,7 +98,7 @@ class SecretManager:
         user: str | None = None,
         audit: AuditLog | None = None,
     ) -> None:
-        from .backends.router import Router
+        from .backends.router import Router  # noqa: PLC0415 (routing loads the backends on first use, not on import)
 
         self.settings = settings if settings is not None else default_settings()
         self.user = user or current_user()
@@ -224,7 +224,7 @@ class SecretManager:
             raise ScopeDeniedError(
                 f"scope '{scope}' is not allowed here; use one of {', '.join(self.settings.allowed_scopes)}"
             )
-        from .backends.registry import available_backends
+        from .backends.registry import available_backends  # noqa: PLC0415 (discovery loads every backend plugin: only when asked)
 
         in_use = self.router.in_use()
         found: list[SecretInfo] = []

@@ -25,6 +25,7 @@ else:  # the same parser, as a package (a dependency on 3.10)
 
 from .errors import ConfigError
 from .refs import SCHEME
+from .session import get_manager
 from .value import SecretStr
 
 Fetch = Callable[[str], SecretStr]
@@ -34,8 +35,6 @@ _EMBEDDED = re.compile(r"\$\{(secret://[^}\s]+)\}")
 def resolve(config: Any, fetch: Fetch | None = None) -> Any:
     """A copy of ``config`` (a dict/list, or a path to .yaml/.yml/.json/.toml/.ini/.cfg) with refs resolved."""
     if fetch is None:
-        from .session import get_manager
-
         fetch = get_manager().get
     if isinstance(config, (str, os.PathLike)) and not str(config).startswith(SCHEME):
         config = load_config_file(Path(config))
@@ -72,7 +71,7 @@ def load_config_file(path: Path) -> Any:
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
-            import yaml
+            import yaml  # noqa: PLC0415 (optional dependency, only for YAML files)
 
             return yaml.safe_load(text)
         if suffix == ".json":

@@ -66,7 +66,7 @@ _SALT_BYTES, _NONCE_BYTES, _KEY_BYTES = 16, 12, 32
 
 
 def default_path() -> Path:
-    from jupyter_core.paths import jupyter_data_dir
+    from jupyter_core.paths import jupyter_data_dir  # noqa: PLC0415 (only when no store path is configured)
 
     return Path(jupyter_data_dir()) / "jupyter_secrets" / "secrets.enc"
 

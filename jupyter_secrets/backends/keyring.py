@@ -341,7 +341,7 @@ def secret_service_hint() -> str | None:
             "Jupyter under dbus-run-session"
         )
     try:
-        import secretstorage
+        import secretstorage  # noqa: PLC0415 (only on the Secret Service, and optional)
 
         connection = secretstorage.dbus_init()
         try:

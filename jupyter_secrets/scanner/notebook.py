@@ -6,6 +6,7 @@ names re-exported here keep older imports working.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -82,6 +83,4 @@ def _short(exc: Exception) -> str:
 
 def dumps_notebook(nb: dict[str, Any]) -> str:
     """Serialize like nbformat.writes: indent 1, sorted keys, non-ASCII kept, final newline."""
-    import json
-
     return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"

@@ -12,6 +12,6 @@ from typing import Any
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    from .app import JupyterSecrets
+    from .app import JupyterSecrets  # noqa: PLC0415 (the extension point is listed without loading the server)
 
     return [{"module": "jupyter_secrets.server.app", "app": JupyterSecrets}]

@@ -160,14 +160,14 @@ class JupyterSecrets(ExtensionApp):
 
     def secrets_config_source(self) -> Config:
         """Shared jupyter_secrets_config files, then this server's own config on top."""
-        from ..config import load_config
+        from ..config import load_config  # noqa: PLC0415 (settings load when the server starts the extension)
 
         merged = load_config()
         merged.merge(self.config)
         return merged
 
     def initialize_settings(self) -> None:
-        from .state import ServerState
+        from .state import ServerState  # noqa: PLC0415 (the gate loads when the server starts the extension)
 
         assert self.serverapp is not None, "initialize_settings runs after the server links us"
         state = ServerState.create(self)
@@ -182,6 +182,6 @@ class JupyterSecrets(ExtensionApp):
         )
 
     def initialize_handlers(self) -> None:
-        from .handlers import handlers
+        from .handlers import handlers  # noqa: PLC0415 (the handlers load when the server starts the extension)
 
         self.handlers.extend(handlers())

@@ -26,6 +26,7 @@ import posixpath
 from collections.abc import Callable
 from typing import Any
 
+import nbformat
 import orjson
 from tornado.web import HTTPError
 
@@ -379,8 +380,6 @@ def _valid_notebook(model: dict[str, Any]) -> bool:
     if model.get("type") != "notebook":
         return True
     try:
-        import nbformat
-
         nbformat.validate(nbformat.from_dict(model.get("content")))  # type: ignore[no-untyped-call]
     except Exception:
         return False

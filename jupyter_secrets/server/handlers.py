@@ -36,6 +36,7 @@ from ..identity import current_user
 from ..link_protocol import KNOWN_PATH
 from ..refs import SecretRef, check_scope, parse_ref
 from ..scanner import Finding
+from .known import KnownValuesHandler
 from .scanning import ScanFailed, run_limited, scan_model
 from .state import ServerState, on_jupyterhub
 
@@ -618,8 +619,6 @@ def _one_line(message: str) -> str:
 
 
 def handlers() -> list[tuple[str, type[APIHandler]]]:
-    from .known import KnownValuesHandler
-
     return [
         (r"/jupyter-secrets/policy", PolicyHandler),
         (r"/jupyter-secrets/scan", ScanHandler),

@@ -349,7 +349,7 @@ def _later(delay: float, action: Callable[[], None]) -> None:
 
 
 def _default_runtime_dir() -> str:
-    from jupyter_core.paths import jupyter_runtime_dir
+    from jupyter_core.paths import jupyter_runtime_dir  # noqa: PLC0415 (only when no link directory is configured)
 
     return jupyter_runtime_dir()
 

@@ -12,7 +12,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import nbformat
+
 from ..scanner import Finding, ScanError, Scanner
+from ..scanner.content import top_level_pieces
+from ..scanner.jsontext import loads_checked
+from ..scanner.strip import strip_model
 from .vocabulary import FailureKind
 
 
@@ -55,8 +60,6 @@ def _scan_cells(scanner: Scanner, notebook: dict[str, Any], path: str) -> list[F
     # rescans only the cells that changed since the last save; everything
     # outside the cells (notebook metadata, unknown keys) is scanned every time,
     # and so are the echoes of what any part holds in the other parts.
-    from ..scanner.content import top_level_pieces
-
     findings = [
         finding
         for index, cell in enumerate(notebook["cells"])
@@ -105,8 +108,6 @@ def strip_findings(
     it), so every value found is looked for again in the result. ``scanner``: the gate's,
     for its baseline (an accepted occurrence may stay).
     """
-    from ..scanner.strip import strip_model
-
     stripped: dict[str, Any] = strip_model(model, findings)
     baseline = scanner.baseline if scanner is not None else None
     if Scanner(detectors=(), baseline=baseline, track=findings).scan_model(stripped):
@@ -117,8 +118,6 @@ def strip_findings(
 def model_from_bytes(path: str, data: bytes) -> dict[str, Any]:
     """A contents model for file bytes already on disk, as the scanner expects it."""
     if path.lower().endswith(".ipynb"):
-        from ..scanner.jsontext import loads_checked
-
         try:
             notebook = loads_checked(data)
         except ValueError:  # not JSON, or a duplicate key: scanned as raw text instead
@@ -137,8 +136,6 @@ def model_to_bytes(model: dict[str, Any]) -> bytes:
     """The bytes to write for a (stripped) model, in the format jupyter_server writes."""
     content = model.get("content")
     if model.get("type") == "notebook":
-        import nbformat
-
         text: str = nbformat.writes(nbformat.from_dict(content))  # type: ignore[no-untyped-call]
         return text.encode("utf-8")
     if model.get("format") == "base64":

@@ -11,18 +11,25 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from jupyter_server.base.handlers import JupyterHandler
+
+from ..audit import AuditLog
+from ..config import SecretsConfig
+from ..manager import SecretManager
+from ..scanner import Baseline, KnownValues, Scanner
+from ..scanner.registry import detector_failures
 from .acting import acting_or_owner
 from .acting import install as install_acting_user
+from .gate import Gate
+from .guards import DiskGuards
+from .known import KnownValuesLink
+from .logfilter import install as install_log_filter
+from .logfilter import server_tokens
 from .policy import GatePolicy
+from .report import GateReport, ReportRegistry, ReportTransform
 
 if TYPE_CHECKING:
-    from ..config import SecretsConfig
-    from ..manager import SecretManager
-    from ..scanner import KnownValues, Scanner
     from .app import JupyterSecrets
-    from .gate import Gate
-    from .known import KnownValuesLink
-    from .report import GateReport, ReportRegistry
 
 
 @dataclass
@@ -42,8 +49,6 @@ class ServerState:
 
     @classmethod
     def create(cls, app: JupyterSecrets) -> ServerState:
-        from ..config import SecretsConfig
-
         settings = SecretsConfig(parent=app, config=app.secrets_config_source())
         return cls(
             policy=app.gate_policy(),
@@ -55,25 +60,14 @@ class ServerState:
 
     def install(self, serverapp: Any) -> None:
         """Put the gate in front of every way the server writes files; link kernels."""
-        from ..scanner import KnownValues
-        from .gate import Gate
-        from .guards import DiskGuards
-        from .known import KnownValuesLink
-        from .report import ReportRegistry, ReportTransform
-
         self.known = KnownValues()
         self.registry = ReportRegistry()
         self.gate = Gate(self.policy, self.scanner, self.registry, self.log, self._audit_refusal)
         contents_manager = serverapp.contents_manager
         contents_manager.register_pre_save_hook(self.gate.hook)
         if on_jupyterhub():
-            from jupyter_server.base.handlers import JupyterHandler
-
             install_acting_user(JupyterHandler)
         DiskGuards.install(contents_manager, self.gate)
-        from .logfilter import install as install_log_filter
-        from .logfilter import server_tokens
-
         install_log_filter(serverapp.log, self.scanner, lambda: server_tokens(serverapp))
         # First, so a compressing transform (if any) sees our final body.
         serverapp.web_app.transforms.insert(0, ReportTransform)
@@ -85,9 +79,6 @@ class ServerState:
         """The one scanner of this server (built on first use: loading detectors takes time)."""
         with self._lock:
             if self._scanner is None:
-                from ..scanner import Baseline, Scanner
-                from ..scanner.registry import detector_failures
-
                 for failure in detector_failures().values():
                     self.log.warning(
                         "jupyter-secrets: detector %r (%s) failed to load: %s; the gate scans "
@@ -107,8 +98,6 @@ class ServerState:
     def _audit_refusal(self, report: GateReport) -> None:
         if not self.secrets_settings.audit_enabled:
             return
-        from ..audit import AuditLog
-
         types = sorted({g.finding.type for g in report.findings})
         AuditLog(self.secrets_settings.audit_log or None).record(
             user=acting_or_owner(on_jupyterhub()),
@@ -121,8 +110,6 @@ class ServerState:
 
     def manager_for(self, user: str) -> SecretManager:
         """One SecretManager per user: its audit events carry that user's name."""
-        from ..manager import SecretManager
-
         with self._lock:
             manager = self._managers.get(user)
             if manager is None:

@@ -51,7 +51,7 @@ def _plugin(module: str, cls: str) -> Any:
     key = f"{module}:{cls}"
     with _LOCK:
         if key not in _PLUGINS:
-            from detect_secrets.settings import transient_settings
+            from detect_secrets.settings import transient_settings  # noqa: PLC0415 (detect-secrets loads its plugins (70 ms) on first use)
 
             with transient_settings({"plugins_used": [{"name": cls}], "filters_used": []}):
                 plugin_cls = getattr(
