@@ -1,4 +1,4 @@
-"""The kernel end of the known-values link (see jupyter_secrets.server.known).
+"""The kernel end of the known-values link (see jupyter_secrets.server.known_link).
 
 :func:`capture` runs when the extension loads, before any cell: it reads the
 link (server URL, this kernel's own token, the fingerprint key) from the

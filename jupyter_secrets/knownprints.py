@@ -1,6 +1,6 @@
 """Keyed fingerprints of secret values, computed by a kernel for its server (no value leaves).
 
-Three kinds, as strings (see :mod:`jupyter_secrets.scanner.known` for how each is matched and what
+Three kinds, as strings (see :mod:`jupyter_secrets.scanner.known_values` for how each is matched and what
 it leaks):
 
 * ``jsfp2:<anchor>:<bytes>:<hmac>``, a *sketch* of one text form of a value

@@ -160,7 +160,7 @@ def read_known_values(source: str) -> list[str]:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from ..scanner import report
+    from ..scanner import formats
     from ..scanner.batch import scan_files
     from ..scanner.confidence import at_least
 
@@ -187,14 +187,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR if errors else EXIT_CLEAN
     if args.format == "json":
-        out = report.to_json(findings, errors) + "\n"
+        out = formats.to_json(findings, errors) + "\n"
     elif args.format == "sarif":
         out = (
-            report.to_sarif(findings, _version(), positions=result.raw_positions, errors=errors)
+            formats.to_sarif(findings, _version(), positions=result.raw_positions, errors=errors)
             + "\n"
         )
     else:
-        out = report.to_text(findings)
+        out = formats.to_text(findings)
     if args.output:
         Path(args.output).write_text(out, encoding="utf-8")
     else:

@@ -48,7 +48,7 @@ given, else the baseline's salt (reproducible for everyone sharing that
 baseline), else ``$JUPYTER_SECRETS_HASH_KEY``, else a random per-process key,
 so hashes printed in CI logs cannot be brute-forced offline.
 
-``KnownValues`` (see :mod:`.known`): ``add(value, label)`` for values this
+``KnownValues`` (see :mod:`.known_values`): ``add(value, label)`` for values this
 process holds (only their fingerprints are kept), ``add_fingerprint(fp)``
 for keyed fingerprints a kernel computed with
 ``jupyter_secrets.knownprints.link_fingerprints(value, key)`` (found as
@@ -86,6 +86,6 @@ from .baseline import Baseline
 from .engine import Scanner
 from .errors import ScanError
 from .finding import Finding
-from .known import KnownValues, fingerprints
+from .known_values import KnownValues, fingerprints
 
 __all__ = ["Baseline", "Finding", "KnownValues", "ScanError", "Scanner", "fingerprints"]

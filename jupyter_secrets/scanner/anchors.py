@@ -1,4 +1,4 @@
-"""Where sketch anchors occur in a text, at C speed (see :mod:`.known`).
+"""Where sketch anchors occur in a text, at C speed (see :mod:`.known_values`).
 
 The text's UTF-8 bytes are mapped by the keyed table to 4 symbols with
 ``bytes.translate``. Few anchors: ``bytes.find`` for each. Otherwise one

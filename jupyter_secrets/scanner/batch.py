@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from .engine import Scanner
 from .errors import FileError, ScanError
 from .finding import Finding
-from .report import raw_positions
+from .formats import raw_positions
 
 #: Below this many bytes in all, forking workers costs more than it saves.
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024

@@ -35,7 +35,7 @@ from .errors import ScanError
 from .filters import is_false_positive
 from .finding import LOCATION_OUTPUT, LOCATION_SOURCE, Finding, Span, hash_secret, mask
 from .jsontext import loads_checked, string_literals
-from .known import KnownValues
+from .known_values import KnownValues
 from .prefilter import KeywordIndex
 from .registry import load_detectors
 

@@ -10,7 +10,7 @@ unscanned with a warning.
 
 Outcomes: ``block`` raises :class:`SaveRefused` (HTTP 422, nothing written);
 ``strip`` replaces the model's content with a redacted copy; ``warn`` saves
-unchanged. Each outcome is recorded as a :class:`GateReport` (see report.py).
+unchanged. Each outcome is recorded as a :class:`GateReport` (see gate_report.py).
 
 Each finding gets the policy of its confidence (see policy.py): the path's for
 verified and likely ones, the possible policy (``warn`` by default, never
@@ -31,8 +31,8 @@ import orjson
 from tornado.web import HTTPError
 
 from ..scanner import Finding
+from .gate_report import GatedFinding, GateReport, ReportRegistry
 from .policy import GatePolicy, least_strict, policy_for_finding, strictest
-from .report import GatedFinding, GateReport, ReportRegistry
 from .scanning import ScanFailed, scan_model, strip_findings
 from .vocabulary import FAILURE_STATUS, Action, Origin, Policy
 

@@ -46,7 +46,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .gate import Gate, SaveRefused, normalize
-from .report import GateReport, request_reports
+from .gate_report import GateReport, request_reports
 from .scanning import ScanFailed, model_from_bytes, model_to_bytes
 from .vocabulary import Origin
 

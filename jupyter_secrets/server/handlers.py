@@ -36,7 +36,7 @@ from ..identity import current_user
 from ..link_protocol import KNOWN_PATH
 from ..refs import SecretRef, check_scope, parse_ref
 from ..scanner import Finding
-from .known import KnownValuesHandler
+from .known_link import KnownValuesHandler
 from .scanning import ScanFailed, run_limited, scan_model
 from .state import ServerState, on_jupyterhub
 

@@ -21,12 +21,12 @@ from ..scanner.registry import detector_failures
 from .acting import acting_or_owner
 from .acting import install as install_acting_user
 from .gate import Gate
+from .gate_report import GateReport, ReportRegistry, ReportTransform
 from .guards import DiskGuards
-from .known import KnownValuesLink
+from .known_link import KnownValuesLink
 from .logfilter import install as install_log_filter
 from .logfilter import server_tokens
 from .policy import GatePolicy
-from .report import GateReport, ReportRegistry, ReportTransform
 
 if TYPE_CHECKING:
     from .app import JupyterSecrets

@@ -37,9 +37,9 @@ from hypothesis import strategies as st
 
 from jupyter_secrets.scanner import Scanner
 from jupyter_secrets.server.gate import Gate
+from jupyter_secrets.server.gate_report import ReportRegistry
 from jupyter_secrets.server.guards import DiskGuards
 from jupyter_secrets.server.policy import GatePolicy
-from jupyter_secrets.server.report import ReportRegistry
 from tests.support.fakes import fake_aws_key, fake_github_token
 
 from .gate_payloads import holds

@@ -13,7 +13,7 @@ import pytest
 
 from jupyter_secrets.cli import main
 from jupyter_secrets.scanner import Scanner
-from jupyter_secrets.scanner.report import to_sarif
+from jupyter_secrets.scanner.formats import to_sarif
 
 from ..scanner.fakes import Fakes
 from ..scanner.nbutil import code, notebook

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from jupyter_secrets.scanner import Scanner
+from jupyter_secrets.scanner.formats import to_json
 from jupyter_secrets.scanner.notebook import dumps_notebook
-from jupyter_secrets.scanner.report import to_json
 from jupyter_secrets.scanner.strip import strip_notebook
 
 from .fakes import Fakes

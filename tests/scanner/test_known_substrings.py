@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from jupyter_secrets.knownprints import link_fingerprints, text_forms
 from jupyter_secrets.scanner import KnownValues, Scanner
 from jupyter_secrets.scanner.document import Document, Origin
-from jupyter_secrets.scanner.known import FEW_ANCHORS
+from jupyter_secrets.scanner.known_values import FEW_ANCHORS
 
 KEY = secrets.token_bytes(32)
 # No example database: generated values are never written to disk.

@@ -14,7 +14,7 @@ import pytest
 
 from jupyter_secrets.scanner import Scanner
 from jupyter_secrets.scanner.finding import describe_place
-from jupyter_secrets.scanner.report import text_line, to_sarif
+from jupyter_secrets.scanner.formats import text_line, to_sarif
 
 from .fakes import Fakes
 from .nbutil import code, notebook, stream

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from jupyter_secrets.scanner import Scanner
-from jupyter_secrets.scanner.report import to_sarif
+from jupyter_secrets.scanner.formats import to_sarif
 
 from .fakes import Fakes
 from .nbutil import code, display, error, markdown, notebook, result, stream

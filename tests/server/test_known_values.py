@@ -200,7 +200,7 @@ async def test_short_value_blocks_only_where_it_stands_apart(api: Api, jp_server
 async def test_link_file_left_by_a_kernel_without_the_extension_expires(
     api: Api, jp_serverapp: Any, jp_runtime_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jupyter_secrets.server import known
+    from jupyter_secrets.server import known_link as known
 
     monkeypatch.setattr(known, "LINK_FILE_TTL", 1.0)
     monkeypatch.setenv("JUPYTER_SECRETS_AUTOLOAD", "0")  # nothing in the kernel takes the file
@@ -223,7 +223,7 @@ def test_link_dedupes_and_bounds_each_kernel(
 ) -> None:
     from jupyter_secrets.knownprints import link_fingerprints
     from jupyter_secrets.scanner import KnownValues
-    from jupyter_secrets.server import known as link_module
+    from jupyter_secrets.server import known_link as link_module
 
     monkeypatch.setattr(link_module, "MAX_FINGERPRINTS_PER_KERNEL", 20)
     monkeypatch.setattr(link_module, "MAX_FINGERPRINTS", 30)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_secrets.server.report import GateReport, ReportRegistry
+from jupyter_secrets.server.gate_report import GateReport, ReportRegistry
 from tests.support.fakes import fake_aws_key
 
 from .conftest import Api, Reply

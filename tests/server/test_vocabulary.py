@@ -9,7 +9,7 @@ from typing import get_args
 import pytest
 
 from jupyter_secrets.server import vocabulary
-from jupyter_secrets.server.report import PRECEDENCE
+from jupyter_secrets.server.gate_report import PRECEDENCE
 
 TS = Path(__file__).resolve().parents[2] / "src" / "vocabulary.ts"
 

@@ -21,7 +21,7 @@ Design (kernel -> server, stand-alone and on JupyterHub alike):
   fingerprints of the value (never the value, never an unsalted hash), once
   per value. The server keeps them in memory, labelled with the ref and the
   kernel they came from (never the value); the gate's scanner finds the
-  value anywhere in a saved text (see :mod:`jupyter_secrets.scanner.known`
+  value anywhere in a saved text (see :mod:`jupyter_secrets.scanner.known_values`
   for what a fingerprint reveals).
 * What a link can do is bounded: at most :data:`MAX_FINGERPRINTS_PER_KERNEL`
   new fingerprints per kernel and :data:`MAX_FINGERPRINTS` in all, values of
