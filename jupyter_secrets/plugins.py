@@ -30,6 +30,10 @@ class PluginFailure:
     target: str
     reason: str
 
+    def describe(self, kind: str) -> str:
+        """``detector 'acme' (acme.detect:Acme) failed to load: ModuleNotFoundError: ...``"""
+        return f"{kind} '{self.name}' ({self.target}) failed to load: {self.reason}"
+
 
 @dataclass(frozen=True)
 class Discovery(Generic[T]):

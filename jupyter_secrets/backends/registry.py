@@ -46,8 +46,8 @@ def load_backend(name: str, settings: SecretsConfig) -> Backend:
         failure = found.failures.get(name)
         if failure is not None:
             raise BackendUnavailableError(
-                f"backend '{name}' ({failure.target}) failed to load: {failure.reason}; "
-                "reinstall the plugin or route these refs to another backend"
+                f"{failure.describe('backend')}; reinstall the plugin or route these refs to "
+                "another backend"
             )
         raise ConfigError(
             f"unknown backend '{name}'; known backends: {', '.join(sorted(found.plugins))} "

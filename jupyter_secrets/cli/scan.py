@@ -136,8 +136,8 @@ def warn_detector_failures() -> None:
 
     for failure in detector_failures().values():
         print(
-            f"jupyter-secrets: warning: detector {failure.name!r} ({failure.target}) failed to "
-            f"load: {failure.reason}; scanning without it (reinstall the package that provides it)",
+            f"jupyter-secrets: warning: {failure.describe('detector')}; scanning without it "
+            "(reinstall the package that provides it)",
             file=sys.stderr,
         )
 

@@ -163,9 +163,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     else:
         print(format_doctor(rows))
         for failure in broken:
-            print(
-                f"no  detector {failure.name} ({failure.target}) failed to load: {failure.reason}"
-            )
+            print(f"no  {failure.describe('detector')}")
     serving = [r for r in rows if r.forced] or [r for r in rows if r.is_default]
     if serving and serving[0].viable:
         return 0

@@ -85,8 +85,7 @@ def load_detectors(names: Iterable[str] | None = None) -> list[Detector]:
         failure = found.failures.get(name)
         if failure is not None:
             raise ScanError(
-                f"detector {name!r} ({failure.target}) failed to load: {failure.reason}; "
-                "reinstall the package that provides it"
+                f"{failure.describe('detector')}; reinstall the package that provides it"
             )
     return [found.plugins[name]() for name in wanted]
 

@@ -81,11 +81,9 @@ class ServerState:
             if self._scanner is None:
                 for failure in detector_failures().values():
                     self.log.warning(
-                        "jupyter-secrets: detector %r (%s) failed to load: %s; the gate scans "
-                        "without it (reinstall the package that provides it)",
-                        failure.name,
-                        failure.target,
-                        failure.reason,
+                        "jupyter-secrets: %s; the gate scans without it (reinstall the package "
+                        "that provides it)",
+                        failure.describe("detector"),
                     )
                 baseline = Baseline.load(self.baseline_path) if self.baseline_path else None
                 self._scanner = Scanner(

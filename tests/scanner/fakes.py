@@ -162,5 +162,12 @@ def aws_secret_key(f: Fakes) -> str:
     return "aB3/" + f.rand(ALNUM + "/+", 36)
 
 
+def discord_token(f: Fakes) -> str:
+    """A Discord bot token: base64url of a 17-19 digit user id, a timestamp, an HMAC."""
+    user_id = str(f.rng.randrange(10**17, 10**19))
+    head = base64.urlsafe_b64encode(user_id.encode()).decode().rstrip("=")
+    return f"{head}.{f.rand(URLSAFE, 6)}.{f.rand(URLSAFE, 38)}"
+
+
 def hex_token(f: Fakes, n: int = 32) -> str:
     return "a1" + f.rand(HEX, n - 2)

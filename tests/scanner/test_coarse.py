@@ -26,19 +26,13 @@ from jupyter_secrets.scanner.detectors import Detector
 from jupyter_secrets.scanner.document import Document
 from jupyter_secrets.scanner.registry import load_detectors
 
-from .fakes import Fakes, aws_secret_key, detector_cases, hex_token
+from .fakes import Fakes, aws_secret_key, detector_cases, discord_token, hex_token
 
 F = Fakes(seed=2026)
 SKIPPING = Scanner(hash_key=b"k")
 WALKING = Scanner(hash_key=b"k", coarse=False)
 SECRETS = [make() for _, _, make in detector_cases(F)]
 PASSWORD = F.password()
-
-
-def _discord_token() -> str:
-    user_id = base64.b64encode(str(F.rng.randrange(10**17, 10**18)).encode()).decode()
-    body = string.ascii_letters + string.digits
-    return f"{user_id.rstrip('=')}.{F.rand(body, 6)}.{F.rand(body + '_-', 27)}"
 
 
 def _long_text(secret: str) -> str:
@@ -61,7 +55,7 @@ def _tricky_strings() -> list[str]:
         F.aws(),
         base64.b64encode(text.encode()).decode(),
         "data:text/plain;base64," + base64.b64encode(text.encode()).decode(),
-        _discord_token(),
+        discord_token(F),
         "x" * 300,
         *SECRETS,
     ]
@@ -155,7 +149,7 @@ REASONS = {
     "binary-mimetype": {"image/png": _SHORT_BASE64},
     "data-uri": {"v": "data:text/plain;base64," + _SHORT_BASE64},
     "long-base64": {"v": base64.b64encode(_long_text(F.github()).encode()).decode()},
-    "discord-shape": {"v": _discord_token()},
+    "discord-shape": {"v": discord_token(F)},
     "twilio-sid-shape": {"v": f"AC{hex_token(F)} {hex_token(F)}"},
     "large-password-widget": {
         "m": {

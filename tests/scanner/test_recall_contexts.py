@@ -6,7 +6,6 @@ the look-alike cases next to them must stay clean. Messages never show a value.
 
 from __future__ import annotations
 
-import base64
 import string
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from jupyter_secrets.scanner import Finding, Scanner
 
 from .carriers import CARRIERS
-from .fakes import URLSAFE, Fakes, aws_secret_key, dotted_password, hex_token
+from .fakes import URLSAFE, Fakes, aws_secret_key, discord_token, dotted_password, hex_token
 from .nbutil import code, display, markdown, notebook, result, stream
 
 F = Fakes(seed=31)
@@ -855,19 +854,13 @@ def test_every_aws_key_id_prefix(scanner: Scanner, prefix: str, carrier: str) ->
     assert findings[0].span is not None and findings[0].span.value == key_id
 
 
-def _discord_token() -> str:
-    user_id = str(F.rng.randrange(10**17, 10**19))
-    head = base64.urlsafe_b64encode(user_id.encode()).decode().rstrip("=")
-    return f"{head}.{F.rand(URLSAFE, 6)}.{F.rand(URLSAFE, 38)}"
-
-
 def _telegram_token() -> str:
     return f"{F.rng.randrange(10**7, 10**10)}:AA{F.rand(URLSAFE, 33)}"
 
 
 @pytest.mark.parametrize(
     ("make", "detector"),
-    [(_discord_token, "discord"), (_telegram_token, "telegram")],
+    [(lambda: discord_token(F), "discord"), (_telegram_token, "telegram")],
     ids=["discord", "telegram"],
 )
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from jupyter_secrets.scanner.document import Document
 from jupyter_secrets.scanner.registry import load_detectors
 
 from .carriers import CARRIERS
-from .fakes import URLSAFE, Fakes, hex_token
+from .fakes import URLSAFE, Fakes, discord_token, hex_token
 
 F = Fakes(seed=4242)
 GATED = Scanner(hash_key=b"k")
@@ -40,12 +40,6 @@ def _mailchimp() -> str:
     return F.rand(string.ascii_lowercase + string.digits, 32) + f"-us{F.rng.randrange(1, 21)}"
 
 
-def _discord() -> str:
-    user_id = str(F.rng.randrange(10**17, 10**19))
-    head = base64.urlsafe_b64encode(user_id.encode()).decode().rstrip("=")
-    return f"{head}.{F.rand(URLSAFE, 6)}.{F.rand(URLSAFE, 38)}"
-
-
 def _twilio_pair() -> str:
     return f"AC{hex_token(F, 32)}\n{hex_token(F, 32)}"
 
@@ -53,7 +47,7 @@ def _twilio_pair() -> str:
 #: The shaped detectors' own secrets, each as text that holds one.
 PLANTS: dict[str, Callable[[], str]] = {
     "mailchimp": lambda: f'mc = MailChimp(mc_api="{_mailchimp()}")',
-    "discord": lambda: f'bot.run("{_discord()}")',
+    "discord": lambda: f'bot.run("{discord_token(F)}")',
     "twilio_auth_token": _twilio_pair,
 }
 
