@@ -129,7 +129,8 @@ def unknown_top_level_key(key: str) -> bytes:
 
 
 def unknown_cell_key(key: str) -> bytes:
-    return _dump(_nb([_code(**{"x-note": f"key {key}"})]))
+    extra: dict[str, Any] = {"x-note": f"key {key}"}  # a key no keyword can name
+    return _dump(_nb([_code(**extra)]))
 
 
 def text_plain_as_dict(key: str) -> bytes:
@@ -137,7 +138,8 @@ def text_plain_as_dict(key: str) -> bytes:
 
 
 def source_as_nested_lists(key: str) -> bytes:
-    return _dump(_nb([_code(source=[["x = 1\n", [f"k = '{key}'\n"]]])]))  # type: ignore[list-item]
+    # Deliberately not nbformat: source is a string or a list of strings, never nested.
+    return _dump(_nb([_code(source=[["x = 1\n", [f"k = '{key}'\n"]]])]))  # type: ignore[arg-type]
 
 
 def secret_as_a_key(key: str) -> bytes:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.blocking.client import BlockingKernelClient
 
 from tests.server.real_server import start_server
+from tests.support import notebooks as nbf
 from tests.support.server import JupyterServer
 
 LINK_FILE_GLOB = "jupyter-secrets-link-*"
@@ -99,16 +99,16 @@ def running_server(
 
 def notebook_with(text: str) -> dict[str, Any]:
     """A notebook whose one output shows ``text`` (where no detector looks for passwords)."""
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("run_report()")
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")]
+    nb = nbf.new_notebook()
+    cell = nbf.new_code_cell("run_report()")
+    cell.outputs = [nbf.new_output("stream", name="stdout", text=text + "\n")]
     nb.cells = [cell]
     return {"type": "notebook", "format": "json", "content": nb}
 
 
 def source_notebook(source: str) -> dict[str, Any]:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nb = nbf.new_notebook()
+    nb.cells = [nbf.new_code_cell(source)]
     return {"type": "notebook", "format": "json", "content": nb}
 
 

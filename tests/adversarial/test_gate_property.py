@@ -27,9 +27,9 @@ import os
 import random
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,6 +40,7 @@ from jupyter_secrets.server.gate import Gate
 from jupyter_secrets.server.gate_report import ReportRegistry
 from jupyter_secrets.server.guards import DiskGuards
 from jupyter_secrets.server.policy import GatePolicy
+from jupyter_secrets.server.vocabulary import Policy
 from tests.support.fakes import fake_aws_key, fake_github_token
 
 from .gate_payloads import holds
@@ -152,7 +153,7 @@ def containers(value: Any) -> Iterator[Any]:
 
 def string_holders(value: Any) -> list[tuple[Any, Any]]:
     """(container, key or index) of every string leaf."""
-    found = []
+    found: list[tuple[Any, Any]] = []
     for item in containers(value):
         pairs = item.items() if isinstance(item, dict) else enumerate(item)
         found.extend((item, k) for k, v in pairs if isinstance(v, str))
@@ -203,15 +204,31 @@ def encode(nb: dict[str, Any], encoding: str) -> bytes:
 SAVE_PATHS = ("put-json", "put-text", "put-base64", "chunked", "rename", "copy", "restore")
 
 
+class Contents(Protocol):
+    """What the rig calls of jupyter_server's async contents manager (unannotated there)."""
+
+    def register_pre_save_hook(self, hook: Callable[..., None]) -> None: ...
+    async def save(self, model: dict[str, Any], path: str) -> dict[str, Any]: ...
+    async def rename(self, old_path: str, new_path: str) -> None: ...
+    async def copy(self, from_path: str, to_path: str | None = None) -> dict[str, Any]: ...
+    async def create_checkpoint(self, path: str) -> dict[str, Any]: ...
+    async def restore_checkpoint(self, checkpoint_id: str, path: str) -> None: ...
+
+
+def contents_manager(root: Path) -> Contents:
+    """jupyter_server's async contents manager (large files: chunked saves) on ``root``."""
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+
+    return AsyncLargeFileManager(root_dir=str(root))
+
+
 class Rig:
     """A real contents manager with the gate, on its own event loop."""
 
-    def __init__(self, root: Path, policy: str) -> None:
-        from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
-
+    def __init__(self, root: Path, policy: Policy) -> None:
         self.root = root
         self.loop = asyncio.new_event_loop()
-        self.cm = AsyncLargeFileManager(root_dir=str(root))
+        self.cm = contents_manager(root)
         gate_policy = GatePolicy(
             default=policy, overrides={"attic/**": "off"}, max_scan_bytes=1 << 24
         )
@@ -297,7 +314,7 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     rig.loop.close()
 
 
-def property_settings(examples: int) -> Any:
+def property_settings(examples: int) -> settings:
     """Reproducible runs (derandomize) of ``examples`` cases, no per-case deadline."""
     return settings(
         max_examples=examples,

@@ -49,7 +49,7 @@ class HttpRig:
             cuts = sorted({len(data) // 3, (2 * len(data)) // 3, len(data) - 1})
             pieces = [data[a:b] for a, b in itertools.pairwise([0, *cuts, len(data)])]
             for number, piece in enumerate(pieces, start=1):
-                model = {"type": "file", "format": "base64", "content": b64(piece)}
+                model: dict[str, Any] = {"type": "file", "format": "base64", "content": b64(piece)}
                 model["chunk"] = -1 if number == len(pieces) else number
                 if self.api("PUT", name, model) >= 400:
                     break

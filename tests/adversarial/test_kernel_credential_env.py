@@ -180,10 +180,10 @@ def test_plugin_declared_credentials_are_protected_too(home: Path, tmp_path: Pat
             assert not masked, f"{view} still holds the token (masked)"
         environ = Path(f"/proc/{kernel.pid}/environ").read_bytes()
         assert not any(t in environ for t in traces(token)), "kernel's environ block"
-        masked = kernel.ok(
+        through_api = kernel.ok(
             "from jupyter_secrets.backends.base import credential_env\n"
             "print(credential_env('VAULT_TOKEN'))"
         )
-        assert masked.stdout == "[REDACTED vault token]\n"
+        assert through_api.stdout == "[REDACTED vault token]\n"
     finally:
         kernel.shutdown()

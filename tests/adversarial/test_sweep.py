@@ -22,13 +22,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from tests.kernel.harness import leaked_forms
 from tests.kernel.test_kernel_redaction import LEAKY_CELLS
 from tests.server.real_server import server_dirs
+from tests.support import notebooks as nbf
 from tests.support.fakes import fake_secret
 from tests.support.jupyter_env import isolated_env
+from tests.support.server import JupyterServer
 
 from .gate_payloads import JSON_PAYLOADS
 from .linkserver import running_server, start_kernel
@@ -83,7 +83,7 @@ def files_written_since(start: float, roots: list[Path]) -> list[Path]:
     return found
 
 
-def put(server: Any, path: str, model: dict[str, Any]) -> int:
+def put(server: JupyterServer, path: str, model: dict[str, Any]) -> int:
     status, _, _ = server.request("PUT", f"api/contents/{path}", model)
     return status
 
@@ -113,16 +113,16 @@ def test_a_hostile_session_leaves_nothing_on_disk(tmp_path: Path) -> None:
         try:
             assert kernel.run("pw = %secret dev/sweep/env").status == "ok"
             assert kernel.run("filepw = %secret dev/sweep/file").status == "ok"
-            notebook = nbformat.v4.new_notebook()
+            notebook = nbf.new_notebook()
             for code in [*LEAKY_CELLS, *ATTACK_CELLS]:
-                cell = nbformat.v4.new_code_cell(code)
+                cell = nbf.new_code_cell(code)
                 shown = kernel.run(code)
                 # The server's own token (kernels inherit JUPYTER_TOKEN) must not show either.
                 for secret_value in (value, file_value, passphrase, server.token):
                     assert leaked_forms(shown.stdout + shown.stderr, secret_value) == [], code
                 cell.outputs = [
-                    nbformat.v4.new_output("stream", name="stdout", text=shown.stdout),
-                    nbformat.v4.new_output("stream", name="stderr", text=shown.stderr),
+                    nbf.new_output("stream", name="stdout", text=shown.stdout),
+                    nbf.new_output("stream", name="stderr", text=shown.stderr),
                 ]
                 notebook.cells.append(cell)
             kernel.run("get_ipython().history_manager.writeout_cache()")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import getpass
 import io
 import json
 import os
@@ -12,8 +13,10 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from jupyter_secrets.backends import encrypted_file
 from jupyter_secrets.backends.base import Viability
@@ -116,11 +119,10 @@ def test_kdf_runs_once_per_process(
     file_backend: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = []
-    real = encrypted_file.Scrypt
 
-    def counting_scrypt(**kwargs: object) -> object:
+    def counting_scrypt(**kwargs: Any) -> Scrypt:
         calls.append(1)  # one Scrypt object per key derivation
-        return real(**kwargs)
+        return Scrypt(**kwargs)
 
     monkeypatch.setattr(encrypted_file, "Scrypt", counting_scrypt)
     for _ in range(3):
@@ -178,7 +180,7 @@ def test_prompts_in_a_terminal_and_confirms_new_passphrase(
         return next(answers)
 
     monkeypatch.setattr(sys, "stdin", _Terminal(""))
-    monkeypatch.setattr(encrypted_file.getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
     backend = EncryptedFileBackend(path=str(tmp_path / "s.enc"))
     assert "will prompt" in backend.viable().reason
     value = fake_secret()
@@ -197,7 +199,7 @@ def test_mismatched_new_passphrases_store_nothing(
 ) -> None:
     answers = iter(["one", "two"])
     monkeypatch.setattr(sys, "stdin", _Terminal(""))
-    monkeypatch.setattr(encrypted_file.getpass, "getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
     backend = EncryptedFileBackend(path=str(tmp_path / "s.enc"))
     with pytest.raises(InputError, match="two passphrases differ"):
         backend.set(REF, fake_secret())
@@ -356,7 +358,7 @@ def test_check_reports_a_locked_store_without_prompting(
     def no_prompt(prompt: str = "") -> str:
         raise AssertionError("check() must never prompt")
 
-    monkeypatch.setattr(encrypted_file.getpass, "getpass", no_prompt)
+    monkeypatch.setattr(getpass, "getpass", no_prompt)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal
     locked = file_backend.check()
     assert not locked.ok and locked.locked

@@ -38,6 +38,12 @@ LOCKED_MESSAGE = (
 )
 
 
+def new_keyring(cls: type[keyring.backend.KeyringBackend]) -> keyring.backend.KeyringBackend:
+    """An instance of one of keyring's backend classes, typed as keyring's base class:
+    its methods are annotated there, not in every backend (SecretService's are not)."""
+    return cls()
+
+
 @pytest.mark.keyring_service
 def test_set_get_previous(keyring_backend: KeyringBackend) -> None:
     first, second = fake_secret(), fake_secret()
@@ -54,7 +60,7 @@ def test_set_get_previous(keyring_backend: KeyringBackend) -> None:
 def test_values_live_in_the_secret_service(keyring_backend: KeyringBackend) -> None:
     value = fake_secret()
     keyring_backend.set(REF, value)
-    direct = SecretService.Keyring().get_password(keyring_backend.service, REF.path)
+    direct = new_keyring(SecretService.Keyring).get_password(keyring_backend.service, REF.path)
     assert direct == value, "value not found in the Secret Service"
 
 
@@ -98,7 +104,9 @@ def test_index_lists_names_and_times_only(keyring_backend: KeyringBackend) -> No
     ]
     assert all(i.updated is not None for i in infos)
     assert [i.path for i in keyring_backend.list("prod")] == ["prod/api/key"]
-    raw_index = SecretService.Keyring().get_password(keyring_backend.service, INDEX_USERNAME)
+    raw_index = new_keyring(SecretService.Keyring).get_password(
+        keyring_backend.service, INDEX_USERNAME
+    )
     assert raw_index is not None
     assert value not in raw_index, "value leaked into the index"
     assert set(json.loads(raw_index)["dev/db/password"]) == {"updated"}
@@ -109,7 +117,7 @@ def test_delete_removes_current_previous_and_index(keyring_backend: KeyringBacke
     keyring_backend.set(REF, fake_secret())
     keyring_backend.set(REF, fake_secret())
     keyring_backend.delete(REF)
-    direct = SecretService.Keyring()
+    direct = new_keyring(SecretService.Keyring)
     assert direct.get_password(keyring_backend.service, REF.path) is None
     assert direct.get_password(keyring_backend.service, REF.path + "@previous") is None
     assert keyring_backend.list() == []
@@ -120,7 +128,9 @@ def test_delete_removes_current_previous_and_index(keyring_backend: KeyringBacke
 @pytest.mark.keyring_service
 def test_corrupted_index(keyring_backend: KeyringBackend) -> None:
     keyring_backend.set(REF, fake_secret())
-    SecretService.Keyring().set_password(keyring_backend.service, INDEX_USERNAME, "{not json")
+    new_keyring(SecretService.Keyring).set_password(
+        keyring_backend.service, INDEX_USERNAME, "{not json"
+    )
     with pytest.raises(BackendUnavailableError, match=r"index item .* is corrupted"):
         keyring_backend.list()
     keyring_backend.set(SecretRef("dev/other/x"), fake_secret())  # rebuilds the index
@@ -384,7 +394,7 @@ def test_the_suggested_command_unlocks_the_keyring(tmp_path: Path) -> None:
 class ThirdPartyKeyring(keyring.backend.KeyringBackend):
     """A stand-in for an installed keyring plugin (e.g. keyrings.cryptfile)."""
 
-    priority = 3  # type: ignore[assignment]
+    priority = 3
 
     def get_password(self, service: str, username: str) -> str | None:
         raise AssertionError("must not be used")
@@ -425,7 +435,7 @@ def test_plaintext_keyring_is_not_viable(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_automatic_chain_without_os_keyring_is_not_viable(monkeypatch: pytest.MonkeyPatch) -> None:
-    chain = Chain([ThirdPartyKeyring(), fail.Keyring()])
+    chain = Chain([new_keyring(ThirdPartyKeyring), new_keyring(fail.Keyring)])
     monkeypatch.setattr(keyring, "get_keyring", lambda: chain)
     viability = KeyringBackend().viable()
     assert not viability.ok
@@ -435,7 +445,13 @@ def test_automatic_chain_without_os_keyring_is_not_viable(monkeypatch: pytest.Mo
 
 def test_automatic_chain_prefers_the_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
     # null is shipped with keyring but stores nothing, so it must be skipped too.
-    chain = Chain([ThirdPartyKeyring(), null.Keyring(), SecretService.Keyring()])
+    chain = Chain(
+        [
+            new_keyring(ThirdPartyKeyring),
+            new_keyring(null.Keyring),
+            new_keyring(SecretService.Keyring),
+        ]
+    )
     monkeypatch.setattr(keyring, "get_keyring", lambda: chain)
     assert isinstance(KeyringBackend().os_keyring(), SecretService.Keyring)
 

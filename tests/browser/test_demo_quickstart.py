@@ -57,6 +57,7 @@ class Demo:
             detail=lambda: f":\n{self.text()[-3000:]}",
             interval=0.5,
         )
+        assert found is not None  # wait_until returns a truthy result: a match
         return found.group(0)
 
     def shell(self, command: str) -> subprocess.CompletedProcess[str]:

@@ -39,7 +39,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return rc, out.out, out.err
 
 
-def levels_of(doc: dict[str, list[dict[str, object]]]) -> list[object]:
+def levels_of(doc: dict[str, list[dict[str, object]]]) -> list[str]:
     return sorted(str(f["confidence"]) for f in doc["findings"])
 
 

@@ -2,6 +2,7 @@ import json
 import os
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +10,7 @@ from jupyter_secrets.audit import AuditLog
 from jupyter_secrets.errors import ConfigError
 
 
-def test_record_and_read(tmp_path) -> None:
+def test_record_and_read(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "sub" / "audit.log")
     log.record(user="alice", action="read", ref="dev/a", backend="env", outcome="allowed")
     log.record(user="bob", action="read", ref="dev/b", backend="env", outcome="not_found")
@@ -32,7 +33,7 @@ def test_record_and_read(tmp_path) -> None:
     assert [e["ref"] for e in log.read(limit=1, offset=1)] == ["dev/b"]
 
 
-def test_rejects_unknown_fields_and_non_scalars(tmp_path) -> None:
+def test_rejects_unknown_fields_and_non_scalars(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.log")
     with pytest.raises(TypeError):
         log.record(user="a", outcome="allowed", value="x")  # there is no value field, by design
@@ -43,7 +44,7 @@ def test_rejects_unknown_fields_and_non_scalars(tmp_path) -> None:
     assert not log.path.exists()
 
 
-def test_concurrent_appends_keep_lines_whole(tmp_path) -> None:
+def test_concurrent_appends_keep_lines_whole(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.log")
 
     def work(n: int) -> None:
@@ -60,7 +61,7 @@ def test_concurrent_appends_keep_lines_whole(tmp_path) -> None:
     assert all(json.loads(line)["outcome"] == "allowed" for line in lines)
 
 
-def test_unwritable_location_is_one_line_error(tmp_path) -> None:
+def test_unwritable_location_is_one_line_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     log = AuditLog(blocker / "audit.log")

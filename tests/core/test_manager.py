@@ -17,6 +17,7 @@ from jupyter_secrets.errors import (
     SecretNotFoundError,
 )
 from jupyter_secrets.manager import SecretManager, TTLCache
+from jupyter_secrets.refs import SecretRef
 from jupyter_secrets.resolve import resolve
 from jupyter_secrets.value import SecretStr
 from tests.support.fakes import fake_secret
@@ -139,7 +140,10 @@ def test_listeners_see_fetches(manager: SecretManager) -> None:
 
 def test_a_failing_listener_withholds_the_value(manager: SecretManager) -> None:
     # The redaction listener failing must not hand out a value it cannot mask.
-    manager.add_fetch_listener(lambda ref, value: 1 / 0)
+    def failing(ref: SecretRef, value: str) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    manager.add_fetch_listener(failing)
     manager.set("dev/l/y", "value-2")
     with pytest.raises(SecretError, match="could not register 'dev/l/y' for output redaction"):
         manager.get("dev/l/y")

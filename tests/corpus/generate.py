@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
+from tests.support import notebooks as nbf
 
 from . import filler, payloads, plain, render
 from .fakes import NEGATIVE_FAMILIES, POSITIVE_FAMILIES, Fake, fake_uuid, negative, positive, rand
@@ -313,8 +313,8 @@ def _cycle(rng: random.Random, items: list[Any], count: int) -> list[Any]:
 
 
 def _write_notebook(path: Path, nb_json: dict[str, Any]) -> int:
-    node = nbformat.from_dict(nb_json)
-    text = nbformat.writes(node, version=4)
+    node = nbf.from_dict(nb_json)
+    text = nbf.writes(node, version=4)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return len(text.encode())

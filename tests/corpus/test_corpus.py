@@ -20,6 +20,7 @@ from tests.corpus.generate import CONTEXTS, STRUCTURAL, Corpus, generate, load_l
 from tests.corpus.rawmap import raw_line_map
 from tests.corpus.score import Hit, gaps, hits_from_findings, score
 from tests.corpus.verify import check
+from tests.support import notebooks as nbf
 
 SEED = 20240501  # the benchmark's default seed: the gate and the README figures agree
 
@@ -33,7 +34,7 @@ def test_every_notebook_is_valid_nbformat_45_with_cell_ids(corpus: Corpus) -> No
     notebooks = corpus.paths(kind="notebook")
     assert len(notebooks) == 200
     for path in notebooks:
-        nb = nbformat.read(path, as_version=4)
+        nb = nbf.read(path, as_version=4)
         nbformat.validate(nb)  # raises ValidationError with the schema path
         assert (nb.nbformat, nb.nbformat_minor) == (4, 5), path.name
         assert all(cell.get("id") for cell in nb.cells), f"{path.name}: a cell has no id"

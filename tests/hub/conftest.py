@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 import requests
 
+from tests.support import notebooks as nbf
 from tests.support.fakes import fake_aws_key
 from tests.support.strict import skip_or_fail
 
@@ -69,8 +69,8 @@ def fake_key() -> str:
 
 
 def code_notebook(source: str) -> dict[str, Any]:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nb = nbf.new_notebook()
+    nb.cells = [nbf.new_code_cell(source)]
     return {"type": "notebook", "format": "json", "content": nb}
 
 

@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
-
 import jupyter_secrets
+from tests.support import notebooks as nbf
 from tests.support.fakes import fake_secret
 from tests.support.jupyter_env import isolated_env
 
@@ -38,7 +37,7 @@ def test_demo_notebook_runs_and_never_shows_the_token(home: Path) -> None:
     kernel = Kernel(home, env)
     kernel.planted.append(value)
     try:
-        notebook = nbformat.read(DEMO, as_version=4)
+        notebook = nbf.read(DEMO, as_version=4)
         code_cells = [c.source for c in notebook.cells if c.cell_type == "code"]
         assert code_cells, "the demo notebook has no code"
         for source in code_cells:

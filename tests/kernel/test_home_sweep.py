@@ -7,10 +7,10 @@ import json
 import time
 from pathlib import Path
 
-import nbformat
 import requests
-from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.blocking.client import BlockingKernelClient
 
+from tests.support import notebooks as nbf
 from tests.support.fakes import fake_secret
 from tests.support.server import start_jupyter
 
@@ -39,9 +39,9 @@ def ready_client(connection_file: Path) -> BlockingKernelClient:
                 raise
 
 
-def run_cell(client: BlockingKernelClient, code: str) -> list[nbformat.NotebookNode]:
+def run_cell(client: BlockingKernelClient, code: str) -> list[nbf.NotebookNode]:
     msg_id = client.execute(code)
-    outputs = []
+    outputs: list[nbf.NotebookNode] = []
     while True:
         msg = client.get_iopub_msg(timeout=60)
         if msg["parent_header"].get("msg_id") != msg_id:
@@ -50,7 +50,7 @@ def run_cell(client: BlockingKernelClient, code: str) -> list[nbformat.NotebookN
         if kind == "status" and msg["content"]["execution_state"] == "idle":
             return outputs
         if kind in ("stream", "display_data", "execute_result", "error"):
-            outputs.append(nbformat.v4.output_from_msg(msg))
+            outputs.append(nbf.output_from_msg(msg))
 
 
 def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
     base = server.base_url.rstrip("/")
     headers = {"Authorization": f"token {server.token}"}
     try:
-        notebook = nbformat.v4.new_notebook()
+        notebook = nbf.new_notebook()
         put = requests.put(
             f"{base}/api/contents/etl.ipynb",
             json={"type": "notebook", "content": notebook},
@@ -96,7 +96,7 @@ def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
         )
         cells = ["pw = %secret dev/sweep/password", *LEAKY_CELLS]
         for code in cells:
-            cell = nbformat.v4.new_code_cell(code)
+            cell = nbf.new_code_cell(code)
             cell.outputs = run_cell(client, code)
             notebook.cells.append(cell)
         run_cell(client, "get_ipython().history_manager.writeout_cache()")
@@ -118,7 +118,7 @@ def test_nothing_on_disk_after_a_scripted_session(tmp_path: Path) -> None:
     finally:
         server.stop(timeout=60)
 
-    on_disk = nbformat.read(work / "etl.ipynb", as_version=4)
+    on_disk = nbf.read(work / "etl.ipynb", as_version=4)
     assert sum(len(c.outputs) for c in on_disk.cells) >= len(LEAKY_CELLS)
     assert "[REDACTED dev/sweep/password]" in json.dumps(on_disk)
     files = [p for p in home.rglob("*") if p.is_file()]

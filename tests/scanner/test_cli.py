@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -114,7 +115,7 @@ def test_parallel_scan_reports_what_one_process_reports(  # type: ignore[no-unty
 ) -> None:
     """Forked workers: same findings, same order, same hashes across files, same SARIF
     regions, and errors in the same place as a scan in this process."""
-    from jupyter_secrets.scanner import batch
+    from jupyter_secrets.scanner import Scanner, batch
 
     key = F.github()
     for index in range(12):  # one value in many files: hashes must agree across workers
@@ -128,7 +129,12 @@ def test_parallel_scan_reports_what_one_process_reports(  # type: ignore[no-unty
     monkeypatch.setattr(batch, "PARALLEL_MIN_BYTES", 0)
     calls: list[int] = []
     real_parallel = batch._parallel
-    monkeypatch.setattr(batch, "_parallel", lambda *a: calls.append(1) or real_parallel(*a))
+
+    def counted(scanner: Scanner, files: list[str], jobs: int, positions: bool) -> Iterator[object]:
+        calls.append(1)
+        return real_parallel(scanner, files, jobs, positions)
+
+    monkeypatch.setattr(batch, "_parallel", counted)
     parallel = run(capsys, *argv, "--jobs", "2")
     assert calls, "the parallel path did not run"
     assert parallel == serial

@@ -12,10 +12,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 
-from jupyter_secrets.scanner import Scanner
+from jupyter_secrets.scanner import Finding, Scanner
 from jupyter_secrets.server.scanning import ScanFailed, run_limited
 
 from .fakes import Fakes
@@ -56,8 +57,8 @@ class _WideWindows(OrderedDict):  # type: ignore[type-arg]
         return super().popitem(last=last)
 
 
-def _key(findings: list[object]) -> list[tuple[object, ...]]:
-    return sorted((f.cell_index, f.location, f.line, f.type, f.hashed_secret) for f in findings)  # type: ignore[attr-defined]
+def _key(findings: list[Finding]) -> list[tuple[object, ...]]:
+    return sorted((f.cell_index, f.location, f.line, f.type, f.hashed_secret) for f in findings)
 
 
 @pytest.mark.usefixtures("fast_switching")
@@ -98,10 +99,10 @@ def test_scans_abandoned_by_a_timeout_do_not_disturb_the_next_ones() -> None:
     for round_ in range(4):
         for index, cell in enumerate(cells):
             try:  # a timeout this short abandons most scans mid-way
-                run_limited(lambda c=cell, i=index: shared.scan_cell(c, i), 1e-6)
+                run_limited(partial(shared.scan_cell, cell, index), 1e-6)
             except ScanFailed as exc:
                 assert exc.kind == "timeout"
                 timeouts += 1
-            got = run_limited(lambda c=cell, i=index: shared.scan_cell(c, i), 60)
+            got = run_limited(partial(shared.scan_cell, cell, index), 60)
             assert _key(got) == expected[index], f"round {round_}: cell {index} differs"
     assert timeouts, "no scan was abandoned: the test did not test the overlap"

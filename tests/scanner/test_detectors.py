@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from jupyter_secrets.scanner import Scanner
+from jupyter_secrets.scanner import Finding, Scanner
 from jupyter_secrets.scanner.registry import BUILTIN, load_detectors
 
 from .fakes import Fakes, detector_cases
@@ -18,7 +20,7 @@ def scanner() -> Scanner:
     return Scanner(hash_key=b"test-key")
 
 
-def _detectors(findings: list) -> list[str]:  # type: ignore[type-arg]
+def _detectors(findings: list[Finding]) -> list[str]:
     return [f.detector for f in findings]
 
 
@@ -26,8 +28,8 @@ def _detectors(findings: list) -> list[str]:  # type: ignore[type-arg]
     ("name", "template", "make"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
 )
 def test_detector_finds_its_format_in_code(
-    scanner: Scanner, name: str, template: str, make
-) -> None:  # type: ignore[no-untyped-def]
+    scanner: Scanner, name: str, template: str, make: Callable[[], str]
+) -> None:
     secret = make()
     findings = scanner.scan_text(template.format(s=secret), "cell.py")
     assert _detectors(findings) == [name], (
@@ -41,8 +43,8 @@ def test_detector_finds_its_format_in_code(
     ("name", "template", "make"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
 )
 def test_detector_finds_its_format_in_notebook_json_string(
-    scanner: Scanner, name: str, template: str, make
-) -> None:  # type: ignore[no-untyped-def]
+    scanner: Scanner, name: str, template: str, make: Callable[[], str]
+) -> None:
     import orjson
 
     secret = make()

@@ -9,7 +9,15 @@ from urllib.parse import quote
 
 import pytest
 
-from jupyter_secrets.scanner import Baseline, KnownValues, ScanError, Scanner, fingerprints
+from jupyter_secrets.scanner import (
+    Baseline,
+    Finding,
+    KnownValues,
+    ScanError,
+    Scanner,
+    fingerprints,
+)
+from jupyter_secrets.scanner.document import Document
 
 from .fakes import Fakes
 from .nbutil import code, notebook, stream
@@ -131,9 +139,14 @@ def test_incremental_cell_cache_hits_and_restamps() -> None:
     scanner = Scanner(hash_key=b"k")
     cell = code(f"k = '{F.slack()}'", cell_id="z")
     first = scanner.scan_cell(cell, 3, "a.ipynb")
-    calls = []
+    calls: list[Document] = []
     original = scanner.scan_document
-    scanner.scan_document = lambda doc: calls.append(doc) or original(doc)  # type: ignore[method-assign]
+
+    def spy(doc: Document) -> list[Finding]:
+        calls.append(doc)
+        return original(doc)
+
+    scanner.scan_document = spy  # type: ignore[method-assign]  # a spy on this instance
     again = scanner.scan_cell(dict(cell), 7, "b.ipynb")
     assert calls == [], "an unchanged cell was rescanned"
     assert (again[0].cell_index, again[0].path) == (7, "b.ipynb") and first[0].cell_index == 3

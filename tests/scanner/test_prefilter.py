@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_secrets.scanner import Scanner
+from jupyter_secrets.scanner import Finding, Scanner
+from jupyter_secrets.scanner.detectors import Candidate
 from jupyter_secrets.scanner.document import KIND_TEXT, Document, Origin
 from jupyter_secrets.scanner.prefilter import KeywordIndex
 
@@ -95,8 +97,16 @@ def test_detectors_without_keyword_hits_are_skipped_but_results_unchanged() -> N
     scanner = Scanner(hash_key=b"k")
     ran: list[str] = []
     for detector in scanner.detectors:
-        original = detector.find
-        detector.find = lambda doc, _o=original, _n=detector.name: ran.append(_n) or _o(doc)  # type: ignore[method-assign]
+
+        def spy(
+            doc: Document,
+            _o: Callable[[Document], Iterator[Candidate]] = detector.find,
+            _n: str = detector.name,
+        ) -> Iterator[Candidate]:
+            ran.append(_n)
+            return _o(doc)
+
+        detector.find = spy  # type: ignore[method-assign]  # a spy on this instance
     findings = scanner.scan_text(text, "x.py")
     assert sorted(f.detector for f in findings) == ["aws", "github"]
     assert "slack_webhook" not in ran and "github" in ran and "aws" in ran
@@ -107,7 +117,12 @@ def test_cell_cache_key_covers_image_payloads_too() -> None:
     scanner = Scanner(hash_key=b"k")
     calls: list[Document] = []
     original = scanner.scan_document
-    scanner.scan_document = lambda doc: calls.append(doc) or original(doc)  # type: ignore[method-assign]
+
+    def spy(doc: Document) -> list[Finding]:
+        calls.append(doc)
+        return original(doc)
+
+    scanner.scan_document = spy  # type: ignore[method-assign]  # a spy on this instance
 
     def cell(png: bytes, text: str) -> dict[str, object]:
         image = {"image/png": base64.b64encode(png).decode(), "text/plain": "<Figure>"}

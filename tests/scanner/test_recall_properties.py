@@ -28,7 +28,7 @@ _BODY = "bcdfghjklmnpqrstvwzBCDFGHJKLMNPQRSTVWZ23456789-_+!"
 
 
 @st.composite
-def secret_values(draw: Any) -> str:
+def secret_values(draw: st.DrawFn) -> str:
     """A credential: an upper-case letter, a digit, a lower-case letter (so it is no
     word or identifier), then 7 to 36 random characters, ending alphanumeric."""
     head = draw(st.sampled_from("BCDFGHJKLMNPQRSTVWZ"))
@@ -87,7 +87,7 @@ CONFIG_WRAPPERS = {
 
 
 @st.composite
-def config_texts(draw: Any, names: list[str]) -> tuple[str, str, dict[str, Any]]:
+def config_texts(draw: st.DrawFn, names: list[str]) -> tuple[str, str, dict[str, Any]]:
     value = draw(secret_values())
     name = draw(st.sampled_from(names))
     syntax = draw(st.sampled_from(sorted(CONFIG_LINES)))
@@ -162,7 +162,7 @@ def _carriers(command: str) -> dict[str, tuple[str, str]]:
 
 
 @st.composite
-def command_lines(draw: Any, plain: bool) -> tuple[str, str, dict[str, Any]]:
+def command_lines(draw: st.DrawFn, plain: bool) -> tuple[str, str, dict[str, Any]]:
     value = draw(secret_values())
     forms = PLAIN_FORMS if plain else CLI_FORMS
     form = draw(st.sampled_from(sorted(forms)))

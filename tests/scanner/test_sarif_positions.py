@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import orjson
 import pytest
 
 from jupyter_secrets.scanner import Scanner
 from jupyter_secrets.scanner.formats import to_sarif
+from tests.support import notebooks as nbf
 
 from .fakes import Fakes
 from .nbutil import code, display, error, markdown, notebook, result, stream
@@ -43,7 +43,7 @@ def _nb() -> tuple[dict[str, Any], int]:
 def test_sarif_regions_land_on_the_secret_in_the_raw_json(tmp_path: Path, style: str) -> None:
     nb, expected = _nb()
     if style == "nbformat":
-        raw = nbformat.writes(nbformat.from_dict(nb))
+        raw = nbf.writes(nbf.from_dict(nb))
     elif style == "compact":
         raw = orjson.dumps(nb).decode()
     else:
@@ -70,7 +70,7 @@ def test_sarif_regions_land_on_the_secret_in_the_raw_json(tmp_path: Path, style:
 
 def test_sarif_sources_are_used_without_reading_disk() -> None:
     nb, _ = _nb()
-    raw = nbformat.writes(nbformat.from_dict(nb))
+    raw = nbf.writes(nbf.from_dict(nb))
     findings = Scanner(hash_key=b"k").scan_notebook(raw, "not/on/disk.ipynb")
     regions = [
         r["locations"][0]["physicalLocation"]["region"]

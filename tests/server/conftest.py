@@ -37,7 +37,8 @@ def server_config(gate_settings: dict[str, Any], **sections: dict[str, Any]) -> 
     )
 
 
-@pytest.fixture
+# Overrides pytest-jupyter's fixture of this name, star-imported above (pytest's way).
+@pytest.fixture  # type: ignore[no-redef]
 def jp_server_config(gate_settings: dict[str, Any]) -> Config:
     return server_config(gate_settings)
 

@@ -10,29 +10,29 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import nbformat
+from tests.support import notebooks as nbf
 
 
 def _notebook(cell: dict[str, Any]) -> bytes:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Analysis"), nbformat.from_dict(cell)]
-    return nbformat.writes(nb).encode("utf-8")
+    nb = nbf.new_notebook()
+    nb.cells = [nbf.new_markdown_cell("# Analysis"), nbf.from_dict(cell)]
+    return nbf.writes(nb).encode("utf-8")
 
 
 def code_cell(key: str) -> bytes:
-    return _notebook(nbformat.v4.new_code_cell(f'aws_key = "{key}"\nprint("ready")'))
+    return _notebook(nbf.new_code_cell(f'aws_key = "{key}"\nprint("ready")'))
 
 
 def stream_output(key: str) -> bytes:
-    cell = nbformat.v4.new_code_cell("!cat ~/.aws/credentials")
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"key_id={key}\n")]
+    cell = nbf.new_code_cell("!cat ~/.aws/credentials")
+    cell.outputs = [nbf.new_output("stream", name="stdout", text=f"key_id={key}\n")]
     return _notebook(cell)
 
 
 def error_traceback(key: str) -> bytes:
-    cell = nbformat.v4.new_code_cell("connect()")
+    cell = nbf.new_code_cell("connect()")
     cell.outputs = [
-        nbformat.v4.new_output(
+        nbf.new_output(
             "error",
             ename="AuthError",
             evalue="rejected",
@@ -46,9 +46,9 @@ def error_traceback(key: str) -> bytes:
 
 
 def html_output(key: str) -> bytes:
-    cell = nbformat.v4.new_code_cell("show_config()")
+    cell = nbf.new_code_cell("show_config()")
     cell.outputs = [
-        nbformat.v4.new_output(
+        nbf.new_output(
             "display_data",
             data={
                 "text/html": f"<table><tr><td>key</td><td>{key}</td></tr></table>",

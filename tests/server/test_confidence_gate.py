@@ -12,9 +12,9 @@ import string
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
+from tests.support import notebooks as nbf
 from tests.support.fakes import fake_aws_key
 
 from .conftest import Api
@@ -29,9 +29,9 @@ def weak_password() -> str:
 
 
 def notebook_model(*sources: str) -> dict[str, Any]:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    return {"type": "notebook", "format": "json", "content": json.loads(nbformat.writes(nb))}
+    nb = nbf.new_notebook()
+    nb.cells = [nbf.new_code_cell(source) for source in sources]
+    return {"type": "notebook", "format": "json", "content": json.loads(nbf.writes(nb))}
 
 
 def possible_source(value: str) -> str:

@@ -21,6 +21,7 @@ import pytest
 from jupyter_secrets.scanner import Scanner
 from jupyter_secrets.scanner.echoes import escaped_forms
 from jupyter_secrets.server.scanning import ScanFailed, strip_findings
+from tests.support import notebooks as nbf
 
 from .conftest import Api
 
@@ -34,17 +35,15 @@ def fake_password() -> str:
 
 
 def leaking_notebook(pw: str) -> dict[str, Any]:
-    nb = nbformat.v4.new_notebook()
-    echo = nbformat.v4.new_code_cell("db_password")
-    echo.outputs = [
-        nbformat.v4.new_output("execute_result", {"text/plain": repr(pw)}, execution_count=2)
-    ]
+    nb = nbf.new_notebook()
+    echo = nbf.new_code_cell("db_password")
+    echo.outputs = [nbf.new_output("execute_result", {"text/plain": repr(pw)}, execution_count=2)]
     echo.metadata["custom"] = {"note": pw}
-    printed = nbformat.v4.new_code_cell("connect()")
-    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"using key: {pw}\n")]
-    table = nbformat.v4.new_code_cell("df")
+    printed = nbf.new_code_cell("connect()")
+    printed.outputs = [nbf.new_output("stream", name="stdout", text=f"using key: {pw}\n")]
+    table = nbf.new_code_cell("df")
     table.outputs = [
-        nbformat.v4.new_output(
+        nbf.new_output(
             "display_data",
             {
                 "text/html": f"<table><tr><th>0</th><td>{html.escape(pw)}</td></tr></table>",
@@ -52,7 +51,7 @@ def leaking_notebook(pw: str) -> dict[str, Any]:
             },
         )
     ]
-    nb.cells = [nbformat.v4.new_code_cell(f'db_password = "{pw}"\n'), echo, printed, table]
+    nb.cells = [nbf.new_code_cell(f'db_password = "{pw}"\n'), echo, printed, table]
     return {"type": "notebook", "format": "json", "content": nb}
 
 
@@ -79,7 +78,7 @@ async def put(api: Api, root: Path, name: str, resave: bool, pw: str) -> tuple[A
     """The leaking save's reply, and the file's bytes before it (None: there was none)."""
     before = None
     if resave:  # a clean save first: the next one is scanned cell by cell
-        clean = {"type": "notebook", "format": "json", "content": nbformat.v4.new_notebook()}
+        clean = {"type": "notebook", "format": "json", "content": nbf.new_notebook()}
         assert (await api("PUT", f"api/contents/{name}", clean)).status == 201
         before = (root / name).read_bytes()
     return await api("PUT", f"api/contents/{name}", leaking_notebook(pw)), before
@@ -96,7 +95,7 @@ async def test_strip_redacts_every_echo(
     assert reply.headers.get(ACTION) == "stripped"
     on_disk = (jp_root_dir / "echo.ipynb").read_bytes()
     assert forms_left(on_disk, pw) == 0, "a form of the password reached the disk"
-    nb = nbformat.reads(on_disk.decode(), as_version=4)
+    nb = nbf.reads(on_disk.decode(), as_version=4)
     nbformat.validate(nb)
     assert "[REDACTED]" in nb.cells[0].source and "[REDACTED]" in nb.cells[2].outputs[0].text
 

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
+from tests.support import notebooks as nbf
 from tests.support.fakes import fake_aws_key
 
 from .conftest import Api
@@ -157,9 +157,9 @@ async def test_fifty_concurrent_saves_get_their_own_outcome(api: Api, jp_root_di
     keys = {i: fake_aws_key() for i in range(0, 50, 2)}
 
     def notebook(i: int) -> dict[str, Any]:
-        nb = nbformat.v4.new_notebook()
+        nb = nbf.new_notebook()
         source = f'marker = "nb-{i}"\n' + (f'key = "{keys[i]}"\n' if i in keys else "")
-        nb.cells = [nbformat.v4.new_code_cell(source)]
+        nb.cells = [nbf.new_code_cell(source)]
         return {"type": "notebook", "format": "json", "content": nb}
 
     replies = await asyncio.gather(

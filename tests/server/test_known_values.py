@@ -10,10 +10,10 @@ import string
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
 from tests.leaks import traces
+from tests.support import notebooks as nbf
 
 from .conftest import Api
 
@@ -25,9 +25,9 @@ def short_password() -> str:
 
 
 def notebook_with(value: str) -> dict[str, Any]:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("run_report()")
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"status: {value} ok\n")]
+    nb = nbf.new_notebook()
+    cell = nbf.new_code_cell("run_report()")
+    cell.outputs = [nbf.new_output("stream", name="stdout", text=f"status: {value} ok\n")]
     nb.cells = [cell]
     return {"type": "notebook", "format": "json", "content": nb}
 

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbformat
 import pytest
 
+from tests.support import notebooks as nbf
 from tests.support.fakes import fake_aws_key
 from tests.support.server import JupyterServer
 
@@ -53,9 +53,9 @@ def test_a_100_mb_output_gets_a_clear_4xx_and_keeps_the_file(server: JupyterServ
         server.request("PUT", f"api/contents/{name}", as_model(name, clean(name), "json"))[0] == 201
     )
     before = (server.root / name).read_bytes()
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("print(data)")
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * (100 * 1024 * 1024))]
+    nb = nbf.new_notebook()
+    cell = nbf.new_code_cell("print(data)")
+    cell.outputs = [nbf.new_output("stream", name="stdout", text="x" * (100 * 1024 * 1024))]
     nb.cells = [cell]
     body = json.dumps({"type": "notebook", "format": "json", "content": nb}).encode()
     status, _, reply = server.request("PUT", f"api/contents/{name}", body)

@@ -9,10 +9,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 from traitlets.config import Config
 
+from tests.support import notebooks as nbf
 from tests.support.fakes import fake_aws_key
 
 from .conftest import Api, server_config
@@ -38,8 +38,8 @@ def jp_server_config(gate_settings: dict[str, Any], store_path: Path, tmp_path: 
 
 async def test_scan_model_cell_and_text(api: Api) -> None:
     key = fake_aws_key()
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(f'k = "{key}"')]
+    nb = nbf.new_notebook()
+    nb.cells = [nbf.new_code_cell(f'k = "{key}"')]
     by_model = await api(
         "POST",
         "jupyter-secrets/scan",
@@ -88,8 +88,8 @@ async def test_store_list_and_audit(api: Api, store_path: Path) -> None:
     assert paged.json()["events"] == []
 
     # The stored literal is now a known value: a notebook still holding it is caught.
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(f"old password {value} (moved to the store)")]
+    nb = nbf.new_notebook()
+    nb.cells = [nbf.new_markdown_cell(f"old password {value} (moved to the store)")]
     saved = await api(
         "PUT", "api/contents/n.ipynb", {"type": "notebook", "format": "json", "content": nb}
     )
@@ -361,8 +361,8 @@ async def test_put_outside_writable_scopes_is_403_audited_and_writes_nothing(
     assert prod_value not in audit_text and dev_value not in audit_text
 
     # The refused value is not a "known value" either: it never reached a store.
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(f"note {prod_value}")]
+    nb = nbf.new_notebook()
+    nb.cells = [nbf.new_markdown_cell(f"note {prod_value}")]
     saved = await api(
         "PUT", "api/contents/p.ipynb", {"type": "notebook", "format": "json", "content": nb}
     )

@@ -8,4 +8,6 @@
 - ``strict``: ``STRICT``, ``skip_or_fail``, ``require``: a missing tool skips, or fails
   under ``JUPYTER_SECRETS_STRICT_TESTS=1``.
 - ``fakes``: fake secret values generated at test time (never real, never stored).
+- ``notebooks``: nbformat's notebook builders and readers, typed (nbformat leaves them
+  unannotated): ``from tests.support import notebooks as nbf``.
 """

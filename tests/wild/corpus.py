@@ -33,6 +33,7 @@ from typing import Any
 import nbformat
 
 from tests.corpus.model import Label
+from tests.support import notebooks as nbf
 
 from .manifest import DEFAULT_DIR, HELDOUT, TUNE, Notebook, Present, load
 from .plant import Planner, PositionMap, check_labels, eligible, plant_notebook
@@ -147,7 +148,7 @@ def _kind(output: dict[str, Any]) -> str:
 
 def _valid(nb: dict[str, Any]) -> bool:
     try:
-        nbformat.validate(nbformat.from_dict(nb))
+        nbformat.validate(nbf.from_dict(nb))
     except nbformat.ValidationError:
         return False
     return True

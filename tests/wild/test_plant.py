@@ -18,11 +18,12 @@ from typing import Any
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from jupyter_secrets.scanner.detectors.checksums import verify_token_checksum
 from tests.corpus.model import Label
 from tests.corpus.score import Hit
+from tests.support import notebooks as nbf
+from tests.support.notebooks import new_code_cell, new_markdown_cell, new_notebook, new_output
 from tests.wild import manifest, values
 from tests.wild.contexts import TEMPLATES
 from tests.wild.corpus import WildCorpus, build
@@ -82,7 +83,8 @@ def synthetic(minor: int = 5) -> dict[str, Any]:
         nb.nbformat_minor = minor
         for cell in nb.cells:
             del cell["id"]
-    return json.loads(nbformat.writes(nb))
+    on_disk: dict[str, Any] = json.loads(nbf.writes(nb))
+    return on_disk
 
 
 def planted(
@@ -112,7 +114,7 @@ def test_every_label_points_at_its_value_in_the_written_file(tmp_path: Path, see
     nb, labels, _ = planted(seed, minor=5 if seed % 3 else 4)
     path = tmp_path / "planted.ipynb"
     path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
-    node = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    node = nbf.read(path, as_version=nbf.NO_CONVERT)
     nbformat.validate(node)  # raises with the schema path if planting broke the notebook
     assert len(labels) >= 22
     for lab in labels:
