@@ -296,8 +296,10 @@ class Scanner:
             local = cand.start - segment.start
             if origin.allowed or (check_pragma and self._pragma_allows(segment.text, local)):
                 continue
-            if origin.location == LOCATION_OUTPUT:
-                # One finding per secret per output, whatever the number of mimetypes.
+            if origin.location == LOCATION_OUTPUT and origin.pointer is None:
+                # One finding per secret per output, whatever the number of mimetypes; not
+                # per leaf found by pointer (a dict key, a nested list), which strip redacts
+                # by its own finding, so none may be folded into another.
                 seen = (
                     origin.cell_index,
                     origin.output_index,
@@ -407,7 +409,7 @@ def track_echoes(
         if covered.contains(place, local, local + end - start):
             continue  # a finding of its own already (or inside one)
         seed = tracked[values[index]]
-        if origin.location == LOCATION_OUTPUT:
+        if origin.location == LOCATION_OUTPUT and origin.pointer is None:  # as above
             seen = (origin.cell_index, origin.output_index, seed.type, text[start:end])
             if seen in covered.outputs:
                 continue  # one finding per secret (and form) per output

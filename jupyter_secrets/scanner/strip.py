@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .content import KEY
+from .binary import classify
+from .content import KEY, lines_text
 from .decode import decode_bytes
 from .errors import ScanError
 from .finding import LOCATION_OUTPUT, Finding
@@ -103,17 +104,20 @@ def _strip_leaf(root: Any, pointer: tuple[str | int, ...], secret: str) -> None:
         leaf = parent[last]
     except (KeyError, IndexError, TypeError):
         return
+    in_key = isinstance(last, str) and secret in last and isinstance(parent, dict)
     if not is_key and isinstance(leaf, str) and secret in leaf:
         parent[last] = leaf.replace(secret, MARKER)
-    elif isinstance(last, str) and secret in last and isinstance(parent, dict):
-        renamed = last.replace(secret, MARKER)
+    elif not is_key and not in_key:
+        parent[last] = MARKER
+    if in_key:
+        # A short value is scanned as one piece with its key ("key": "value"), found by the
+        # value's pointer: the key is redacted whichever part held the secret.
+        renamed = str(last).replace(secret, MARKER)
         while renamed in parent:
             renamed += "_"
         items = [(renamed if k == last else k, v) for k, v in parent.items()]
         parent.clear()
         parent.update(items)
-    elif not is_key:
-        parent[last] = MARKER
 
 
 def strip_model(model: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
@@ -199,8 +203,8 @@ def _redact_output(output: dict[str, Any], secret: str, field: tuple[str, ...] =
     if "text" in output:
         output["text"] = _replace_multiline(output["text"], secret)
     for key in ("ename", "evalue"):
-        if isinstance(output.get(key), str):
-            output[key] = _redact_ansi(output[key], secret)
+        if key in output:
+            output[key] = _redact_ansi_lines(output[key], secret)
     if isinstance(output.get("traceback"), list):
         output["traceback"] = [
             _redact_ansi(t, secret) if isinstance(t, str) else t for t in output["traceback"]
@@ -208,8 +212,26 @@ def _redact_output(output: dict[str, Any], secret: str, field: tuple[str, ...] =
     data = output.get("data")
     if isinstance(data, dict):
         for mime, value in data.items():
-            if is_text_mime(mime) or field == ("data", mime):
+            if is_text_mime(mime) or field == ("data", mime) or _read_as_text(mime, value):
                 data[mime] = _redact_json(value, secret)
+
+
+def _read_as_text(mime: str, value: Any) -> bool:
+    """A payload of a binary mimetype that the scanner read as text all the same (it did
+    not decode as what its mimetype claims): one finding per output stands for it too."""
+    text = lines_text(value)
+    return text is not None and not classify(text, mime).binary
+
+
+def _redact_ansi_lines(value: Any, secret: str) -> Any:
+    """``_redact_ansi`` for a string or, as a lenient reader joins it, a list of lines."""
+    if isinstance(value, str):
+        return _redact_ansi(value, secret)
+    text = lines_text(value)
+    if text is None:
+        return value
+    redacted = _redact_ansi(text, secret)
+    return value if redacted == text else redacted.splitlines(keepends=True)
 
 
 def _redact_ansi(text: str, secret: str) -> str:

@@ -74,3 +74,39 @@ def test_strip_model_for_notebook_text_and_base64() -> None:
     b64_model = {"type": "file", "format": "base64", "path": ".npmrc", "content": raw}
     out = strip_model(b64_model, scanner.scan_model(b64_model))
     assert base64.b64decode(out["content"]).decode() == f"//registry/:_authToken={MARKER}\n"
+
+
+def test_strip_redacts_a_value_echoed_as_dict_keys_and_nested_leaves() -> None:
+    # What a fuzzer found: an output's text given as a dict, the found value both a key
+    # and its own short value ("key": "value" is one piece), and deeper in a list. One
+    # finding per output used to fold the leaves together; strip then missed the key.
+    value = F.password()
+    nb = notebook(code(f'db_password = "{value}"', cell_id="a"))
+    nb["cells"][0]["outputs"] = [
+        {"output_type": "stream", "name": "stdout", "text": {value: value, "k": [value]}}
+    ]
+    nb["metadata"]["extra"] = {value: 1}
+    scanner = Scanner(hash_key=b"k")
+    findings = scanner.scan_notebook(nb, "t.ipynb")
+    stripped = strip_notebook(nb, findings)
+    assert value not in orjson.dumps(stripped).decode(), "a copy of the value survived strip"
+    assert MARKER in orjson.dumps(stripped["cells"][0]["outputs"]).decode()
+
+
+def test_strip_redacts_every_field_one_finding_per_output_stands_for() -> None:
+    # One finding per secret per output folds the fields an output shows it in: strip
+    # must redact each of them, a lenient list evalue and a payload of a binary
+    # mimetype that did not decode as one (so was read as text) included.
+    value = F.password()
+    nb = notebook(code(f'db_password = "{value}"', cell_id="a"))
+    nb["cells"][0]["outputs"] = [
+        {"output_type": "error", "ename": "E", "evalue": [f"bad {value}\n"], "traceback": []},
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {"application/json": f"PASSWORD={value}", "image/png": value},
+        },
+    ]
+    findings = Scanner(hash_key=b"k").scan_notebook(nb, "t.ipynb")
+    stripped = strip_notebook(nb, findings)
+    assert value not in orjson.dumps(stripped).decode(), "a copy of the value survived strip"
