@@ -4,7 +4,9 @@
 (option ``prefix``) plus the path upper-cased, every character other than a
 letter or digit turned into ``_``. ``os.environ`` wins over ``.env`` files;
 ``.env`` files are parsed with python-dotenv's ``dotenv_values`` and never
-loaded into ``os.environ`` (child processes must not inherit them).
+loaded into ``os.environ`` (child processes must not inherit them); a value is
+read as written, ``${VAR}`` included (no interpolation: a stored secret never
+takes in another variable of the reading process).
 
 Options: ``prefix`` (default ``SECRET_``), ``dotenv_paths`` (default: the
 nearest ``.env`` from the current directory upward; earlier files win).
@@ -120,7 +122,7 @@ class EnvBackend(Backend):
             if not path.is_file():
                 continue
             try:
-                result.append(dict(dotenv_values(path)))
+                result.append(dict(dotenv_values(path, interpolate=False)))
             except (OSError, UnicodeDecodeError) as exc:
                 raise BackendUnavailableError(
                     f"cannot read {path} ({type(exc).__name__}); fix its permissions or "

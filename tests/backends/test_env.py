@@ -180,3 +180,16 @@ class TestDotenvContract(TestEnvironContract):
                 handle.write(f"{variable_name(ref.path)}='{quoted}'\n")
 
         return write
+
+
+def test_a_dotenv_value_is_read_as_written_without_interpolation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # python-dotenv fills in ${VAR} by default, even in single quotes: a stored value
+    # would take in the reading process's variables (and change with them).
+    monkeypatch.setenv("JS_TEST_OTHER", "other-value")
+    value = "p${JS_TEST_OTHER}q${HOME}"
+    (tmp_path / "s.env").write_text(f"SECRET_DEV_DB_PW='{value}'\nSECRET_DEV_DB_RAW={value}\n")
+    backend = EnvBackend(dotenv_paths=[str(tmp_path / "s.env")])
+    assert backend.get(SecretRef("dev/db/pw")).value == value
+    assert backend.get(SecretRef("dev/db/raw")).value == value
