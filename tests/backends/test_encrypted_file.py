@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import getpass
 import io
 import json
@@ -430,3 +431,49 @@ class TestFileContract(BackendContract):
         else:
             path.write_bytes(path.read_bytes()[:-40])
         return EncryptedFileBackend(path=str(path))
+
+
+def test_delete_without_a_store_creates_nothing(tmp_path: Path, passphrase: str) -> None:
+    store = tmp_path / "not-yet" / "s.enc"
+    backend = EncryptedFileBackend(path=str(store))
+    with pytest.raises(SecretNotFoundError, match="nothing to delete"):
+        backend.delete(REF)
+    assert not store.parent.exists(), "a delete made the store's folder (or its lock file)"
+
+
+def test_delete_asks_for_the_passphrase_before_it_locks_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A prompt under the write lock would hold every other writer while a human types.
+    passphrase = fake_secret()
+    monkeypatch.setenv("JUPYTER_SECRETS_PASSPHRASE", passphrase)
+    backend = EncryptedFileBackend(path=str(tmp_path / "s.enc"))
+    backend.set(REF, fake_secret())
+    encrypted_file._KEY_CACHE.clear()
+    monkeypatch.delenv("JUPYTER_SECRETS_PASSPHRASE")
+    locked_when_asked: list[bool] = []
+
+    def answer(prompt: str = "") -> str:
+        locked_when_asked.append(_write_locked(backend))
+        return passphrase
+
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr(encrypted_file.getpass, "getpass", answer)
+    backend.delete(REF)
+    assert locked_when_asked == [False], "the passphrase was asked for under the write lock"
+    with pytest.raises(SecretNotFoundError):
+        backend.get(REF)
+
+
+def _write_locked(backend: EncryptedFileBackend) -> bool:
+    """Whether another writer would wait now: try the store's write lock without blocking."""
+    lock = backend.path.with_name(backend.path.name + ".lock")
+    if not lock.exists():
+        return False
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
