@@ -458,7 +458,7 @@ def test_delete_asks_for_the_passphrase_before_it_locks_the_store(
         return passphrase
 
     monkeypatch.setattr(sys, "stdin", _Terminal(""))
-    monkeypatch.setattr(encrypted_file.getpass, "getpass", answer)
+    monkeypatch.setattr(getpass, "getpass", answer)
     backend.delete(REF)
     assert locked_when_asked == [False], "the passphrase was asked for under the write lock"
     with pytest.raises(SecretNotFoundError):
