@@ -243,7 +243,7 @@ class EncryptedFileBackend(Backend):
         return new_id
 
     def delete(self, ref: SecretRef) -> None:
-        if not self.path.is_file():  # no store yet: nothing to delete, nothing to create
+        if not self.path.exists():  # no store yet: nothing to delete, nothing to create
             raise self.not_found(ref, "nothing to delete")
         self._read_state()  # may prompt for the passphrase: do it before taking the lock
         with self._write_lock():
