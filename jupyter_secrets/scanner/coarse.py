@@ -42,7 +42,7 @@ import orjson
 
 from .binary import BINARY_MIMES, MIN_BASE64
 from .detectors import Detector
-from .prefilter import literal_expression
+from .prefilter import compile_database, literal_expression
 
 hyperscan: Any
 try:
@@ -84,13 +84,7 @@ class CoarseCheck:
         for shape in [*shapes, *_BASE64_STRINGS]:
             expressions.append(shape)
             flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
-        self._database = hyperscan.Database()
-        self._database.compile(
-            expressions=expressions,
-            ids=list(range(len(expressions))),
-            elements=len(expressions),
-            flags=flags,
-        )
+        self._database = compile_database(expressions, flags)
         self._local = threading.local()
 
     @classmethod
@@ -111,7 +105,8 @@ class CoarseCheck:
                 literals.append(keyword)
                 if "_" in keyword:  # a label's words joined by "_" can spell it
                     literals.append(max(keyword.split("_"), key=len))
-            shapes.extend(shape.encode("ascii") for shape in detector.shapes)
+            if not detector.keywords:  # with keywords, a candidate's segment holds one
+                shapes.extend(shape.encode("ascii") for shape in detector.shapes)
         return cls(literals, shapes)
 
     def weigh(self, value: Any) -> int:

@@ -117,7 +117,7 @@ def describe_place(
     The one numbering rule: words count cells and outputs from 1, as a person counts
     them down the notebook; the fields ``cell_index`` and ``output_index`` (JSON,
     SARIF properties, the REST API) count from 0, as nbformat's lists do. Lines and
-    columns count from 1 everywhere. ``src/findingsDialog.ts`` words it the same way.
+    columns count from 1 everywhere. ``src/findingText.ts`` words it the same way.
     """
     at = f"line {line}, column {column}"
     if cell_index is None:

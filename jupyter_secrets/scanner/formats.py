@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from .errors import FileError
-from .finding import Finding
+from .finding import LOCATION_METADATA, Finding
 from .rawpos import RawNotebook
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -31,7 +31,7 @@ def to_text(findings: Sequence[Finding]) -> str:
 
 
 def text_line(f: Finding) -> str:
-    if f.cell_index is None and f.location != "metadata":
+    if f.cell_index is None and f.location != LOCATION_METADATA:
         # path:line:column, the form editors and terminals link to.
         return f"{f.path}:{f.line}:{f.column}: {f.type} ({f.confidence}) {f.preview}"
     cell_id = f" [cell id {f.cell_id}]" if f.cell_id else ""

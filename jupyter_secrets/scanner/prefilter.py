@@ -18,11 +18,11 @@ Two engines give the same hits (a property test holds them to it):
 
 ``JUPYTER_SECRETS_PREFILTER=ahocorasick`` chooses the second.
 
-Hyperscan also looks, in the same pass, for the ``shapes`` of the detectors
-that declare some (a Twilio SID, a Mailchimp key's ``-us`` tail): a detector
-with shapes runs only on a document holding one, so its regexes are never
-tried on the many documents that merely hold its keyword. Where Hyperscan does
-not run, shapes are not looked for and every detector runs.
+Hyperscan also looks, in the same fill (a database of their own), for the
+``shapes`` of the detectors that declare some (a Twilio SID, a Mailchimp key's
+``-us`` tail): a detector with shapes runs only on a document holding one, so
+its regexes are never tried on the many documents that merely hold its keyword.
+Where Hyperscan does not run, shapes are not looked for and every detector runs.
 """
 
 from __future__ import annotations
@@ -76,10 +76,10 @@ class KeywordIndex:
                 automaton.add_word(keyword, (keyword, len(keyword) - 1))
             automaton.make_automaton()
             self._automaton = automaton
-        self._shapes = {name: tuple(p) for name, p in (shapes or {}).items() if p}
+        shaped = {name: tuple(p) for name, p in (shapes or {}).items() if p}
         self._simd = (
-            _SimdLiterals(lowered, self._shapes)
-            if (lowered or self._shapes) and _use_hyperscan(lowered)
+            _SimdLiterals(lowered, shaped)
+            if (lowered or shaped) and _use_hyperscan(lowered)
             else None
         )
 
@@ -147,7 +147,7 @@ class _SimdLiterals:
         assert hyperscan is not None
         self._keywords = keywords
         self._database = (
-            _compiled(
+            compile_database(
                 [k.encode("ascii") for k in keywords],
                 [hyperscan.HS_FLAG_CASELESS] * len(keywords),
                 literal=True,
@@ -159,7 +159,7 @@ class _SimdLiterals:
         self._shape_owner = [name for name, patterns in sorted(shapes.items()) for _ in patterns]
         expressions = [p.encode("ascii") for _, ps in sorted(shapes.items()) for p in ps]
         self._shapes = (
-            _compiled(expressions, [hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions))
+            compile_database(expressions, [hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions))
             if expressions
             else None
         )
@@ -223,7 +223,8 @@ class _SimdLiterals:
         return found
 
 
-def _compiled(expressions: list[bytes], flags: list[int], *, literal: bool = False) -> Any:
+def compile_database(expressions: list[bytes], flags: list[int], *, literal: bool = False) -> Any:
+    """A Hyperscan block-mode database of ``expressions``, each one's id its index."""
     database = hyperscan.Database()
     database.compile(
         expressions=expressions,
