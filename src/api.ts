@@ -120,6 +120,11 @@ export interface IFinding {
   hashed_secret: string;
   /** Masked, e.g. "AKIA************WXYZ". */
   preview: string;
+  /**
+   * Scan API only: the value's offsets in the cell source or file text, in
+   * UTF-16 units (JavaScript string indices); null for outputs and metadata.
+   */
+  range?: { start: number; end: number } | null;
 }
 
 /** The gate's report for one save (`GET /jupyter-secrets/findings?path=&id=`). */
@@ -198,4 +203,36 @@ export async function fetchReport(
     );
   }
   return report;
+}
+
+/** One cell, a whole notebook, or a file's text, as `POST /jupyter-secrets/scan` takes it. */
+export type ScanRequest =
+  | { cell: unknown; cell_index: number; path: string }
+  | { model: { type: 'notebook'; content: unknown }; path: string }
+  | { text: string; path: string };
+
+/** Findings (with ranges) in what the editor holds now; never sends anything but the content. */
+export async function scan(
+  request: ScanRequest,
+  settings?: ServerConnection.ISettings
+): Promise<IFinding[]> {
+  const body = await requestAPI<{ findings?: IFinding[] }>(
+    'scan',
+    { method: 'POST', body: JSON.stringify(request) },
+    settings
+  );
+  return Array.isArray(body.findings) ? body.findings : [];
+}
+
+/** Store `value` under `ref` (`PUT /jupyter-secrets/secrets/{ref}`); the value is never echoed. */
+export async function storeSecret(
+  ref: string,
+  value: string,
+  settings?: ServerConnection.ISettings
+): Promise<{ ref: string; version?: string | null }> {
+  return requestAPI<{ ref: string; version?: string | null }>(
+    `secrets/${ref.split('/').map(encodeURIComponent).join('/')}`,
+    { method: 'PUT', body: JSON.stringify({ value }) },
+    settings
+  );
 }

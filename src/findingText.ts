@@ -65,3 +65,36 @@ export function summarize(findings: IFinding[]): string {
   const shown = types.slice(0, 3).join(', ') + (types.length > 3 ? ', …' : '');
   return `${findings.length} secrets (${shown})`;
 }
+
+/**
+ * The masked preview of a value, as the server's `mask` makes it: the fixes
+ * compare it with a finding's preview to be sure the range still holds the
+ * value the server found (the cell may have changed since the scan).
+ */
+export function mask(value: string): string {
+  const chars = [...value]; // code points, as Python counts them
+  const n = chars.length;
+  const [head, tail] =
+    n >= 20
+      ? [4, 4]
+      : n >= 16
+        ? [3, 3]
+        : n >= 12
+          ? [2, 2]
+          : n >= 8
+            ? [1, 1]
+            : n >= 4
+              ? [1, 0]
+              : [0, 0];
+  const printable = (part: string[]) =>
+    // Python's str.isprintable: no control, format, separator (but space) characters.
+    part
+      .map(ch => (ch === ' ' || /^[^\p{C}\p{Z}]$/u.test(ch) ? ch : '?'))
+      .join('');
+  const stars = '*'.repeat(Math.min(n - head - tail, 24));
+  return (
+    printable(chars.slice(0, head)) +
+    stars +
+    printable(tail ? chars.slice(n - tail) : [])
+  );
+}

@@ -71,7 +71,7 @@ function findingList(report: IGateReport): HTMLUListElement {
 }
 
 /** What happened to the file, first line of the dialog. */
-function headline(report: IGateReport): string {
+export function headline(report: IGateReport): string {
   const name = fileName(report);
   switch (report.action) {
     case 'blocked':
@@ -85,7 +85,7 @@ function headline(report: IGateReport): string {
   }
 }
 
-const GUIDANCE =
+export const GUIDANCE =
   'Move each value into the secret store (e.g. jupyter-secrets set dev/app/token), ' +
   'read it at run time with token = %secret dev/app/token, or delete it; then save again.';
 

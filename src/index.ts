@@ -4,10 +4,14 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette, showDialog, Dialog } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
+import { IEditorTracker } from '@jupyterlab/fileeditor';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { Widget } from '@lumino/widgets';
 
 import { fetchPolicy, IPolicy } from './api';
+import { DEFAULT_SETTINGS, ILiveSettings, LiveSecrets } from './liveSecrets';
 import { policyLines } from './policyText';
 import { SaveGuard } from './saveGuard';
 
@@ -15,6 +19,8 @@ const PLUGIN_ID = 'jupyter-secrets:plugin';
 
 export namespace CommandIDs {
   export const showPolicy = 'jupyter-secrets:show-policy';
+  export const showFixes = 'jupyter-secrets:show-fixes';
+  export const nextFinding = 'jupyter-secrets:next-finding';
 }
 
 /** Text shown when the server side of the extension does not answer. */
@@ -30,11 +36,6 @@ async function askPolicy(path?: string): Promise<IPolicy | null> {
   }
 }
 
-/** The status bar's text for a policy answer. */
-function statusText(answer: IPolicy | null): string {
-  return answer ? `Secrets: ${answer.policy}` : MISSING_TEXT;
-}
-
 function createStatusWidget(): Widget {
   const widget = new Widget();
   widget.addClass('jp-SecretsStatus');
@@ -44,9 +45,17 @@ function createStatusWidget(): Widget {
   return widget;
 }
 
-function setStatus(widget: Widget, text: string): void {
-  widget.node.textContent = text;
-  widget.node.setAttribute('data-jp-secrets-status', text);
+/** The settings as the schema allows them; defaults for anything else. */
+function readSettings(settings: ISettingRegistry.ISettings): ILiveSettings {
+  const get = <T>(key: keyof ILiveSettings, kind: string): T =>
+    (typeof settings.composite[key] === kind
+      ? settings.composite[key]
+      : DEFAULT_SETTINGS[key]) as T;
+  return {
+    liveChecking: get<boolean>('liveChecking', 'boolean'),
+    debounceMs: get<number>('debounceMs', 'number'),
+    fileEditorMarkers: get<boolean>('fileEditorMarkers', 'boolean')
+  };
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -54,19 +63,47 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description:
     'Shows the jupyter-secrets save policy and explains blocked, stripped and warned saves.',
   autoStart: true,
-  optional: [ICommandPalette, IStatusBar, IDocumentManager],
+  optional: [
+    ICommandPalette,
+    IStatusBar,
+    IDocumentManager,
+    INotebookTracker,
+    IEditorTracker,
+    ISettingRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     statusBar: IStatusBar | null,
-    docManager: IDocumentManager | null
+    docManager: IDocumentManager | null,
+    notebooks: INotebookTracker | null,
+    editors: IEditorTracker | null,
+    settingRegistry: ISettingRegistry | null
   ) => {
+    const status = createStatusWidget();
+    const live = new LiveSecrets(app, notebooks, editors, status);
     new SaveGuard({
       contents: app.serviceManager.contents,
       docManager,
-      commands: app.commands
+      commands: app.commands,
+      offerFixes: (path, report) => {
+        const panel = live.notebookAt(path);
+        return panel !== null && live.openFixes(panel, report);
+      }
     }).install();
-    const status = createStatusWidget();
+    if (settingRegistry) {
+      void settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          live.settings = readSettings(settings);
+          settings.changed.connect(
+            () => (live.settings = readSettings(settings))
+          );
+        })
+        .catch(error =>
+          console.warn(`jupyter-secrets: settings: ${String(error)}`)
+        );
+    }
     if (statusBar) {
       statusBar.registerStatusItem(PLUGIN_ID, {
         item: status,
@@ -74,7 +111,37 @@ const plugin: JupyterFrontEndPlugin<void> = {
         rank: 100
       });
     }
-    void askPolicy().then(answer => setStatus(status, statusText(answer)));
+    const showPolicyAnswer = (answer: IPolicy | null) => {
+      live.policy = answer ? answer.policy : null;
+      const scopes = answer?.writable_scopes;
+      if (Array.isArray(scopes)) {
+        live.writableScopes = scopes.filter(s => typeof s === 'string');
+      }
+      if (answer) {
+        live.updateStatus();
+      } else {
+        status.node.textContent = MISSING_TEXT;
+        status.node.setAttribute('data-jp-secrets-status', MISSING_TEXT);
+      }
+    };
+    void askPolicy().then(showPolicyAnswer);
+
+    app.commands.addCommand(CommandIDs.showFixes, {
+      label: 'Show Secrets and Fixes',
+      caption: 'List the secrets in this notebook, with a fix for each',
+      isEnabled: () => !!notebooks?.currentWidget,
+      execute: () => {
+        const panel = notebooks?.currentWidget;
+        if (panel) {
+          live.openFixes(panel, null);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.nextFinding, {
+      label: 'Go to Next Secret',
+      caption: 'Select the next secret found in this document',
+      execute: () => live.jumpToNext()
+    });
 
     app.commands.addCommand(CommandIDs.showPolicy, {
       label: 'Show Secrets Policy',
@@ -83,7 +150,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const current = app.shell.currentWidget;
         const path = current && docManager?.contextForWidget(current)?.path;
         const answer = await askPolicy(path || undefined);
-        setStatus(status, statusText(path ? await askPolicy() : answer));
+        showPolicyAnswer(path ? await askPolicy() : answer);
         const body = document.createElement('div');
         body.classList.add('jp-SecretsPolicy');
         for (const line of answer ? policyLines(answer) : [MISSING_TEXT]) {
@@ -99,7 +166,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     if (palette) {
-      palette.addItem({ command: CommandIDs.showPolicy, category: 'Secrets' });
+      for (const command of Object.values(CommandIDs)) {
+        palette.addItem({ command, category: 'Secrets' });
+      }
     }
   }
 };

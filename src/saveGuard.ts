@@ -43,6 +43,12 @@ export interface ISaveGuardOptions {
   contents: Contents.IManager;
   docManager: IDocumentManager | null;
   commands: CommandRegistry;
+  /**
+   * Offer fixes for a refused save of `path` (the fix dialog of its open
+   * notebook); false when there is nothing to fix it in, and the report's
+   * own dialog is shown instead.
+   */
+  offerFixes?: (path: string, report: IGateReport) => boolean;
 }
 
 /**
@@ -199,6 +205,12 @@ export class SaveGuard {
     }
     if (explicit || this._shownKeys.get(path) !== key) {
       this._shownKeys.set(path, key);
+      if (
+        report.action === 'blocked' &&
+        this._options.offerFixes?.(path, report)
+      ) {
+        return;
+      }
       this._openDialogs.add(path);
       void showFindingsDialog(report).finally(() =>
         this._openDialogs.delete(path)
@@ -257,7 +269,11 @@ export class SaveGuard {
           {
             label: 'Details',
             caption: 'Show where the secrets are',
-            callback: () => void showFindingsDialog(report)
+            callback: () => {
+              if (!this._options.offerFixes?.(path, report)) {
+                void showFindingsDialog(report);
+              }
+            }
           }
         ]
       : [];

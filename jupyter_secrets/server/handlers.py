@@ -37,6 +37,7 @@ from ..link_protocol import KNOWN_PATH
 from ..refs import SecretRef, check_scope, parse_ref
 from ..scanner import Finding
 from .known_link import KnownValuesHandler
+from .ranges import findings_json, source_text
 from .scanning import ScanFailed, run_limited, scan_model
 from .state import ServerState, on_jupyterhub
 
@@ -128,7 +129,9 @@ class ScanHandler(SecretsAPIHandler):
     """``POST /jupyter-secrets/scan``: findings in a contents model, a cell, or text.
 
     Body: ``{"model": {...}}``, ``{"cell": {...}, "cell_index": n, "path": "..."}`` or
-    ``{"text": "...", "path": "x.py"}``. Reply: ``{"findings": [...]}`` (no values).
+    ``{"text": "...", "path": "x.py"}``. Reply: ``{"findings": [...]}`` (no values); a
+    source finding's ``range`` gives the value's offsets in its cell or file (UTF-16 units,
+    as the browser counts), so the editor can underline and replace it (:mod:`.ranges`).
     Every malformed body is a one-line 400 (413 over ``max_scan_bytes``), checked
     before the scanner sees it.
     """
@@ -152,7 +155,7 @@ class ScanHandler(SecretsAPIHandler):
         except ScanFailed as failure:
             status = 400 if failure.kind == "input" else 413 if failure.kind == "too_large" else 503
             raise web.HTTPError(status, failure.reason) from None
-        self.reply({"findings": [f.to_dict() for f in findings]})
+        self.reply({"findings": findings_json(findings, scanned_sources(body))})
 
     def scan_work(self, body: dict[str, Any]) -> Callable[[], list[Finding]]:
         """What to scan, validated field by field (400 on the first bad one)."""
@@ -187,6 +190,27 @@ class ScanHandler(SecretsAPIHandler):
             raise web.HTTPError(400, '"text" must be a string (the file\'s text)')
         scanner = self.state.scanner()
         return lambda: run_limited(lambda: scanner.scan_text(text, path), timeout)
+
+
+def scanned_sources(body: dict[str, Any]) -> dict[int | None, str | None]:
+    """The texts a scan's findings count offsets in: cell sources by index, or the file."""
+    if body.get("text") is not None:
+        return {None: body["text"]}
+    if body.get("cell") is not None:
+        return {body.get("cell_index"): source_text(body["cell"].get("source"))}
+    model = body["model"]
+    content = model.get("content")
+    if model.get("format") == "base64" or not isinstance(content, (dict, str)):
+        return {}
+    if isinstance(content, str):
+        return {None: content}
+    cells = content.get("cells")
+    if not isinstance(cells, list):
+        return {}
+    return {
+        index: source_text(cell.get("source")) if isinstance(cell, dict) else None
+        for index, cell in enumerate(cells)
+    }
 
 
 def json_body(raw: bytes | None, usage: str) -> dict[str, Any]:

@@ -3,7 +3,12 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 
 import type { IFinding, IGateReport } from '../api';
-import { describeConfidence, describePlace, summarize } from '../findingText';
+import {
+  describeConfidence,
+  describePlace,
+  mask,
+  summarize
+} from '../findingText';
 
 interface IPlaceCase {
   fields: Pick<
@@ -82,5 +87,14 @@ describe('describeConfidence', () => {
 
   it('says nothing for servers without confidence levels', () => {
     expect(describeConfidence(finding(), report('blocked'))).toBe('');
+  });
+});
+
+describe('mask', () => {
+  const MASKS: { value: string; preview: string }[] = JSON.parse(
+    readFileSync(join(__dirname, '../../tests/golden/masks.json'), 'utf-8')
+  );
+  it.each(MASKS)('masks as the server does ($preview)', ({ value, preview }) => {
+    expect(mask(value)).toBe(preview);
   });
 });

@@ -52,8 +52,14 @@ def server_extension_present() -> bool:
     return spec is not None and spec.origin is not None
 
 
-def start_lab_server(base: Path, extra_args: list[str] | None = None) -> JupyterServer:
-    """``python -m jupyterlab`` under ``base`` (home/, notebooks/, jupyter-lab.log), ready."""
+def start_lab_server(
+    base: Path,
+    extra_args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    app: str = "jupyterlab",
+) -> JupyterServer:
+    """``python -m jupyterlab`` (or ``notebook``, Notebook 7) under ``base`` (home/,
+    notebooks/, jupyter-lab.log), ready; ``env`` reaches the server and its kernels."""
     home = base / "home"
     labconfig = JupyterDirs(home).config / "labconfig"
     labconfig.mkdir(parents=True)
@@ -61,16 +67,23 @@ def start_lab_server(base: Path, extra_args: list[str] | None = None) -> Jupyter
         json.dumps({"disabledExtensions": DISABLED_LAB_PLUGINS})
     )
     return start_jupyter(
-        "jupyterlab",
+        app,
         home=home,
         root=base / "notebooks",
         log_path=base / "jupyter-lab.log",
         args=[
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            # Exposes window.jupyterapp so tests can run commands directly.
-            "--LabApp.expose_app_in_browser=True",
+            *(
+                [
+                    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                    # Exposes window.jupyterapp so tests can run commands directly.
+                    "--LabApp.expose_app_in_browser=True",
+                ]
+                if app == "jupyterlab"
+                else ["--JupyterNotebookApp.expose_app_in_browser=True"]
+            ),
             *(extra_args or []),
         ],
+        env=env,
         ready_timeout=SERVER_START_TIMEOUT_S,
     )
 

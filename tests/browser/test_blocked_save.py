@@ -9,11 +9,8 @@ messages name the place, not the value.
 from __future__ import annotations
 
 import json
-import secrets
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,56 +20,24 @@ from tests.support.fakes import fake_aws_key
 from tests.support.server import JupyterServer
 from tests.support.strict import require
 
-from .conftest import LAB_LOAD_TIMEOUT_MS, ConsoleLog, server_extension_present, start_lab_server
+from .conftest import ConsoleLog, server_extension_present, start_lab_server
+from .pages import (
+    CELL_EDITOR,
+    assert_absent,
+    assert_present,
+    editor_text,
+    is_dirty,
+    open_page,
+    put_notebook,
+    replace_cell_text,
+    wait_saved,
+)
 
 pytestmark = pytest.mark.browser
 
 REF_LINE = "key = %secret dev/aws/key"
 BLOCKED_TITLE = "Save blocked: secrets found"
 GENERIC_ERROR = "File Save Error"
-CELL_EDITOR = ".jp-NotebookPanel .jp-Cell .cm-content"
-UI_TIMEOUT_MS = 20_000
-
-
-def assert_absent(value: str, text: str, place: str) -> None:
-    if value in text:
-        pytest.fail(f"the fake key leaked into {place}", pytrace=False)
-
-
-def assert_present(value: str, text: str, place: str) -> None:
-    if value not in text:
-        pytest.fail(f"expected the fake key in {place}, it is not there", pytrace=False)
-
-
-def put_notebook(server: JupyterServer, path: str) -> Path:
-    """Create a clean one-cell notebook over REST (no Untitled rename dialog)."""
-    notebook = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": "first-cell",
-                "source": "",
-                "metadata": {},
-                "outputs": [],
-                "execution_count": None,
-            }
-        ],
-    }
-    body = json.dumps({"type": "notebook", "format": "json", "content": notebook}).encode()
-    request = urllib.request.Request(  # noqa: S310 - always http://127.0.0.1:<port>/
-        server.url(f"api/contents/{path}"),
-        data=body,
-        method="PUT",
-        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        assert response.status in (200, 201), f"PUT {path} answered {response.status}"
-    return server.root / path
 
 
 @pytest.fixture(scope="module")
@@ -89,51 +54,6 @@ def strip_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterSe
         yield server
     finally:
         server.stop()
-
-
-def open_page(chromium: Any, server: JupyterServer, path: str) -> Any:
-    context = chromium.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(LAB_LOAD_TIMEOUT_MS)
-    # A workspace of its own, so JupyterLab does not reopen an earlier test's notebook.
-    workspace = secrets.token_hex(4)
-    page.goto(server.url(f"lab/workspaces/{workspace}/tree/{path}", with_token=True))
-    page.locator("#jupyterlab-splash").wait_for(state="detached")
-    page.locator(CELL_EDITOR).first.wait_for(state="visible")
-    # The plugin has installed its save guard once the status shows the policy.
-    page.wait_for_function(
-        "() => { const el = document.querySelector('[data-jp-secrets-status]');"
-        " return el && /^Secrets: [a-z]/.test(el.textContent); }"
-    )
-    # Wait for the kernel: its first info reply updates the notebook metadata
-    # (and marks it dirty), which must not land in the middle of a check.
-    page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'"
-    )
-    # Loading is slow on a busy machine; a save and its dialog are not.
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    return page
-
-
-def replace_cell_text(page: Any, text: str) -> None:
-    editor = page.locator(CELL_EDITOR).first
-    editor.click()
-    page.keyboard.press("Control+a")
-    page.keyboard.type(text)
-
-
-def editor_text(page: Any) -> str:
-    text: str = page.locator(CELL_EDITOR).first.inner_text()
-    return text
-
-
-def is_dirty(page: Any) -> bool:
-    dirty: bool = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
-    return dirty
-
-
-def wait_saved(page: Any) -> None:
-    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
 
 
 def no_generic_error(page: Any) -> None:
