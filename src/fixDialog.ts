@@ -60,7 +60,7 @@ export async function showFixDialog(options: IFixDialogOptions): Promise<void> {
       Dialog.cancelButton({ label: 'Close' }),
       Dialog.okButton({
         label: 'Fix all and save',
-        ariaLabel:
+        caption:
           'Move every value to the secret store, clear outputs that show one, then save'
       })
     ],

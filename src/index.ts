@@ -87,7 +87,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       docManager,
       commands: app.commands,
       offerFixes: (path, report) => {
-        const panel = live.notebookAt(path);
+        // Save-As refused: the new path is open nowhere yet; it is the current notebook's.
+        const panel = live.notebookAt(path) ?? notebooks?.currentWidget ?? null;
         return panel !== null && live.openFixes(panel, report);
       }
     }).install();

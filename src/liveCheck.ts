@@ -66,12 +66,27 @@ export class LiveChecker implements IDisposable {
     return this._byCell.get(cellId) ?? [];
   }
 
-  /** Check the whole notebook now; resolves once its findings are in. */
+  /**
+   * Check the whole notebook now; resolves once its findings are in. The
+   * answer covers every cell as it is now, so cell checks still waiting for
+   * their pause are dropped and earlier answers on their way are ignored.
+   */
   async checkAll(): Promise<void> {
     const model = this._panel.content.model;
     if (!model || this._disposed) {
       return;
     }
+    for (const timer of this._timers.values()) {
+      clearTimeout(timer);
+    }
+    for (const id of new Set([
+      ...this._timers.keys(),
+      ...this._generations.keys()
+    ])) {
+      this._generations.set(id, (this._generations.get(id) ?? 0) + 1);
+    }
+    this._timers.clear();
+    this._pending.clear();
     const generation = ++this._fullGeneration;
     const ids = [...Array(model.cells.length).keys()].map(
       i => model.cells.get(i).id

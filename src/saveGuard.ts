@@ -30,11 +30,15 @@ import { GateAction, REFUSALS, asAction } from './vocabulary';
 /** Commands through which the user asks for a save. */
 const EXPLICIT_SAVE_COMMANDS = new Set([
   'docmanager:save',
-  'docmanager:save-all'
+  'docmanager:save-all',
+  'docmanager:save-as'
 ]);
 
 /** A save this soon after a save command is the user's, not autosave's. */
 const EXPLICIT_WINDOW_MS = 15_000;
+
+/** A save this soon after a click on one of JupyterLab's dialogs follows that click. */
+const GESTURE_WINDOW_MS = 5_000;
 
 /** How long to wait for a context to finish a save before giving up on its revert. */
 const REVERT_WAIT_MS = 30_000;
@@ -95,14 +99,6 @@ export function reportIdOf(error: unknown): string | null {
   return error.response.headers.get(REPORT_HEADER) || null;
 }
 
-/** A stable key for "the same findings as before". */
-function findingsKey(report: IGateReport): string {
-  return report.findings
-    .map(f => `${f.cell_id ?? f.cell_index}:${f.hashed_secret}`)
-    .sort()
-    .join('|');
-}
-
 export class SaveGuard {
   constructor(private readonly _options: ISaveGuardOptions) {}
 
@@ -121,6 +117,22 @@ export class SaveGuard {
       return saved;
     };
     window.addEventListener('unhandledrejection', quietGateCancel);
+    // Close-and-save runs no command: the user's click or Enter on a button of
+    // JupyterLab's own dialog ("Save" in "Save changes before closing?") marks
+    // the save that follows as theirs. Our own dialogs do not count.
+    const onDialogGesture = (event: Event) => {
+      const dialog = (event.target as Element | null)?.closest?.('.jp-Dialog');
+      const isKey = event instanceof KeyboardEvent;
+      if (
+        dialog &&
+        !dialog.querySelector('.jp-SecretsFix, .jp-SecretsFindings') &&
+        (!isKey || (event as KeyboardEvent).key === 'Enter')
+      ) {
+        this._gestureAt = Date.now();
+      }
+    };
+    document.addEventListener('click', onDialogGesture, true);
+    document.addEventListener('keydown', onDialogGesture, true);
     commands.commandExecuted.connect((_, args) => {
       if (EXPLICIT_SAVE_COMMANDS.has(args.id)) {
         this._explicitSaveAt = Date.now();
@@ -193,18 +205,20 @@ export class SaveGuard {
   }
 
   /**
-   * A modal for a save the user asked for or for new findings; autosave
-   * retries of findings the user has already seen only update a notification.
+   * A modal for a save the user asked for (a save command, or the Save button
+   * of close-and-save); autosave never interrupts typing with a modal, it
+   * only updates one notification (whose Details opens the fixes).
    */
   private _announceRefusal(path: string, report: IGateReport): void {
-    const key = `${report.action}:${findingsKey(report)}`;
-    const explicit = Date.now() - this._explicitSaveAt < EXPLICIT_WINDOW_MS;
-    this._explicitSaveAt = 0;
+    const now = Date.now();
+    const explicit =
+      now - this._explicitSaveAt < EXPLICIT_WINDOW_MS ||
+      now - this._gestureAt < GESTURE_WINDOW_MS;
+    this._explicitSaveAt = this._gestureAt = 0;
     if (this._openDialogs.has(path)) {
       return;
     }
-    if (explicit || this._shownKeys.get(path) !== key) {
-      this._shownKeys.set(path, key);
+    if (explicit) {
       if (
         report.action === 'blocked' &&
         this._options.offerFixes?.(path, report)
@@ -229,7 +243,6 @@ export class SaveGuard {
     if (report === null) {
       return;
     }
-    this._shownKeys.delete(path);
     const name = fileName(report);
     switch (report.action) {
       case 'stripped':
@@ -270,7 +283,10 @@ export class SaveGuard {
             label: 'Details',
             caption: 'Show where the secrets are',
             callback: () => {
-              if (!this._options.offerFixes?.(path, report)) {
+              const fixed =
+                report.action === 'blocked' &&
+                this._options.offerFixes?.(path, report);
+              if (!fixed) {
                 void showFindingsDialog(report);
               }
             }
@@ -344,7 +360,7 @@ export class SaveGuard {
   }
 
   private _explicitSaveAt = 0;
+  private _gestureAt = 0;
   private readonly _openDialogs = new Set<string>();
-  private readonly _shownKeys = new Map<string, string>();
   private readonly _notifications = new Map<string, string>();
 }

@@ -53,6 +53,4 @@ def source_range(finding: Finding, source: str | None) -> dict[str, int] | None:
 
 def findings_json(findings: list[Finding], sources: dict[int | None, str | None]) -> list[Any]:
     """Each finding's JSON with its ``range``; ``sources`` maps cell index (None: a file) to text."""
-    return [
-        {**f.to_dict(), "range": source_range(f, sources.get(f.cell_index))} for f in findings
-    ]
+    return [{**f.to_dict(), "range": source_range(f, sources.get(f.cell_index))} for f in findings]

@@ -92,7 +92,8 @@ def test_block_keeps_work_and_disk_then_saves_the_ref(
 
         # (b) disk untouched, (c) the work is still in the browser and still unsaved.
         assert path.read_bytes() == before, "the blocked save changed the file on disk"
-        dialog.locator("button.jp-mod-accept").click()
+        # Close, not "Fix all and save": the user decides later.
+        dialog.locator("button.jp-mod-reject").click()
         dialog.wait_for(state="detached")
         assert_present(key, editor_text(page), "the editor after the blocked save")
         assert is_dirty(page), "the notebook is no longer marked dirty after a blocked save"
@@ -103,7 +104,8 @@ def test_block_keeps_work_and_disk_then_saves_the_ref(
         # A second Ctrl+S with the same finding still answers with the dialog.
         page.keyboard.press("Control+s")
         dialog.wait_for(state="visible")
-        dialog.locator("button.jp-mod-accept").click()
+        # Close, not "Fix all and save": the user decides later.
+        dialog.locator("button.jp-mod-reject").click()
         dialog.wait_for(state="detached")
         assert path.read_bytes() == before, "the second blocked save changed the file"
 
@@ -169,7 +171,8 @@ def test_close_and_save_of_a_blocked_notebook_stays_open_quietly(
         dialog = page.locator(".jp-Dialog", has_text=BLOCKED_TITLE)
         dialog.wait_for(state="visible")
         assert "AWS Access Key" in dialog.inner_text(), "the dialog does not name the finding"
-        dialog.locator("button.jp-mod-accept").click()
+        # Close, not "Fix all and save": the user decides later.
+        dialog.locator("button.jp-mod-reject").click()
         dialog.wait_for(state="detached")
         no_generic_error(page)
 

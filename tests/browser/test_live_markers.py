@@ -62,8 +62,14 @@ def cli_set(server: JupyterServer, ref: str, value: str) -> None:
     from tests.support.jupyter_env import isolated_env
 
     env = isolated_env(server.home)
-    done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [str(Path(sys.executable).with_name("jupyter-secrets")), "set", "--backend", "keyring", ref],
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("jupyter-secrets")),
+            "set",
+            "--backend",
+            "keyring",
+            ref,
+        ],
         input=value,
         text=True,
         env=env,

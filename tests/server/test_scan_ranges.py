@@ -29,7 +29,7 @@ def js_slice(text: str, start: int, end: int) -> str:
 
 # Text before the secret: ASCII, accents, CJK, emoji (two UTF-16 units each), newlines.
 prefix_text = st.text(
-    alphabet=st.sampled_from(["a", " ", "\n", "é", "中", "😀", "𝔘", "#", "'"]), max_size=40
+    alphabet=st.sampled_from(["a", " ", "\n", "é", "中", "😀", "\U0001d518", "#", "'"]), max_size=40
 )
 
 
@@ -77,9 +77,7 @@ async def test_the_api_replies_with_ranges_for_cells_models_and_files(api: Api) 
     nb.cells = [nbf.new_markdown_cell("# t"), cell]
     replies: list[Any] = [
         await api("POST", "jupyter-secrets/scan", {"cell": dict(cell), "cell_index": 1}),
-        await api(
-            "POST", "jupyter-secrets/scan", {"model": {"type": "notebook", "content": nb}}
-        ),
+        await api("POST", "jupyter-secrets/scan", {"model": {"type": "notebook", "content": nb}}),
     ]
     for reply in replies:
         [finding] = reply.json()["findings"]
