@@ -94,7 +94,10 @@ describe('mask', () => {
   const MASKS: { value: string; preview: string }[] = JSON.parse(
     readFileSync(join(__dirname, '../../tests/golden/masks.json'), 'utf-8')
   );
-  it.each(MASKS)('masks as the server does ($preview)', ({ value, preview }) => {
-    expect(mask(value)).toBe(preview);
-  });
+  it.each(MASKS)(
+    'masks as the server does ($preview)',
+    ({ value, preview }) => {
+      expect(mask(value)).toBe(preview);
+    }
+  );
 });
