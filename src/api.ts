@@ -47,8 +47,17 @@ export async function requestAPI<T>(
   }
   const text = await response.text();
   if (!response.ok) {
+    // The server's one-line, value-free message says what to do; keep it.
+    let message = '';
+    try {
+      const parsed = JSON.parse(text) as { message?: unknown };
+      message = typeof parsed.message === 'string' ? parsed.message : '';
+    } catch {
+      // not JSON: the status is all there is
+    }
     throw new SecretsApiError(
-      `jupyter-secrets: ${endPoint} answered HTTP ${response.status}`,
+      message ||
+        `jupyter-secrets: ${endPoint} answered HTTP ${response.status}`,
       response.status
     );
   }

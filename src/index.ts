@@ -14,6 +14,7 @@ import { fetchPolicy, IPolicy } from './api';
 import { DEFAULT_SETTINGS, ILiveSettings, LiveSecrets } from './liveSecrets';
 import { policyLines } from './policyText';
 import { SaveGuard } from './saveGuard';
+import { activateSecretsPanel } from './secretsPanel';
 
 const PLUGIN_ID = 'jupyter-secrets:plugin';
 
@@ -80,6 +81,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     editors: IEditorTracker | null,
     settingRegistry: ISettingRegistry | null
   ) => {
+    activateSecretsPanel(app, notebooks, editors);
     const status = createStatusWidget();
     const live = new LiveSecrets(app, notebooks, editors, status);
     new SaveGuard({
