@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.jupyter_env import JupyterDirs, isolated_env
 from tests.support.server import JupyterServer
 
 from .conftest import LAB_LOAD_TIMEOUT_MS
 
 CELL_EDITOR = ".jp-NotebookPanel .jp-Cell .cm-content"
+PASSPHRASE_VAR = "JUPYTER_SECRETS_PASSPHRASE"
 UI_TIMEOUT_MS = 20_000
 
 
@@ -125,3 +129,39 @@ def write_notebook(server: JupyterServer, path: str, cells: list[dict[str, Any]]
     target = server.root / path
     target.write_text(json.dumps(notebook, indent=1))
     return target
+
+
+#: Passphrase of each store server's encrypted file, by port (made per server, never shown).
+_PASSPHRASES: dict[int, str] = {}
+CLI = str(Path(sys.executable).with_name("jupyter-secrets"))
+
+
+def start_store_server(base: Path, app: str = "jupyterlab") -> JupyterServer:
+    """A server whose secret store is an encrypted file of its own, under its HOME.
+
+    The session's Secret Service is shared by every test of a run, so a value a
+    browser test stores there would show in other tests' listings; a file store
+    per server keeps each module's secrets to itself. The server, its kernels and
+    ``store_cli`` read the same config file and passphrase.
+    """
+    from .conftest import start_lab_server
+
+    passphrase = secrets.token_hex(16)
+    config = JupyterDirs(base / "home").config
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "jupyter_secrets_config.json").write_text(
+        json.dumps({"SecretsConfig": {"default_backend": "file"}})
+    )
+    server = start_lab_server(base, env={PASSPHRASE_VAR: passphrase}, app=app)
+    _PASSPHRASES[server.port] = passphrase
+    return server
+
+
+def store_cli(server: JupyterServer, *args: str, value: str | None = None) -> str:
+    """``jupyter-secrets ARGS`` against ``server``'s store; its stdout. Never echoes output."""
+    env = isolated_env(server.home, {PASSPHRASE_VAR: _PASSPHRASES[server.port]})
+    done = subprocess.run(
+        [CLI, *args], input=value, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, f"jupyter-secrets {args[0]} failed (exit {done.returncode})"
+    return done.stdout

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +19,19 @@ from typing import Any
 import pytest
 
 from tests.support.fakes import fake_aws_key
-from tests.support.jupyter_env import isolated_env
 from tests.support.server import JupyterServer
 from tests.support.strict import require
 
-from .conftest import ConsoleLog, server_extension_present, start_lab_server
-from .pages import assert_absent, assert_present, is_dirty, open_page, write_notebook
+from .conftest import ConsoleLog, server_extension_present
+from .pages import (
+    assert_absent,
+    assert_present,
+    is_dirty,
+    open_page,
+    start_store_server,
+    store_cli,
+    write_notebook,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -57,9 +62,7 @@ def fake_password() -> str:
 @pytest.fixture(scope="module")
 def fix_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     require(server_extension_present(), "jupyter_secrets.server is not installed")
-    server = start_lab_server(
-        tmp_path_factory.mktemp("lab-fix"), ["--SecretsConfig.default_backend=keyring"]
-    )
+    server = start_store_server(tmp_path_factory.mktemp("lab-fix"))
     try:
         yield server
     finally:
@@ -67,17 +70,8 @@ def fix_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServ
 
 
 def stored_value(server: JupyterServer, ref: str) -> str:
-    """The store's value for ``ref``, read with the CLI in the server's environment."""
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("jupyter-secrets")), "get", "--reveal", ref],
-        env=isolated_env(server.home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"jupyter-secrets get {ref} failed (exit {done.returncode})"
-    return done.stdout.rstrip("\n")
+    """The store's value for ``ref``, read with the CLI as its user would."""
+    return store_cli(server, "get", "--reveal", ref).rstrip("\n")
 
 
 def open_fixes(page: Any, cell_index: int = 0) -> Any:

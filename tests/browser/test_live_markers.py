@@ -1,7 +1,7 @@
 """Live findings in real JupyterLab: markers appear as a secret is typed, printed or pasted.
 
 A real `jupyter lab` on 127.0.0.1 with a real kernel, headless Debian Chromium,
-the real Secret Service (scripts/with-secret-service) as the store. Fake values
+an encrypted file store of the server's own. Fake values
 are generated per run and never printed; checks on them go through
 ``assert_absent`` / ``assert_present``, whose messages name places, not values.
 """
@@ -9,8 +9,6 @@ are generated per run and never printed; checks on them go through
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +20,15 @@ from tests.support.fakes import fake_aws_key
 from tests.support.server import JupyterServer
 from tests.support.strict import require
 
-from .conftest import ConsoleLog, server_extension_present, start_lab_server
-from .pages import assert_absent, open_page, put_notebook, write_notebook
+from .conftest import ConsoleLog, server_extension_present
+from .pages import (
+    assert_absent,
+    open_page,
+    put_notebook,
+    start_store_server,
+    store_cli,
+    write_notebook,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -47,37 +52,11 @@ def code_cell(source: str, cell_id: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     require(server_extension_present(), "jupyter_secrets.server is not installed")
-    server = start_lab_server(
-        tmp_path_factory.mktemp("lab-live"),
-        ["--SecretsConfig.default_backend=keyring"],
-    )
+    server = start_store_server(tmp_path_factory.mktemp("lab-live"))
     try:
         yield server
     finally:
         server.stop()
-
-
-def cli_set(server: JupyterServer, ref: str, value: str) -> None:
-    """Store a value as a user would: the CLI, the value on stdin, the server's environment."""
-    from tests.support.jupyter_env import isolated_env
-
-    env = isolated_env(server.home)
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("jupyter-secrets")),
-            "set",
-            "--backend",
-            "keyring",
-            ref,
-        ],
-        input=value,
-        text=True,
-        env=env,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"jupyter-secrets set failed: {done.stderr[-300:]}"
 
 
 def type_in_cell(page: Any, index: int, text: str) -> None:
@@ -167,7 +146,7 @@ def test_a_fetched_password_pasted_elsewhere_is_marked(
     # A short password no detector would flag: only the kernel link makes it known.
     ref = f"dev/live/pw_{secrets.token_hex(3)}"
     password = "pw" + secrets.token_hex(4)
-    cli_set(live_server, ref, password)
+    store_cli(live_server, "set", ref, value=password)
     put_notebook(
         live_server,
         "known.ipynb",

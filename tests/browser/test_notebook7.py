@@ -43,7 +43,7 @@ def notebook_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyte
 
 def test_markers_and_fixes_in_notebook_7(chromium: Any, notebook_server: JupyterServer) -> None:
     key = fake_aws_key()
-    cell = {
+    cell: dict[str, Any] = {
         "cell_type": "code",
         "id": "a",
         "source": f'key = "{key}"',

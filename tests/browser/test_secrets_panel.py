@@ -1,14 +1,13 @@
 """The Secrets panel in real JupyterLab: lists refs (never values), inserts a ref, stores one.
 
-A real `jupyter lab`, headless Debian Chromium, and the real Secret Service as the
-store. Values are generated per run and never printed; the page's whole HTML is
+A real `jupyter lab`, headless Debian Chromium, and an encrypted file store of the
+server's own. Values are generated per run and never printed; the page's whole HTML is
 checked for them after every step that touched one.
 """
 
 from __future__ import annotations
 
 import secrets
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +15,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.jupyter_env import isolated_env
 from tests.support.server import JupyterServer
 from tests.support.strict import require
 
-from .conftest import ConsoleLog, server_extension_present, start_lab_server
-from .pages import assert_absent, open_page, put_notebook
+from .conftest import ConsoleLog, server_extension_present
+from .pages import assert_absent, open_page, put_notebook, start_store_server, store_cli
 
 pytestmark = pytest.mark.browser
 
@@ -33,27 +31,11 @@ CLI = str(Path(sys.executable).with_name("jupyter-secrets"))
 @pytest.fixture(scope="module")
 def panel_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     require(server_extension_present(), "jupyter_secrets.server is not installed")
-    server = start_lab_server(
-        tmp_path_factory.mktemp("lab-panel"), ["--SecretsConfig.default_backend=keyring"]
-    )
+    server = start_store_server(tmp_path_factory.mktemp("lab-panel"))
     try:
         yield server
     finally:
         server.stop()
-
-
-def cli(server: JupyterServer, *args: str, value: str | None = None) -> str:
-    done = subprocess.run(
-        [CLI, *args],
-        input=value,
-        env=isolated_env(server.home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"jupyter-secrets {args[0]} failed (exit {done.returncode})"
-    return done.stdout
 
 
 def show_panel(page: Any) -> Any:
@@ -68,7 +50,7 @@ def test_the_panel_lists_inserts_and_stores_without_showing_values(
 ) -> None:
     seeded_ref = f"dev/panel/seeded_{secrets.token_hex(3)}"
     seeded = secrets.token_urlsafe(18)
-    cli(panel_server, "set", "--backend", "keyring", seeded_ref, value=seeded)
+    store_cli(panel_server, "set", seeded_ref, value=seeded)
     put_notebook(panel_server, "panel.ipynb")
     page = open_page(chromium, panel_server, "panel.ipynb")
     console = ConsoleLog()
@@ -78,7 +60,7 @@ def test_the_panel_lists_inserts_and_stores_without_showing_values(
         panel = show_panel(page)
         item = panel.locator(f'[data-jp-secrets-ref="{seeded_ref}"]')
         item.wait_for()
-        assert "keyring" in panel.inner_text(), "the panel does not name the backend"
+        assert "file" in panel.inner_text(), "the panel does not name the backend"
         assert_absent(seeded, page.content(), "the page with the panel open")
         page.screenshot(path=str(SCREENSHOTS / "secrets-panel.png"))
 
@@ -108,7 +90,7 @@ def test_the_panel_lists_inserts_and_stores_without_showing_values(
         panel.locator(".jp-SecretsPanel-filter").fill("")
         panel.locator(f'[data-jp-secrets-ref="{new_ref}"]').wait_for()
         assert panel.get_by_label("Value of the new secret").input_value() == ""
-        if cli(panel_server, "get", "--reveal", new_ref).rstrip("\n") != new_value:
+        if store_cli(panel_server, "get", "--reveal", new_ref).rstrip("\n") != new_value:
             pytest.fail("the store does not hold the value typed in the panel", pytrace=False)
         assert_absent(new_value, page.content(), "the page after storing a secret")
 
