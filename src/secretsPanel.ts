@@ -7,7 +7,7 @@
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { IEditorTracker } from '@jupyterlab/fileeditor';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { lockIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
@@ -49,6 +49,9 @@ export class SecretsPanel extends Widget {
     this.node.setAttribute('role', 'region');
     this.node.setAttribute('aria-label', 'Secrets');
     this._build();
+    // What the notebook's kernel holds changes as cells run and notebooks switch.
+    _notebooks?.currentChanged.connect(() => this._refreshFetched());
+    NotebookActions.executed.connect(() => this._refreshFetched());
   }
 
   /** Ask the server for the listing again; `done` stays as the status line. */
@@ -64,7 +67,35 @@ export class SecretsPanel extends Widget {
       this._items = [];
       this._setStatus(explainFailure(error));
     }
+    await this._refreshFetched(false);
     this._renderList();
+  }
+
+  /** Ask which refs the current notebook's kernel fetched (names only). */
+  private async _refreshFetched(render = true): Promise<void> {
+    if (!this.isVisible && render) {
+      return;
+    }
+    const kernel =
+      this._notebooks?.currentWidget?.sessionContext.session?.kernel;
+    let fetched = new Set<string>();
+    if (kernel) {
+      try {
+        const body = await requestAPI<{ refs?: string[] }>(
+          `kernels/${encodeURIComponent(kernel.id)}/refs`
+        );
+        fetched = new Set(body.refs ?? []);
+      } catch {
+        // a kernel the link does not know fetched nothing through it
+      }
+    }
+    const changed =
+      fetched.size !== this._fetched.size ||
+      [...fetched].some(r => !this._fetched.has(r));
+    this._fetched = fetched;
+    if (render && changed) {
+      this._renderList();
+    }
   }
 
   protected onAfterShow(): void {
@@ -194,6 +225,16 @@ export class SecretsPanel extends Widget {
     }
     meta.textContent = parts.join(' · ');
     item.append(insert, meta);
+    if (this._fetched.has(info.ref)) {
+      item.classList.add('jp-mod-fetched');
+      item.dataset.jpSecretsFetched = '';
+      const mark = document.createElement('span');
+      mark.className = 'jp-SecretsPanel-fetched';
+      mark.textContent = 'in this kernel';
+      mark.title =
+        "Fetched by this notebook's kernel: the value is in its memory";
+      meta.append(' · ', mark);
+    }
     return item;
   }
 
@@ -224,6 +265,7 @@ export class SecretsPanel extends Widget {
   }
 
   private _items: ISecretInfo[] = [];
+  private _fetched = new Set<string>();
   private readonly _filter = document.createElement('input');
   private readonly _newRef = document.createElement('input');
   private readonly _newValue = document.createElement('input');

@@ -584,6 +584,24 @@ def check_backend_name(name: str) -> None:
     )
 
 
+class KernelRefsHandler(SecretsAPIHandler):
+    """``GET /jupyter-secrets/kernels/{kernel_id}/refs``: the refs that kernel fetched.
+
+    Names only, as the kernel announced them with its values' fingerprints, so the
+    Secrets panel can mark what the notebook's kernel holds. 404 for a kernel this
+    server's link does not know (not running, or started before the extension).
+    """
+
+    @web.authenticated
+    @authorized
+    def get(self, kernel_id: str) -> None:
+        link = self.state.link
+        refs = link.refs_of(kernel_id) if link is not None else None
+        if refs is None:
+            raise web.HTTPError(404, "no running kernel with that id is linked to this server")
+        self.reply({"kernel_id": kernel_id, "refs": refs})
+
+
 class AuditHandler(SecretsAPIHandler):
     """``GET /jupyter-secrets/audit?limit=&offset=``: this user's own events, newest first."""
 
@@ -650,5 +668,6 @@ def handlers() -> list[tuple[str, type[APIHandler]]]:
         (r"/jupyter-secrets/secrets", SecretsListHandler),
         (r"/jupyter-secrets/secrets/(?P<ref>.*)", SecretHandler),
         (r"/jupyter-secrets/audit", AuditHandler),
+        (r"/jupyter-secrets/kernels/(?P<kernel_id>[A-Za-z0-9-]{1,64})/refs", KernelRefsHandler),
         (KNOWN_PATH, KnownValuesHandler),
     ]

@@ -48,7 +48,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -67,6 +67,8 @@ from ..link_protocol import (
 #: About 400 values (a value has up to 10 fingerprints).
 MAX_FINGERPRINTS_PER_KERNEL = 4096
 MAX_FINGERPRINTS = 50_000
+#: Refs remembered per kernel for the Secrets panel's "fetched here" mark.
+MAX_REFS_PER_KERNEL = 1000
 #: A link file the kernel has not taken by then is deleted (the token stays valid).
 LINK_FILE_TTL = 120.0
 
@@ -80,6 +82,8 @@ class KernelGrant:
     kernel_id: str = ""
     added: int = 0
     warned: bool = False
+    #: The refs this kernel fetched (names only, as the kernel reported them), for the UI.
+    refs: set[str] = field(default_factory=set)
 
 
 class KnownValuesLink:
@@ -164,6 +168,12 @@ class KnownValuesLink:
         grant.added = old.added  # a restart is no way around the quota
         self.bind(grant, kernel_id)
 
+    def refs_of(self, kernel_id: str) -> list[str] | None:
+        """The refs a running kernel fetched, sorted; None for a kernel this link does not know."""
+        with self._lock:
+            grant = self._by_kernel.get(kernel_id)
+            return None if grant is None else sorted(grant.refs)
+
     def release(self, kernel_id: str) -> None:
         with self._lock:
             grant = self._by_kernel.get(kernel_id)
@@ -179,6 +189,8 @@ class KnownValuesLink:
         label = f"{ref} (kernel {grant.kernel_id or 'starting'})"
         added, full = 0, ""
         with self._lock:
+            if len(grant.refs) < MAX_REFS_PER_KERNEL:
+                grant.refs.add(ref)
             for fp in fingerprints:
                 if self.known.has_fingerprint(fp):
                     continue  # a repeat costs nothing

@@ -62,7 +62,6 @@ def test_the_panel_lists_inserts_and_stores_without_showing_values(
         item.wait_for()
         assert "file" in panel.inner_text(), "the panel does not name the backend"
         assert_absent(seeded, page.content(), "the page with the panel open")
-        page.screenshot(path=str(SCREENSHOTS / "secrets-panel.png"))
 
         # The filter hides what does not match and keeps what does.
         panel.locator(".jp-SecretsPanel-filter").fill("no-such-ref")
@@ -79,6 +78,15 @@ def test_the_panel_lists_inserts_and_stores_without_showing_values(
             ".model.sharedModel.getSource() === 'pw = %secret ' + r",
             arg=seeded_ref,
         )
+
+        # Run it: the notebook's kernel now holds the value, and the panel marks the ref.
+        assert panel.locator("[data-jp-secrets-fetched]").count() == 0, "marked before a fetch"
+        page.keyboard.press("Shift+Enter")
+        page.locator(f'[data-jp-secrets-ref="{seeded_ref}"]').locator("xpath=..").and_(
+            page.locator("[data-jp-secrets-fetched]")
+        ).wait_for()
+        page.screenshot(path=str(SCREENSHOTS / "secrets-panel.png"))
+        assert_absent(seeded, page.content(), "the page after the kernel fetched the value")
 
         # New secret: stored in the store, listed, and gone from the page and the field.
         new_ref = f"dev/panel/new_{secrets.token_hex(3)}"

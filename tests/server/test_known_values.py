@@ -293,3 +293,36 @@ def link_digest(token: str) -> bytes:
     import hashlib
 
     return hashlib.sha256(token.encode()).digest()
+
+
+async def test_each_kernel_lists_only_the_refs_it_fetched(api: Api, jp_serverapp: Any) -> None:
+    kernels = []
+    for _ in range(2):
+        started = await api("POST", "api/kernels", {"name": "python3"})
+        assert started.status == 201, started.body[:300]
+        kernels.append(started.json()["id"])
+    first, second = kernels
+    client = jp_serverapp.kernel_manager.get_kernel(first).client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+        code = (
+            "from jupyter_secrets.kernel_link import announce, flush\n"
+            f"announce('dev/x/first', {short_password()!r}); flush()"
+        )
+        reply = await client.execute_interactive(code, timeout=60, output_hook=lambda m: None)
+        assert reply["content"]["status"] == "ok"
+    finally:
+        client.stop_channels()
+    try:
+        mine = await api("GET", f"jupyter-secrets/kernels/{first}/refs")
+        assert mine.status == 200 and mine.json() == {"kernel_id": first, "refs": ["dev/x/first"]}
+        other = await api("GET", f"jupyter-secrets/kernels/{second}/refs")
+        assert other.status == 200 and other.json()["refs"] == [], "a ref leaked to a sibling"
+        unknown = await api("GET", "jupyter-secrets/kernels/no-such-kernel/refs")
+        assert unknown.status == 404 and "no running kernel" in unknown.json()["message"]
+    finally:
+        for kernel_id in kernels:
+            await api("DELETE", f"api/kernels/{kernel_id}")
+    gone = await api("GET", f"jupyter-secrets/kernels/{first}/refs")
+    assert gone.status == 404, "a stopped kernel's refs are still listed"
