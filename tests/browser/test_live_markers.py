@@ -106,6 +106,29 @@ def test_a_typed_key_is_marked_and_underlined_then_cleared(
         assert_absent(key, page.locator("#jp-main-statusbar").inner_text(), "the status bar")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "live-marker.png"))
+        # The dark theme: the marker and underline use theme variables, so they stay visible.
+        page.evaluate(
+            "() => window.jupyterapp.commands.execute('apputils:change-theme',"
+            " {theme: 'JupyterLab Dark'})"
+        )
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+        # JupyterLab's theme splash must be gone before the next change: two overlapping
+        # splashes make JupyterLab itself throw (removeChild in its splash code).
+        page.locator("#jupyterlab-splash").wait_for(state="detached")
+        marker.wait_for(state="visible")
+        colors = page.evaluate(
+            "sel => { const m = getComputedStyle(document.querySelector(sel));"
+            " return [m.backgroundColor, m.color]; }",
+            MARKER,
+        )
+        assert colors[0] != colors[1], "the marker's text and background are the same color"
+        page.screenshot(path=str(SCREENSHOTS / "live-marker-dark.png"))
+        page.evaluate(
+            "() => window.jupyterapp.commands.execute('apputils:change-theme',"
+            " {theme: 'JupyterLab Light'})"
+        )
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+        page.locator("#jupyterlab-splash").wait_for(state="detached")
 
         # Editing the value away removes the marker (no stale markers).
         type_in_cell(page, 0, "key = %secret dev/aws/key")
