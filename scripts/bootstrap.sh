@@ -38,3 +38,21 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ package.json -nt "$
     "$VENV/bin/python" -m pip install -q -e ".[lab,test,dev]"
     touch "$stamp"
 fi
+
+# A second environment with jupyter-collaboration, for the browser test of a refused
+# save under real-time collaboration. It is apart because collaboration changes how
+# every save travels (the server saves its shared copy; the browser sends no PUT), and
+# the other tests check the plain path. It borrows jupyter-secrets and its dependencies
+# from the main environment through a .pth file; JupyterLab is pinned to the same version.
+RTC_VENV="${RTC_VENV:-$VENV-rtc}"
+rtc_stamp="$RTC_VENV/.jupyter-secrets-installed"
+if [ ! -f "$rtc_stamp" ] || [ pyproject.toml -nt "$rtc_stamp" ]; then
+    echo "bootstrap: creating $RTC_VENV (jupyter-collaboration)" >&2
+    [ -x "$RTC_VENV/bin/python" ] || "$PYTHON" -m venv "$RTC_VENV"
+    lab_version="$("$VENV/bin/python" -c 'import jupyterlab; print(jupyterlab.__version__)')"
+    "$RTC_VENV/bin/python" -m pip install -q "jupyter-collaboration>=3,<6" "jupyterlab==$lab_version" ipykernel
+    rtc_site="$("$RTC_VENV/bin/python" -c 'import site; print(site.getsitepackages()[0])')"
+    main_site="$("$VENV/bin/python" -c 'import site; print(site.getsitepackages()[0])')"
+    printf '%s\n%s\n' "$main_site" "$PWD" > "$rtc_site/zz_jupyter_secrets_main.pth"
+    touch "$rtc_stamp"
+fi

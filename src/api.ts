@@ -245,3 +245,27 @@ export async function storeSecret(
     settings
   );
 }
+
+/**
+ * The gate's newest report on `path`, or null when no save of it was checked
+ * yet (the server answers 204 to `wait=1`, so polling logs no error).
+ */
+export async function fetchLatestReport(
+  path: string,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<IGateReport | null> {
+  const url =
+    URLExt.join(settings.baseUrl, API_NAMESPACE, 'findings') +
+    URLExt.objectToQueryString({ path, wait: '1' });
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  if (response.status === 204) {
+    return null;
+  }
+  if (!response.ok) {
+    throw new SecretsApiError(
+      `jupyter-secrets: findings answered HTTP ${response.status}`,
+      response.status
+    );
+  }
+  return asReport(await response.json());
+}

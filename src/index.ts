@@ -84,7 +84,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     activateSecretsPanel(app, notebooks, editors);
     const status = createStatusWidget();
     const live = new LiveSecrets(app, notebooks, editors, status);
-    new SaveGuard({
+    const guard = new SaveGuard({
       contents: app.serviceManager.contents,
       docManager,
       commands: app.commands,
@@ -93,7 +93,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const panel = live.notebookAt(path) ?? notebooks?.currentWidget ?? null;
         return panel !== null && live.openFixes(panel, report);
       }
-    }).install();
+    });
+    guard.install();
+    notebooks?.widgetAdded.connect((_, panel) =>
+      guard.watchCollaborative(panel.context)
+    );
+    editors?.widgetAdded.connect((_, widget) =>
+      guard.watchCollaborative(widget.context)
+    );
     if (settingRegistry) {
       void settingRegistry
         .load(PLUGIN_ID)

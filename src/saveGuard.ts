@@ -21,6 +21,8 @@ import {
   GATE_HEADER,
   IGateReport,
   REPORT_HEADER,
+  REPORT_KEY,
+  fetchLatestReport,
   fetchReport,
   reportOfSavedModel
 } from './api';
@@ -39,6 +41,9 @@ const EXPLICIT_WINDOW_MS = 15_000;
 
 /** A save this soon after a click on one of JupyterLab's dialogs follows that click. */
 const GESTURE_WINDOW_MS = 5_000;
+
+/** How long the server may take to record its gate report on a collaborative save. */
+const COLLABORATIVE_REPORT_WAIT_MS = 10_000;
 
 /** How long to wait for a context to finish a save before giving up on its revert. */
 const REVERT_WAIT_MS = 30_000;
@@ -138,6 +143,64 @@ export class SaveGuard {
         this._explicitSaveAt = Date.now();
       }
     });
+  }
+
+  /**
+   * With real-time collaboration (jupyter-collaboration), the browser does not
+   * PUT the file: the server saves its shared copy, the gate refuses that save
+   * on the server, and the browser hears nothing of it. So after each save of
+   * a collaborative document the gate's newest report for the path is fetched
+   * (the one recorded after the save started) and a refusal is explained as
+   * any other. Call once per document context.
+   */
+  watchCollaborative(context: DocumentRegistry.Context): void {
+    if (!context.model.collaborative) {
+      return;
+    }
+    let before: Promise<string | null> = Promise.resolve(null);
+    context.saveState.connect((_, state) => {
+      if (state === 'started') {
+        before = this._lastReportId(context.localPath);
+      } else if (state === 'completed') {
+        void before.then(id => this._afterCollaborativeSave(context, id));
+      }
+    });
+  }
+
+  private async _lastReportId(path: string): Promise<string | null> {
+    try {
+      return (await fetchLatestReport(path))?.id ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  private async _afterCollaborativeSave(
+    context: DocumentRegistry.Context,
+    before: string | null
+  ): Promise<void> {
+    const deadline = Date.now() + COLLABORATIVE_REPORT_WAIT_MS;
+    while (Date.now() < deadline && !context.isDisposed) {
+      let report: IGateReport | null = null;
+      try {
+        report = await fetchLatestReport(context.localPath);
+      } catch {
+        report = null;
+      }
+      if (report && report.id !== before) {
+        if (REFUSALS.has(report.action)) {
+          // The shared copy on the server is not on disk: the file is not saved.
+          context.model.dirty = true;
+          this._announceRefusal(context.path, report);
+        } else {
+          this._onSaved(context.path, {
+            [REPORT_KEY]: report
+          } as unknown as Contents.IModel);
+        }
+        return;
+      }
+      await new Promise(resolve => setTimeout(resolve, 250));
+    }
   }
 
   /** The error the caller should see: a silent cancel for gate refusals. */

@@ -432,7 +432,9 @@ class FindingsHandler(SecretsAPIHandler):
     """``GET /jupyter-secrets/findings?path=[&id=]``: the gate's report on a save of that path.
 
     With ``id`` (from the ``X-Jupyter-Secrets-Report`` header), exactly that
-    save's report; without it, the last one.
+    save's report; without it, the last one. ``wait=1`` is for a client that
+    polls for a report still to come (a collaborative save, which the server
+    makes itself): "none yet" is then 204 No Content, not a 404 error.
     """
 
     @web.authenticated
@@ -449,6 +451,10 @@ class FindingsHandler(SecretsAPIHandler):
                 )
         else:
             report = registry.last(path) if registry is not None else None
+            if report is None and self.get_query_argument("wait", "") == "1":
+                self.set_status(204)
+                self.finish()
+                return
             if report is None:
                 raise web.HTTPError(
                     404, "no save of this path was checked since the server started"

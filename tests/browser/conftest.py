@@ -15,6 +15,7 @@ import importlib.util
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,7 @@ def start_lab_server(
     extra_args: list[str] | None = None,
     env: dict[str, str] | None = None,
     app: str = "jupyterlab",
+    python: str = sys.executable,
 ) -> JupyterServer:
     """``python -m jupyterlab`` (or ``notebook``, Notebook 7) under ``base`` (home/,
     notebooks/, jupyter-lab.log), ready; ``env`` reaches the server and its kernels."""
@@ -85,6 +87,7 @@ def start_lab_server(
         ],
         env=env,
         ready_timeout=SERVER_START_TIMEOUT_S,
+        python=python,
     )
 
 

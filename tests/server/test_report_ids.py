@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from jupyter_secrets.server.gate_report import GateReport, ReportRegistry
+from tests.support import notebooks as nbf
 from tests.support.fakes import fake_aws_key
 
 from .conftest import Api, Reply
@@ -142,3 +143,22 @@ def check_registry_bounds() -> None:
     registry.record(reports[5])
     assert registry.last("p2.py") is reports[5]
     assert registry.get("p2.py", reports[8].id) is not None, "a re-record evicted a report"
+
+
+async def test_a_poll_for_a_report_still_to_come_is_204_not_404(api: Api) -> None:
+    none_yet = await api(
+        "GET", "jupyter-secrets/findings", params={"path": "never-saved.ipynb", "wait": "1"}
+    )
+    assert none_yet.status == 204 and none_yet.body == b"", "a poll with no report is not 204"
+    plain = await api("GET", "jupyter-secrets/findings", params={"path": "never-saved.ipynb"})
+    assert plain.status == 404, "without wait=1 a missing report stays a 404"
+    saved = await api(
+        "PUT",
+        "api/contents/polled.ipynb",
+        {"type": "notebook", "format": "json", "content": nbf.new_notebook()},
+    )
+    assert saved.status in (200, 201)
+    after = await api(
+        "GET", "jupyter-secrets/findings", params={"path": "polled.ipynb", "wait": "1"}
+    )
+    assert after.status == 200 and after.json()["action"] == "clean"

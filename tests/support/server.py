@@ -102,11 +102,13 @@ def start_jupyter(
     args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     ready_timeout: float = READY_TIMEOUT_S,
+    python: str = sys.executable,
 ) -> JupyterServer:
     """``python -m <app>`` (jupyter_server or jupyterlab) serving ``root``, once it is ready.
 
     ``env`` reaches the server and, through it, its kernels (a secret for the env backend,
     a passphrase). Kernels import this checkout's ``jupyter_secrets`` (PYTHONPATH).
+    ``python``: another environment's interpreter (the collaboration one).
     """
     root.mkdir(parents=True, exist_ok=True)
     environment = isolated_env(home, env)
@@ -118,7 +120,7 @@ def start_jupyter(
     environment["JUPYTER_TOKEN"] = token
     port = free_port()
     command = [
-        sys.executable,
+        python,
         "-m",
         app,
         "--no-browser",
