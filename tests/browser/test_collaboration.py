@@ -27,7 +27,8 @@ from .pages import UI_TIMEOUT_MS, assert_absent, write_notebook
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
-RTC_PYTHON = REPO / ".venv-rtc" / "bin" / "python"
+# bootstrap.sh makes it beside the main environment: $VENV-rtc.
+RTC_PYTHON = Path(f"{sys.prefix}-rtc") / "bin" / "python"
 
 
 @pytest.fixture(scope="module")
