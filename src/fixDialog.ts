@@ -136,6 +136,27 @@ class FixList extends Widget {
       list.appendChild(this._row(finding, index, taken))
     );
     node.appendChild(list);
+    this._keepFocus();
+  }
+
+  /**
+   * A redraw removes the button that had the focus: put it on the next fix, or
+   * on the dialog's own buttons, so keyboard users (and Escape) keep working.
+   */
+  private _keepFocus(): void {
+    const active = document.activeElement;
+    if (active && active !== document.body && this.node.contains(active)) {
+      return;
+    }
+    if (active && active !== document.body && !this.node.isConnected) {
+      return;
+    }
+    const next =
+      this.node.querySelector<HTMLElement>('.jp-SecretsFix-action') ??
+      this.node
+        .closest('.jp-Dialog')
+        ?.querySelector<HTMLElement>('.jp-mod-accept');
+    next?.focus();
   }
 
   /** Every finding's first fix: move literals, clear outputs; allow nothing silently. */

@@ -274,3 +274,29 @@ def test_autosave_opens_no_dialog_and_save_as_is_gated(
         assert not (fix_server.root / "auto-copy.ipynb").exists(), "save-as wrote the copy"
     finally:
         page.context.close()
+
+
+def test_the_dialog_works_from_the_keyboard(chromium: Any, fix_server: JupyterServer) -> None:
+    key = fake_aws_key()
+    path = write_notebook(fix_server, "keys.ipynb", [code_cell(f'k = "{key}"', "a")])
+    page = open_page(chromium, fix_server, "keys.ipynb")
+    try:
+        page.locator(".jp-Notebook .jp-Cell .jp-SecretsMarker").wait_for()
+        page.evaluate("() => window.jupyterapp.commands.execute('jupyter-secrets:show-fixes')")
+        dialog = page.locator(FIX_DIALOG)
+        dialog.wait_for()
+        # Focus starts on the first fix; every control is labelled for screen readers.
+        page.wait_for_function("() => document.activeElement?.dataset?.jpSecretsFix === 'move'")
+        ref_input = dialog.locator(".jp-SecretsFix-ref")
+        assert (ref_input.get_attribute("aria-label") or "").startswith("Secret ref for")
+        page.keyboard.press("Tab")  # to Redact
+        focused = page.evaluate("() => document.activeElement.dataset.jpSecretsFix")
+        assert focused == "redact", f"Tab went to {focused!r}, not Redact"
+        page.keyboard.press("Enter")
+        dialog.get_by_text(EMPTY).wait_for()
+        page.keyboard.press("Escape")
+        dialog.wait_for(state="detached")
+        save(page)
+        assert_absent(key, path.read_text(), "the notebook fixed from the keyboard")
+    finally:
+        page.context.close()
