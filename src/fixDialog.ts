@@ -40,6 +40,9 @@ export interface IFixDialogOptions {
   leftOver?: boolean;
 }
 
+/** Fix all rescans after each round; a notebook needs as many rounds as its busiest cell has secrets. */
+const MAX_FIX_PASSES = 20;
+
 const LABELS: Record<FixKind, string> = {
   move: 'Move to secret store',
   clear: 'Clear output',
@@ -159,38 +162,76 @@ class FixList extends Widget {
     next?.focus();
   }
 
-  /** Every finding's first fix: move literals, clear outputs; allow nothing silently. */
+  /**
+   * Every finding's first fix: move literals, clear outputs; allow nothing
+   * silently. A rewrite shifts offsets in its cell (the import goes on top),
+   * so it fixes one finding per cell, rescans, and goes again until nothing
+   * more can be fixed.
+   */
   async fixAll(): Promise<void> {
-    const refs = new Map<string, string>(); // hashed_secret -> ref, so echoes share one
-    for (const [index, finding] of this._findings.entries()) {
-      const kinds = fixesFor(this._options.panel, finding);
+    // The refs chosen in the dialog, by value (hash): echoes of one value share one.
+    const refs = new Map<string, string>();
+    this._findings.forEach((finding, index) => {
       const input = this.node.querySelector<HTMLInputElement>(
         `input[data-jp-secrets-row="${index}"]`
       );
-      try {
-        if (kinds.includes('move')) {
-          const known = refs.get(finding.hashed_secret);
-          if (known) {
-            useStoredRef(this._options.panel, finding, known);
-            continue;
-          }
-          const ref = input?.value.trim() ?? '';
-          if (this._refProblem(ref) === null) {
-            await moveToStore(
-              this._options.panel,
-              finding,
-              ref,
-              this._findings
-            );
-            refs.set(finding.hashed_secret, ref);
-          }
-        } else if (kinds.includes('clear')) {
-          clearOutput(this._options.panel, finding);
-        }
-      } catch (error) {
-        console.warn(`jupyter-secrets: a fix failed: ${String(error)}`);
+      const ref = input?.value.trim() ?? '';
+      if (
+        input &&
+        this._refProblem(ref) === null &&
+        !refs.has(finding.hashed_secret)
+      ) {
+        refs.set(finding.hashed_secret, ref);
       }
+    });
+    const stored = new Set<string>();
+    const checker = this._options.checker;
+    for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
+      const findings = checker.findings();
+      const done = new Set<number | null>(); // cells fixed in this pass
+      for (const finding of findings) {
+        if (done.has(finding.cell_index)) {
+          continue;
+        }
+        if (await this._fixOne(finding, refs, stored, findings)) {
+          done.add(finding.cell_index);
+        }
+      }
+      if (!done.size) {
+        return;
+      }
+      await checker.checkAll();
     }
+  }
+
+  /** The first fix of one finding, for fix all; true when it changed the notebook. */
+  private async _fixOne(
+    finding: IFinding,
+    refs: Map<string, string>,
+    stored: Set<string>,
+    findings: IFinding[]
+  ): Promise<boolean> {
+    const panel = this._options.panel;
+    const kinds = fixesFor(panel, finding);
+    try {
+      const ref = refs.get(finding.hashed_secret);
+      if (kinds.includes('move') && ref) {
+        if (stored.has(finding.hashed_secret)) {
+          return useStoredRef(panel, finding, ref);
+        }
+        const result = await moveToStore(panel, finding, ref, findings);
+        if (result.ok) {
+          stored.add(finding.hashed_secret);
+        }
+        return result.ok;
+      }
+      if (kinds.includes('clear')) {
+        return clearOutput(panel, finding).ok;
+      }
+    } catch (error) {
+      console.warn(`jupyter-secrets: a fix failed: ${String(error)}`);
+    }
+    return false;
   }
 
   private _row(

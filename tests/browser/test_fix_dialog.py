@@ -163,12 +163,17 @@ def test_move_to_store_rewrites_the_cell_and_the_rerun_works(
 def test_fix_all_moves_literals_clears_echoes_and_saves(
     chromium: Any, fix_server: JupyterServer
 ) -> None:
-    key = fake_aws_key()
+    key, second = fake_aws_key(), fake_aws_key()
     path = write_notebook(
         fix_server,
         "fixall.ipynb",
         [
-            code_cell(f'import boto3\ns3 = boto3.client("s3", aws_access_key_id="{key}")', "a"),
+            # Two secrets in one cell: fixing the first shifts the second's offsets.
+            code_cell(
+                f'import boto3\ns3 = boto3.client("s3", aws_access_key_id="{key}", '
+                f'backup_key_id="{second}")',
+                "a",
+            ),
             code_cell("print(s3._key)", "b", [stdout(f"using {key}\n")]),
         ],
     )
@@ -181,10 +186,13 @@ def test_fix_all_moves_literals_clears_echoes_and_saves(
         page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
         on_disk = path.read_text()
         assert_absent(key, on_disk, "the notebook saved by fix all")
+        assert_absent(second, on_disk, "the notebook saved by fix all (second key)")
         nb = json.loads(on_disk)
         source = "".join(nb["cells"][0]["source"])
         assert source.startswith("from jupyter_secrets import secret\n"), "import not added"
         assert 'aws_access_key_id=secret("dev/aws/' in source, "the kwarg was not rewritten"
+        assert 'backup_key_id=secret("dev/' in source, "the second kwarg was not rewritten"
+        assert source.count("from jupyter_secrets import secret") == 1, "import added twice"
         assert nb["cells"][1]["outputs"] == [], "the echo in the output was not cleared"
         assert page.locator(FIX_DIALOG).count() == 0, "a dialog is still open"
         assert not console.errors, f"console errors: {console.errors}"
