@@ -18,9 +18,11 @@ export interface IMarkRange {
   title: string;
 }
 
-const setMarks = StateEffect.define<IMarkRange[]>();
+/** Replaces an editor's marks (exported for tests). */
+export const setMarks = StateEffect.define<IMarkRange[]>();
 
-const marksField = StateField.define<DecorationSet>({
+/** The marks of one editor, mapped through its edits (exported for tests). */
+export const marksField = StateField.define<DecorationSet>({
   create: () => Decoration.none,
   update(marks, tr) {
     let next = marks.map(tr.changes);
