@@ -220,3 +220,33 @@ def test_the_status_bar_jumps_to_the_next_finding(
             page.wait_for_function(f"({active})() === {expected}")
     finally:
         page.context.close()
+
+
+def test_a_key_in_a_gated_file_is_underlined_in_the_file_editor(
+    chromium: Any, live_server: JupyterServer
+) -> None:
+    key = fake_aws_key()
+    (live_server.root / "settings.yaml").write_text(f"aws:\n  access_key_id: {key}\n")
+    page = live_server_page(chromium, live_server, "settings.yaml")
+    try:
+        mark = page.locator(".jp-FileEditor .jp-SecretsMark").first
+        mark.wait_for()
+        assert mark.inner_text() == key, "the underline does not cover exactly the value"
+        assert_absent(key, mark.get_attribute("title") or "", "the underline's tooltip")
+        page.wait_for_function(
+            "() => document.querySelector('[data-jp-secrets-status]')"
+            ".getAttribute('data-jp-secrets-count') === '1'"
+        )
+    finally:
+        page.context.close()
+
+
+def live_server_page(chromium: Any, server: JupyterServer, path: str) -> Any:
+    """A page with ``path`` open in JupyterLab's file editor (no kernel to wait for)."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server.url(f"lab/workspaces/{secrets.token_hex(4)}/tree/{path}", with_token=True))
+    page.locator(".jp-FileEditor .cm-content").wait_for()
+    page.set_default_timeout(20_000)
+    return page
