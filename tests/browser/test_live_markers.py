@@ -90,10 +90,17 @@ def test_a_typed_key_is_marked_and_underlined_then_cleared(
     page.on("console", lambda m: console.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: console.errors.append(f"pageerror: {e}"))
     try:
+        cell_box = (
+            "() => { const r = document.querySelector('.jp-Notebook .jp-Cell')"
+            ".getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }"
+        )
+        before = page.evaluate(cell_box)
         type_in_cell(page, 0, f'key = "{key}"')
         typed = time.monotonic()
         marker = marker_of(page, 0)
         marker.wait_for(state="visible")
+        # The marker sits over the prompt area: the cell does not move or grow.
+        assert page.evaluate(cell_box) == before, "the marker shifted the cell's layout"
         latency = time.monotonic() - typed
         title = marker.get_attribute("title") or ""
         assert "AWS Access Key" in title, "the marker's tooltip does not name the type"
