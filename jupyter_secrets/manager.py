@@ -134,8 +134,7 @@ class SecretManager:
             record = self._fetch(backend, parsed, refresh)
             value = extract_field(record.value, parsed)
         except SecretError as exc:
-            outcome = "not_found" if isinstance(exc, SecretNotFoundError) else "error"
-            self._audit("read", parsed, backend, outcome, reason=type(exc).__name__)
+            self._audit("read", parsed, backend, outcome_of(exc), reason=type(exc).__name__)
             raise
         self._audit("read", parsed, backend, "allowed", version=record.version)
         for listener in list(self._listeners):
@@ -176,7 +175,7 @@ class SecretManager:
         try:
             version = target.set(parsed, value)
         except SecretError as exc:
-            self._audit("write", parsed, target, "error", reason=type(exc).__name__)
+            self._audit("write", parsed, target, outcome_of(exc), reason=type(exc).__name__)
             raise
         self.cache.forget(parsed.path)
         self._audit("write", parsed, target, "stored", version=version)
@@ -289,6 +288,16 @@ class SecretManager:
             notebook=self.context.get("notebook"),
             source=self.context.get("source"),
         )
+
+
+def outcome_of(exc: SecretError) -> str:
+    """The audit outcome of a failed access: a store's own refusal (a Vault policy, an
+    IAM deny) is a denial like a scope rule's."""
+    if isinstance(exc, SecretNotFoundError):
+        return "not_found"
+    if isinstance(exc, ScopeDeniedError):
+        return "denied"
+    return "error"
 
 
 def extract_field(value: str, ref: SecretRef) -> str:

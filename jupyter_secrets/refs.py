@@ -6,6 +6,7 @@ Pure functions only; no I/O. Examples of valid refs::
     secret://prod/db/password
     prod/db/password@3          a numbered version
     prod/db/password@previous   the version before the current one
+    prod/db/password@8c1a0f7e-3b2d-4c5e-9f10-2a3b4c5d6e7f   a store's version id (AWS)
     prod/db#password            the "password" field of a JSON secret
 
 The first path segment is the scope (the environment: ``dev``, ``stg``,
@@ -25,10 +26,13 @@ DEFAULT_SCOPES: tuple[str, ...] = ("dev", "stg", "prod")
 MAX_REF_LENGTH = 256
 
 _SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
+# A store's own version id: AWS Secrets Manager's are UUIDs.
+_VERSION_ID = r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+_VERSION = rf"[1-9][0-9]{{0,8}}|latest|previous|{_VERSION_ID}"
 _REF_RE = re.compile(
     rf"""^
     (?P<path>{_SEGMENT}(?:/{_SEGMENT})+)
-    (?:@(?P<version>[1-9][0-9]{{0,8}}|latest|previous))?
+    (?:@(?P<version>{_VERSION}))?
     (?:\#(?P<field>{_SEGMENT}))?
     $""",
     re.VERBOSE,
@@ -38,7 +42,8 @@ _EXAMPLE = "a valid ref looks like 'prod/db/password', 'secret://prod/db/passwor
 
 @dataclass(frozen=True, order=True)
 class SecretRef:
-    """A parsed reference. ``version`` is None (current), ``"previous"`` or a number string."""
+    """A parsed reference. ``version`` is None (current), ``"previous"``, a number
+    string or a store's version id (a UUID)."""
 
     path: str
     version: str | None = None
@@ -138,6 +143,6 @@ def _why_invalid(raw: str) -> str:
         return "it has an empty path segment"
     if any(not re.fullmatch(_SEGMENT, s) for s in segments):
         return "path segments may only use letters, digits, '_', '-' and '.'"
-    if "@" in raw and not re.search(r"@([1-9][0-9]{0,8}|latest|previous)(#|$)", raw):
-        return "a version is a positive number, 'latest' or 'previous'"
+    if "@" in raw and not re.search(rf"@({_VERSION})(#|$)", raw):
+        return "a version is a positive number, 'latest', 'previous' or a store's version id"
     return "unexpected characters after the name"

@@ -17,6 +17,10 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
 command -v dbus-run-session >/dev/null 2>&1 || need_apt+=(dbus dbus-daemon dbus-x11)
 command -v secret-tool >/dev/null 2>&1 || need_apt+=(libsecret-tools)
+# The command backend's contract runs against the real password-store (pass + gpg);
+# rotation's end-to-end test changes a real PostgreSQL user's password.
+command -v pass >/dev/null 2>&1 || need_apt+=(pass gnupg)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
         echo "bootstrap: installing system packages: ${need_apt[*]}" >&2

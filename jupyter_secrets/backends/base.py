@@ -74,6 +74,15 @@ class Backend(abc.ABC):
     writable: ClassVar[bool] = False
     description: ClassVar[str] = ""
 
+    #: ``set`` keeps the version it replaces readable as ``@previous``, so a rotation
+    #: can roll back by setting it again (see :mod:`jupyter_secrets.rotation`).
+    keeps_versions: ClassVar[bool] = False
+
+    #: The store can hold a new version that is not current yet (AWS's AWSPENDING):
+    #: :meth:`stage`, :meth:`promote` and :meth:`discard` work. Readers then never see a
+    #: value before it has been validated.
+    supports_staging: ClassVar[bool] = False
+
     #: Option names the backend accepts (``backend_options[name]``); ``None``: any.
     option_names: ClassVar[frozenset[str] | None] = None
 
@@ -146,6 +155,25 @@ class Backend(abc.ABC):
     def delete(self, ref: SecretRef) -> None:
         raise BackendReadOnlyError(
             f"backend '{self.name}' is read-only; cannot delete '{ref.path}'"
+        )
+
+    def stage(self, ref: SecretRef, value: str) -> str:
+        """Store ``value`` as a new version that is not current; return its id, which
+        ``get(ref@id)`` reads. The current version and ``@previous`` are unchanged."""
+        raise self._cannot_stage(ref)
+
+    def promote(self, ref: SecretRef, version: str) -> None:
+        """Make staged ``version`` current; the version it replaces becomes ``@previous``."""
+        raise self._cannot_stage(ref)
+
+    def discard(self, ref: SecretRef, version: str) -> None:
+        """Drop staged ``version`` (a failed rotation): it is no longer read as pending,
+        the current version is unchanged. Stores that keep history may keep it, marked."""
+        raise self._cannot_stage(ref)
+
+    def _cannot_stage(self, ref: SecretRef) -> BackendReadOnlyError:
+        return BackendReadOnlyError(
+            f"backend '{self.name}' cannot stage a version of '{ref.path}' before it is current"
         )
 
     @abc.abstractmethod

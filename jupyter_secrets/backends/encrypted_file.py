@@ -117,6 +117,7 @@ class EncryptedFileBackend(Backend):
     name: ClassVar[str] = "file"
     priority: ClassVar[float] = 5.0
     writable: ClassVar[bool] = True
+    keeps_versions: ClassVar[bool] = True
     description: ClassVar[str] = "an encrypted local file unlocked by a passphrase"
     option_names: ClassVar[frozenset[str] | None] = frozenset(
         {"path", "passphrase_env", "max_versions"}

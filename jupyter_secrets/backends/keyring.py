@@ -59,6 +59,7 @@ class KeyringBackend(Backend):
     name: ClassVar[str] = "keyring"
     priority: ClassVar[float] = 10.0
     writable: ClassVar[bool] = True
+    keeps_versions: ClassVar[bool] = True
     description: ClassVar[str] = "the OS keyring (Secret Service, macOS Keychain, Windows)"
     option_names: ClassVar[frozenset[str] | None] = frozenset({"service", "keyring_backend"})
 

@@ -22,6 +22,10 @@ BUILTINS: dict[str, str] = {
     "env": "jupyter_secrets.backends.env:EnvBackend",
     "keyring": "jupyter_secrets.backends.keyring:KeyringBackend",
     "file": "jupyter_secrets.backends.encrypted_file:EncryptedFileBackend",
+    "files": "jupyter_secrets.backends.files:MountedFilesBackend",
+    "command": "jupyter_secrets.backends.command:CommandBackend",
+    "aws": "jupyter_secrets.backends.aws:AWSSecretsManagerBackend",
+    "vault": "jupyter_secrets.backends.vault:VaultBackend",
 }
 
 __all__ = ["BUILTINS", "GROUP", "PluginFailure", "available_backends", "load_backend",

@@ -41,6 +41,9 @@ something the store cannot do is skipped, saying so:
 - ``supports_previous`` [False]: ``ref@previous`` reads the value ``set`` replaced.
 - ``supports_numbered_versions`` [False]: ``set`` returns a version id that a ref
   can name, and ``ref@<id>`` reads that version; else ``set`` returns None.
+- ``supports_staging`` [False]: ``stage`` stores a version that is not current yet,
+  ``promote`` makes it current and ``discard`` drops it (what a rotation needs so
+  that readers never see an unvalidated value). It must equal the backend's own.
 - ``allows_empty_values`` [True]: an empty value reads back empty; else storing it
   raises a SecretError or reading it raises SecretNotFoundError.
 - ``value_kinds`` [all of :data:`VALUE_KINDS`]: the values it holds exactly:
@@ -345,6 +348,7 @@ class BackendContract:
     supports_list: ClassVar[bool] = True
     supports_previous: ClassVar[bool] = False
     supports_numbered_versions: ClassVar[bool] = False
+    supports_staging: ClassVar[bool] = False
     allows_empty_values: ClassVar[bool] = True
     value_kinds: ClassVar[tuple[str, ...]] = VALUE_KINDS
     large_value_length: ClassVar[int] = LARGE_VALUE_LENGTH
@@ -460,6 +464,18 @@ class BackendContract:
             _fail(
                 f"{type(self).__name__} declares writable={self.writable} but backend "
                 f"'{backend.name}' says writable={backend.writable}"
+            )
+        keeps = self.writable and self.supports_previous
+        if backend.keeps_versions != keeps:
+            _fail(
+                f"backend '{backend.name}' says keeps_versions={backend.keeps_versions}, but the "
+                f"test class declares a store that {'keeps' if keeps else 'does not keep'} "
+                "@previous after set (rotation relies on it to roll back)"
+            )
+        if backend.supports_staging != self.supports_staging:
+            _fail(
+                f"backend '{backend.name}' says supports_staging={backend.supports_staging}, "
+                f"the test class declares {self.supports_staging}"
             )
 
     def test_viable_and_check_on_a_working_store(
@@ -608,6 +624,55 @@ class BackendContract:
             record = fake.check_record(backend.get(versioned), value, f"get({versioned})")
             if record.version != version:
                 _fail(f"get({versioned}) says version {record.version!r}")
+
+    # -- staging (rotation) ----------------------------------------------
+
+    def _staged(self, backend: Backend, fake: FakeSecrets) -> tuple[SecretRef, str, str, str]:
+        self._needs(self.writable and self.supports_staging, "cannot stage versions")
+        ref, old, new = _ref(), fake.new(), fake.new()
+        backend.set(ref, old)
+        version = backend.stage(ref, new)
+        if not isinstance(version, str) or not version:
+            _fail(f"stage({ref}) returned {version!r}, not a version id")
+        if parse_ref(f"{ref.path}@{version}").version != version:
+            _fail(f"stage({ref}) returned version id {version!r}, which no ref can name")
+        return ref, old, new, version
+
+    def test_stage_leaves_the_current_version_alone(
+        self, backend: Backend, fake: FakeSecrets
+    ) -> None:
+        ref, old, new, version = self._staged(backend, fake)
+        fake.check_record(backend.get(ref), old, f"get({ref}) after stage")
+        staged = SecretRef(ref.path, version=version)
+        fake.check_record(backend.get(staged), new, f"get({staged}) of the staged version")
+        if self.supports_previous:
+            at_previous = SecretRef(ref.path, version="previous")
+            with fake.raises(SecretNotFoundError, f"get({at_previous}) after stage", ref.path):
+                backend.get(at_previous)
+
+    def test_promote_makes_the_staged_version_current(
+        self, backend: Backend, fake: FakeSecrets
+    ) -> None:
+        ref, old, new, version = self._staged(backend, fake)
+        backend.promote(ref, version)
+        current = fake.check_record(backend.get(ref), new, f"get({ref}) after promote")
+        if current.version != version:
+            _fail(f"get({ref}) after promote says version {current.version!r}, not {version!r}")
+        at_previous = SecretRef(ref.path, version="previous")
+        fake.check_record(backend.get(at_previous), old, f"get({at_previous}) after promote")
+
+    def test_discard_keeps_the_current_version(self, backend: Backend, fake: FakeSecrets) -> None:
+        ref, old, _new, version = self._staged(backend, fake)
+        backend.discard(ref, version)
+        fake.check_record(backend.get(ref), old, f"get({ref}) after discard")
+        if self.supports_previous:
+            at_previous = SecretRef(ref.path, version="previous")
+            with fake.raises(SecretNotFoundError, f"get({at_previous}) after discard", ref.path):
+                backend.get(at_previous)
+        again = fake.new()  # a second attempt stages afresh
+        second = backend.stage(ref, again)
+        backend.promote(ref, second)
+        fake.check_record(backend.get(ref), again, f"get({ref}) after a second stage")
 
     # -- deleting ------------------------------------------------------
 

@@ -38,6 +38,7 @@ class MemoryBackend(Backend):
 
     name: ClassVar[str] = "memory-contract"
     writable: ClassVar[bool] = True
+    keeps_versions: ClassVar[bool] = True
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -74,6 +75,58 @@ class MemoryBackend(Backend):
             for path, versions in sorted(self.store.items())
             if scope is None or path.split("/", 1)[0] == scope
         ]
+
+
+class StagingMemoryBackend(MemoryBackend):
+    """Versions that are not current until promoted, as AWS's AWSPENDING."""
+
+    supports_staging: ClassVar[bool] = True
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.currents: dict[str, list[int]] = {}  # the versions made current, in order
+
+    def get(self, ref: SecretRef) -> SecretRecord:
+        versions, currents = self.store.get(ref.path, []), self.currents.get(ref.path, [])
+        if ref.version is None:
+            number = currents[-1] if currents else 0
+        elif ref.version == "previous":
+            number = currents[-2] if len(currents) > 1 else 0
+        else:
+            number = int(ref.version)
+        if not 1 <= number <= len(versions):
+            raise self.not_found(ref)
+        return SecretRecord(versions[number - 1], version=str(number))
+
+    def set(self, ref: SecretRef, value: str) -> str | None:
+        version = self.stage(ref, value)
+        self.promote(ref, version)
+        return version
+
+    def stage(self, ref: SecretRef, value: str) -> str:
+        RECEIVED.append(value)
+        versions = self.store.setdefault(ref.path, [])
+        versions.append(value)
+        return str(len(versions))
+
+    def promote(self, ref: SecretRef, version: str) -> None:
+        self.currents.setdefault(ref.path, []).append(int(version))
+
+    def discard(self, ref: SecretRef, version: str) -> None:
+        pass  # kept, never current
+
+    def delete(self, ref: SecretRef) -> None:
+        super().delete(ref)
+        self.currents.pop(ref.path, None)
+
+
+class EagerStagingBackend(StagingMemoryBackend):
+    """Its staged version is current at once: readers would see an unvalidated value."""
+
+    def stage(self, ref: SecretRef, value: str) -> str:
+        version = super().stage(ref, value)
+        super().promote(ref, version)
+        return version
 
 
 class UnreachableBackend(MemoryBackend):
@@ -179,6 +232,14 @@ class TestCorrect(BackendContract):
     @pytest.fixture
     def unavailable_backend(self):
         return kit.UnreachableBackend()
+
+
+class TestStaging(TestCorrect):
+    supports_staging = True
+
+    @pytest.fixture
+    def backend(self):
+        return kit.StagingMemoryBackend()
 """
 _BROKEN = {
     "Echoing": {"test_a_version_it_does_not_hold_is_not_found", "test_previous_version"},
@@ -200,6 +261,10 @@ _BROKEN = {
         "test_refs_of_every_shape_in_every_scope[nested]",
     },
     "ChainLeaking": {"test_unavailable_store_raises_unavailable"},
+    "EagerStaging": {
+        "test_stage_leaves_the_current_version_alone",
+        "test_discard_keeps_the_current_version",
+    },
 }
 
 
@@ -207,8 +272,9 @@ def _inner_module() -> str:
     classes = [textwrap.dedent(_INNER)]
     for name in _BROKEN:
         fixture = "unavailable_backend" if name == "ChainLeaking" else "backend"
+        base = "TestStaging" if "Staging" in name else "TestCorrect"
         classes.append(
-            f"\n\nclass Test{name}(TestCorrect):\n"
+            f"\n\nclass Test{name}({base}):\n"
             f"    @pytest.fixture\n    def {fixture}(self):\n"
             f"        return kit.{name}Backend()\n"
         )
@@ -235,7 +301,8 @@ def test_the_contract_passes_a_correct_backend_and_names_each_bug(
         if report.failed:
             cls, test = report.nodeid.split("::")[1:3]
             failing.setdefault(cls.removeprefix("Test"), set()).add(test)
-    assert "Correct" not in failing, f"a correct backend fails: {sorted(failing['Correct'])}"
+    for correct in ("Correct", "Staging"):
+        assert correct not in failing, f"a correct backend fails: {sorted(failing[correct])}"
     for name, expected in _BROKEN.items():
         missed = expected - failing.get(name, set())
         assert not missed, f"the contract misses {name}Backend's bug in {sorted(missed)}"
