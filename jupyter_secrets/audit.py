@@ -17,7 +17,23 @@ from typing import Any
 
 from .errors import ConfigError
 
-OUTCOMES = ("allowed", "denied", "not_found", "error", "stored", "deleted")
+OUTCOMES = (
+    "allowed",
+    "denied",
+    "not_found",
+    "error",
+    "stored",
+    "deleted",
+    # rotation steps (action "rotate")
+    "approved",
+    "staged",
+    "applied",
+    "validated",
+    "promoted",
+    "failed",
+    "reverted",
+    "rolled_back",
+)
 _FIELDS = (
     "user",
     "action",
@@ -29,6 +45,8 @@ _FIELDS = (
     "kernel_id",
     "notebook",
     "source",
+    "step",
+    "approver",
 )
 
 

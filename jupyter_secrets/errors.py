@@ -70,3 +70,9 @@ class InputError(SecretError):
     """What the user typed or piped in cannot be used (two entries differ, not text)."""
 
     exit_code = 2
+
+
+class RotationError(SecretError):
+    """A rotation step failed; what was changed has been put back (the message says so)."""
+
+    exit_code = 7

@@ -8,6 +8,7 @@ every access is checked and audited the same way.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from .backends.base import Backend, SecretInfo, SecretRecord
 from .config import SecretsConfig, default_settings
 from .errors import (
     BackendLockedError,
+    ConfigError,
     BackendUnavailableError,
     InvalidRefError,
     ScopeDeniedError,
@@ -30,6 +32,11 @@ from .refs import SecretRef, check_scope, parse_ref
 from .value import SecretStr
 
 FetchListener = Callable[[SecretRef, str], None]
+
+#: ``{"prod/db/password": "<version id>"}``: reads of that ref without a version get
+#: that version. A rotation's validation run pins the version it tests, so a
+#: notebook reading ``%secret prod/db/password`` gets the new value before it is current.
+PINS_ENV = "JUPYTER_SECRETS_PINS"
 
 
 class TTLCache:
@@ -108,6 +115,7 @@ class SecretManager:
         #: Extra audit fields (kernel_id, notebook, source) set by integrations.
         self.context: dict[str, str | None] = {}
         self._listeners: list[FetchListener] = []
+        self.pins = read_pins(os.environ.get(PINS_ENV))
 
     # -- reading ---------------------------------------------------------
 
@@ -128,6 +136,8 @@ class SecretManager:
     def get(self, ref: str | SecretRef, refresh: bool = False) -> SecretStr:
         """The value of ``ref`` as a :class:`SecretStr`; audited, cached for ``cache_ttl``."""
         parsed = self.parse(ref)
+        if parsed.version is None and parsed.path in self.pins:
+            parsed = SecretRef(parsed.path, self.pins[parsed.path], parsed.field)
         backend: Backend | None = None
         try:
             backend = self.router.backend_for(parsed)
@@ -265,6 +275,19 @@ class SecretManager:
 
     # -- audit -----------------------------------------------------------
 
+    def audit_event(
+        self,
+        action: str,
+        ref: SecretRef,
+        backend: Backend | None,
+        outcome: str,
+        version: str | None = None,
+        reason: str | None = None,
+        **extra: str | None,
+    ) -> None:
+        """Record an event of an integration (a rotation step): never a value."""
+        self._audit(action, ref, backend, outcome, version, reason, **extra)
+
     def _audit(
         self,
         action: str,
@@ -273,6 +296,7 @@ class SecretManager:
         outcome: str,
         version: str | None = None,
         reason: str | None = None,
+        **extra: str | None,
     ) -> None:
         if not self.settings.audit_enabled:
             return
@@ -287,7 +311,27 @@ class SecretManager:
             kernel_id=self.context.get("kernel_id"),
             notebook=self.context.get("notebook"),
             source=self.context.get("source"),
+            **extra,
         )
+
+
+def read_pins(text: str | None) -> dict[str, str]:
+    """The pins in ``$JUPYTER_SECRETS_PINS`` (see :data:`PINS_ENV`)."""
+    if not text:
+        return {}
+    try:
+        pins = json.loads(text)
+    except ValueError:
+        pins = None
+    if not isinstance(pins, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in pins.items()
+    ):
+        raise ConfigError(
+            f"${PINS_ENV} must be a JSON object of ref paths to version ids; unset it"
+        )
+    for path, version in pins.items():
+        parse_ref(f"{path}@{version}")
+    return pins
 
 
 def outcome_of(exc: SecretError) -> str:

@@ -67,7 +67,10 @@ _DENIED = re.compile(
     re.IGNORECASE,
 )
 # A run of token-like characters in stderr may be (part of) a value: never shown.
-_TOKEN_LIKE = re.compile(r"[A-Za-z0-9+/=_\-.:]{16,}")
+# Words and identifiers (``PermissionError``, ``--no-newline``) have no digit; a
+# generated value almost always has one, and a very long run is masked anyway.
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9+/=_\-.]{16,}")
+_LONG_RUN = 28
 _CONFIGURE = 'set backend_options[\'command\'][\'command\'], e.g. ["op", "read", "op://{path}"]'
 
 
@@ -219,7 +222,7 @@ class CommandBackend(Backend):
         try:
             out, err = process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(process)
+            stop_process_group(process)
             raise BackendUnavailableError(
                 f"{program} did not answer for {what} within {self.timeout:g} s and was "
                 "stopped; sign in to it (it may be waiting for a prompt) or raise "
@@ -255,8 +258,13 @@ def shown_stderr(err: bytes, limit: int = 160) -> str:
     a failing program may still have echoed (part of) a value."""
     text = err.decode("utf-8", "replace")
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    line = _TOKEN_LIKE.sub("…", line)
+    line = _TOKEN_LIKE.sub(_mask_token, line)
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _mask_token(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return "…" if len(run) >= _LONG_RUN or any(c.isdigit() for c in run) else run
 
 
 def _fill(argument: str, ref: SecretRef) -> str:
@@ -305,7 +313,8 @@ def _codes(value: object, option: str) -> frozenset[int]:
     return frozenset(value)
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill a process started with ``start_new_session`` and everything it started."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -2,7 +2,8 @@
 
 Each sub-module registers its sub-commands; this module only wires them and
 turns errors into one-line messages and exit codes:
-0 success, 1 findings (scan), 2 usage or config error, 3+ see errors.py.
+0 success, 1 findings (scan), 2 usage or config error, 3+ see errors.py
+(7: a rotation step failed and was rolled back).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import scan, store
+    from . import rotate, scan, store
 
     parser = argparse.ArgumentParser(
         prog="jupyter-secrets",
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     store.register(sub)
     scan.register(sub)
+    rotate.register(sub)
     return parser
 
 
