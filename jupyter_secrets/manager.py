@@ -20,8 +20,8 @@ from .backends.base import Backend, SecretInfo, SecretRecord
 from .config import SecretsConfig, default_settings
 from .errors import (
     BackendLockedError,
-    ConfigError,
     BackendUnavailableError,
+    ConfigError,
     InvalidRefError,
     ScopeDeniedError,
     SecretError,

@@ -101,7 +101,7 @@ def test_a_failing_apply_changes_nothing(manager: SecretManager, tmp_path: Path)
         "test",
     )  # fmt: skip
     engine, _ = rotator(manager, tmp_path)
-    with pytest.raises(RotationError, match="apply failed: .*RuntimeError: the system refuses"):
+    with pytest.raises(RotationError, match=r"apply failed: .*RuntimeError: the system refuses"):
         engine.rotate(plan)
     assert current(manager) == old
     record = manager.router.backend_for(SecretRef(REF)).get(SecretRef(REF))
