@@ -1,0 +1,230 @@
+"""End to end: rotate a real PostgreSQL user's password with ``jupyter-secrets rotate
+--plan``, validated by a notebook run headless, and a running kernel that re-reads
+with ``%secret --refresh`` connects with the new one.
+
+PostgreSQL is Debian's, started by the test on 127.0.0.1 (as the ``postgres`` user
+when the tests run as root, since the server refuses root). The store is the
+encrypted file; the apply step is the shipped SCRAM recipe, so the new password is
+never sent to the server in clear text.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jupyter_secrets.rotation.recipes import scram_sha256_verifier
+from tests.kernel.harness import Kernel
+from tests.support.fakes import fake_alnum
+from tests.support.jupyter_env import isolated_env
+from tests.support.process import launch, stop_process, wait_until
+from tests.support.strict import require
+
+psycopg = pytest.importorskip("psycopg")
+
+REF = "prod/warehouse/password"
+
+
+@dataclass
+class Postgres:
+    port: int
+    socket_dir: Path
+
+    def dsn(self, dbname: str = "postgres") -> str:
+        return f"host=127.0.0.1 port={self.port} dbname={dbname} user=app"
+
+    def accepts(self, password: str) -> bool:
+        try:
+            psycopg.connect(self.dsn(), password=password, connect_timeout=10).close()
+        except psycopg.OperationalError:
+            return False
+        return True
+
+    def superuser(self, statement: str) -> None:
+        with psycopg.connect(
+            host=str(self.socket_dir), port=self.port, user="postgres", dbname="postgres"
+        ) as connection:
+            connection.execute(statement)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Postgres]:
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    require(bool(binaries), "PostgreSQL is not installed (scripts/bootstrap.sh installs it)")
+    bindir = Path(binaries[-1]).parent
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    base = Path(tempfile.mkdtemp(prefix="jupyter-secrets-pg-"))
+    data, sockets = base / "data", base / "sockets"
+    sockets.mkdir()
+    if as_root:
+        user = pwd.getpwnam("postgres")
+        for path in (base, sockets):
+            os.chown(path, user.pw_uid, user.pw_gid)
+    subprocess.run(
+        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+         "--auth-local=trust", "--auth-host=scram-sha-256"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    port = _free_port()
+    server = launch(
+        [*prefix, str(bindir / "postgres"), "-D", str(data), "-p", str(port),
+         "-k", str(sockets), "-h", "127.0.0.1"],
+        env=dict(os.environ), cwd=base, log_path=base / "server.log", new_session=True,
+    )  # fmt: skip
+    pg = Postgres(port, sockets)
+
+    def ready() -> bool:
+        try:
+            pg.superuser("SELECT 1")
+        except psycopg.OperationalError:
+            return False
+        return True
+
+    try:
+        wait_until(ready, 60, "PostgreSQL accepts connections", process=server)
+        yield pg
+    finally:
+        stop_process(server, group=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def app_user(postgres: Postgres) -> Iterator[str]:
+    """The ``app`` role with a fresh password (set as a SCRAM verifier, never in clear)."""
+    password = fake_alnum(24)
+    verifier = scram_sha256_verifier(password)
+    postgres.superuser(f"DROP ROLE IF EXISTS app; CREATE ROLE app LOGIN PASSWORD '{verifier}'")
+    assert postgres.accepts(password), "the verifier made here does not log in"
+    yield password
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    return isolated_env(
+        tmp_path / "home",
+        {
+            "JUPYTER_SECRETS_PASSPHRASE": fake_alnum(16),  # pragma: allowlist secret
+            "JUPYTER_SECRETS_BACKEND": "file",
+        },
+    )
+
+
+def cli(
+    env: dict[str, str], *args: str, stdin: str = "", cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_secrets", *args],
+        input=stdin, capture_output=True, text=True, env=env, timeout=300, check=False, cwd=cwd,
+    )  # fmt: skip
+
+
+def health_notebook(path: Path, dsn: str) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(f"pw = %secret {REF}"),
+        nbformat.v4.new_code_cell(
+            "import psycopg\n"
+            f"with psycopg.connect({dsn!r}, password=pw, connect_timeout=10) as c:\n"
+            "    assert c.execute('SELECT 1').fetchone() == (1,)"
+        ),
+    ]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(notebook, path)
+
+
+def write_plan(directory: Path, postgres: Postgres, dbname: str = "postgres") -> Path:
+    health_notebook(directory / "warehouse-health.ipynb", postgres.dsn(dbname))
+    plan = {
+        "ref": REF,
+        "window": "24h",
+        "generate": "db-password",
+        "apply": {
+            "python": "jupyter_secrets.rotation.recipes:postgres_password",
+            "args": {"dsn": postgres.dsn()},
+        },
+        "validate": {"notebook": "warehouse-health.ipynb", "timeout": 120},
+        "approvers": ["platform-team"],
+    }
+    path = directory / "rotation.json"
+    path.write_text(json.dumps(plan))
+    return path
+
+
+def test_rotation_changes_the_password_and_a_refreshed_kernel_connects(
+    postgres: Postgres, app_user: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    old = app_user
+    assert cli(cli_env, "set", REF, stdin=old).returncode == 0
+    plan = write_plan(tmp_path, postgres)
+
+    kernel = Kernel(tmp_path, cli_env)
+    kernel.planted.append(old)
+    try:
+        connect = f"import psycopg\npsycopg.connect({postgres.dsn()!r}, password=pw, connect_timeout=10).close()"
+        kernel.ok(f"pw = %secret {REF}\n{connect}")
+
+        rotated = cli(cli_env, "rotate", "--plan", str(plan), "--approve", "platform-team")
+        assert rotated.returncode == 0, kernel.safe(rotated.stderr)
+        assert "rotated prod/warehouse/password in backend 'file': version 1 -> 2" in rotated.stdout
+        new = cli(cli_env, "get", REF, "--reveal").stdout.rstrip("\n")
+        kernel.planted.append(new)
+        assert new != old and len(new) == 32
+        for text in (rotated.stdout, rotated.stderr):
+            assert old not in text and new not in text, "a value was printed"
+        assert postgres.accepts(new), "PostgreSQL does not accept the new password"
+        assert not postgres.accepts(old), "PostgreSQL still accepts the old password"
+        previous = cli(cli_env, "get", f"{REF}@previous", "--reveal").stdout.rstrip("\n")
+        assert previous == old, "@previous is not the old password"
+
+        stale = kernel.run(connect)  # the kernel still holds the old value
+        assert stale.reply["status"] == "error" and stale.reply["ename"] == "OperationalError"
+        kernel.ok(f"pw = %secret {REF} --refresh\n{connect}")
+    finally:
+        kernel.shutdown()
+    audit = (tmp_path / "home").rglob("audit.log")
+    events = [json.loads(line) for log in audit for line in log.read_text().splitlines()]
+    outcomes = [e["outcome"] for e in events if e["action"] == "rotate"]
+    assert outcomes == ["approved", "applied", "staged", "validated", "promoted"]
+    assert all(old not in json.dumps(e) and new not in json.dumps(e) for e in events)
+
+
+def test_a_failing_health_check_puts_the_old_password_back(
+    postgres: Postgres, app_user: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    old = app_user
+    assert cli(cli_env, "set", REF, stdin=old).returncode == 0
+    plan = write_plan(tmp_path, postgres, dbname="no_such_database")  # the check cannot pass
+    rotated = cli(cli_env, "rotate", "--plan", str(plan), "--approve", "platform-team")
+    assert rotated.returncode == 7, rotated.stderr[-500:].replace(old, "<old>")
+    last = rotated.stderr.strip().splitlines()[-1]
+    assert last.startswith("jupyter-secrets: error: validate failed: validation notebook")
+    assert "failed in cell 2 (OperationalError)" in last
+    assert "rolled back" in last and "apply was reverted" in last
+    assert old not in rotated.stderr + rotated.stdout
+    assert postgres.accepts(old), "the old password no longer logs in"
+    current = cli(cli_env, "get", REF, "--reveal").stdout.rstrip("\n")
+    assert current == old, "the store's current value changed"
