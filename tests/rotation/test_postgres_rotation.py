@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from jupyter_secrets.rotation.recipes import scram_sha256_verifier
@@ -139,21 +138,23 @@ def cli(
 
 
 def health_notebook(path: Path, dsn: str) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_code_cell(f"pw = %secret {REF}"),
-        nbformat.v4.new_code_cell(
-            "import psycopg\n"
-            f"with psycopg.connect({dsn!r}, password=pw, connect_timeout=10) as c:\n"
-            "    assert c.execute('SELECT 1').fetchone() == (1,)"
-        ),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(notebook, path)
+    check = (
+        "import psycopg\n"
+        f"with psycopg.connect({dsn!r}, password=pw, connect_timeout=10) as c:\n"
+        "    assert c.execute('SELECT 1').fetchone() == (1,)"
+    )
+    cells = [f"pw = %secret {REF}", check]
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "cells": [
+            {"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None,
+             "outputs": [], "source": source}
+            for i, source in enumerate(cells)
+        ],
+    }  # fmt: skip
+    path.write_text(json.dumps(notebook))
 
 
 def write_plan(directory: Path, postgres: Postgres, dbname: str = "postgres") -> Path:
