@@ -126,7 +126,7 @@ def test_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passphrase: str
     router = Router(
         settings(
             tmp_path,
-            routes={"dev/": "file", "stg/": "env", "": "env", "prod/": "vault"},
+            routes={"dev/": "file", "stg/": "env", "": "env", "prod/": "nosuch"},
             backend_options={"env": {"prefix": "bad prefix"}},
         )
     )
@@ -138,9 +138,9 @@ def test_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passphrase: str
     assert "keyring.backends.fail.Keyring" in rows["keyring"].reason
     assert not rows["env"].viable and "prefix" in rows["env"].reason  # bad options reported
     assert rows["env"].routed_prefixes == ["", "stg/"]
-    assert not rows["vault"].viable
-    assert "no such backend is installed" in rows["vault"].reason
-    assert rows["vault"].routed_prefixes == ["prod/"]
+    assert not rows["nosuch"].viable
+    assert "no such backend is installed" in rows["nosuch"].reason
+    assert rows["nosuch"].routed_prefixes == ["prod/"]
     assert not any(row.forced for row in rows.values())
     monkeypatch.setenv("JUPYTER_SECRETS_BACKEND", "file")
     assert [r.name for r in router.doctor() if r.forced] == ["file"]

@@ -202,10 +202,10 @@ def test_a_locked_store_is_not_an_empty_one(
 
 
 def test_listing_reports_a_route_to_a_missing_backend(manager: SecretManager) -> None:
-    manager.settings.routes = {**manager.settings.routes, "prod/": "vault"}
+    manager.settings.routes = {**manager.settings.routes, "prod/": "nosuch"}
     listing = SecretManager(manager.settings, user="alice").listing()
-    assert [(f.backend, f.error.exit_code) for f in listing.failures] == [("vault", 2)]
-    assert "unknown backend 'vault'" in listing.failures[0].message
+    assert [(f.backend, f.error.exit_code) for f in listing.failures] == [("nosuch", 2)]
+    assert "unknown backend 'nosuch'" in listing.failures[0].message
 
 
 def test_resolve_toml_config(manager: SecretManager, tmp_path: Path) -> None:
