@@ -96,7 +96,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     credentials = {
         "AWS_ACCESS_KEY_ID": "testing-" + secrets.token_hex(8),
-        "AWS_SECRET_ACCESS_KEY": "testing-" + secrets.token_urlsafe(24),
+        "AWS_SECRET_ACCESS_KEY": "testing-" + secrets.token_urlsafe(24),  # pragma: allowlist secret
         "AWS_DEFAULT_REGION": REGION,
     }
     for name, value in credentials.items():
@@ -219,7 +219,7 @@ class TestAWSContract(BackendContract):
                 500,
                 "InternalServiceError",
                 BackendUnavailableError,
-                "HTTP 500, InternalServiceError",
+                "(HTTP 500, InternalServiceError)",
             ),
             (503, "", BackendUnavailableError, "failed to answer GetSecretValue (HTTP 503)"),
             (400, "ValidationException", SecretError, "refused GetSecretValue"),
@@ -401,7 +401,7 @@ def test_list_metadata(backend: AWSSecretsManagerBackend, direct: Any) -> None:
     )
     version = backend.set(SecretRef("dev/plain"), fake_secret())
     direct.rotate_secret(
-        SecretId="prod/api/key",
+        SecretId="prod/api/key",  # pragma: allowlist secret
         RotationRules={"AutomaticallyAfterDays": 30},
         RotateImmediately=False,
     )
