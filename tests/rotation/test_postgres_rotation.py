@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from jupyter_secrets.rotation.recipes import scram_sha256_verifier
@@ -31,8 +32,6 @@ from tests.support.fakes import fake_alnum
 from tests.support.jupyter_env import isolated_env
 from tests.support.process import launch, stop_process, wait_until
 from tests.support.strict import require
-
-psycopg = pytest.importorskip("psycopg")
 
 REF = "prod/warehouse/password"
 

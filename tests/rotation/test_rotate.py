@@ -80,7 +80,9 @@ def test_failing_validation_rolls_back(manager: SecretManager, tmp_path: Path) -
         "test",
     )  # fmt: skip
     engine, _ = rotator(manager, tmp_path)
-    with pytest.raises(RotationError, match=r"validate failed: .* exited with 3; rolled back") as caught:
+    with pytest.raises(
+        RotationError, match=r"validate failed: .* exited with 3; rolled back"
+    ) as caught:
         engine.rotate(plan)
     assert "apply was reverted" in str(caught.value)
     assert current(manager) == old, "the current value changed"

@@ -20,19 +20,15 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("boto3")
-pytest.importorskip("hvac")
-pytest.importorskip("nbclient")
-
-from jupyter_secrets.config import SecretsConfig  # noqa: E402
-from jupyter_secrets.errors import RotationError  # noqa: E402
-from jupyter_secrets.manager import SecretManager  # noqa: E402
-from jupyter_secrets.refs import SecretRef  # noqa: E402
-from jupyter_secrets.rotation import Rotator, plan_from  # noqa: E402
-from tests.backends.moto_server import REGION, ErrorServer, MotoServer  # noqa: E402
-from tests.backends.vault_server import VaultServer  # noqa: E402
-from tests.rotation import system  # noqa: E402
-from tests.support.fakes import fake_secret  # noqa: E402
+from jupyter_secrets.config import SecretsConfig
+from jupyter_secrets.errors import RotationError
+from jupyter_secrets.manager import SecretManager
+from jupyter_secrets.refs import SecretRef
+from jupyter_secrets.rotation import Rotator, plan_from
+from tests.backends.moto_server import REGION, ErrorServer, MotoServer
+from tests.backends.vault_server import VaultServer
+from tests.rotation import system
+from tests.support.fakes import fake_secret
 
 REF = "prod/warehouse/password"
 REPO = Path(__file__).resolve().parents[2]
@@ -84,7 +80,7 @@ def checking_notebook(directory: Path) -> str:
         "from pathlib import Path\nfrom tests.rotation import system\n"
         f"assert system.accepts(Path({str(directory / 'system.json')!r}), pw)",
     ]
-    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None,
+    cells: list[dict[str, Any]] = [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None,
               "outputs": [], "source": text} for i, text in enumerate(source)]  # fmt: skip
     notebook = {"nbformat": 4, "nbformat_minor": 5, "cells": cells,
                 "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}}}  # fmt: skip
@@ -100,7 +96,7 @@ def plan(directory: Path, old: str, refuse: bool = False, **extra: Any) -> Any:
 
 
 def stages(moto: MotoServer) -> dict[str, list[str]]:
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
     client = boto3.client("secretsmanager", endpoint_url=moto.url, region_name=REGION)
     versions = client.list_secret_version_ids(SecretId=REF, IncludeDeprecated=True)["Versions"]
@@ -122,7 +118,7 @@ def test_aws_staged_rotation_validated_by_a_notebook_reading_the_pinned_version(
     assert new != old and system.accepts(tmp_path / "system.json", new)
     assert backend.get(SecretRef(REF, "previous")).value == old
     assert result.steps == ["staged", "applied", "validated", "promoted"]
-    assert stages(moto) == {first: ["AWSPREVIOUS"], result.new_version: ["AWSCURRENT"]}
+    assert stages(moto) == {str(first): ["AWSPREVIOUS"], str(result.new_version): ["AWSCURRENT"]}
 
 
 def test_aws_failing_validation_discards_the_staged_version(
@@ -138,7 +134,7 @@ def test_aws_failing_validation_discards_the_staged_version(
     assert backend.get(SecretRef(REF)).value == old, "the current value changed"
     assert system.accepts(tmp_path / "system.json", old), "apply was not reverted"
     found = stages(moto)
-    assert found[first] == ["AWSCURRENT"]
+    assert found[str(first)] == ["AWSCURRENT"]
     failed = [v for v in found if v != first]
     assert len(failed) == 1 and found[failed[0]] == ["jupyter-secrets-failed"], found
 
@@ -152,7 +148,7 @@ def test_aws_failing_apply_leaves_no_pending_version(
     with pytest.raises(RotationError, match="apply failed"):
         Rotator(manager, lambda _: None, tmp_path).rotate(plan(tmp_path, old, refuse=True))
     found = stages(moto)
-    assert found[first] == ["AWSCURRENT"]
+    assert found[str(first)] == ["AWSCURRENT"]
     assert not any("AWSPENDING" in s for s in found.values()), found
     assert system.changes(tmp_path / "system.json") == 0
 
