@@ -7,6 +7,7 @@ documented HTTP API; hvac (the real client) talks to it over real HTTP.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import secrets
@@ -274,6 +275,32 @@ def test_token_without_prod_is_denied_prod(
     with pytest.raises(ScopeDeniedError, match="may not write 'prod/db/password'"):
         backend.set(PROD, fake_secret())
     assert root.get(PROD).value == prod_value, "a refused write changed the value"
+
+
+def test_a_vault_denial_is_audited_as_denied(
+    vault: VaultServer, mount: str, root: VaultBackend, tmp_path: Path
+) -> None:
+    """Vault's policy is the access control: its 403 reaches the audit trail as a denial
+    (not as a broken store), with the ref and without the value."""
+    prod_value = fake_secret()
+    root.set(PROD, prod_value)
+    token_file = tmp_path / "dev-token"
+    token_file.write_text(vault.add_token(policy(mount, "dev/")))
+    settings = SecretsConfig(
+        routes={"": "vault"},
+        backend_options={
+            "vault": {"url": vault.url, "mount": mount, "token_file": str(token_file)}
+        },
+        audit_log=str(tmp_path / "audit.log"),
+    )
+    with pytest.raises(ScopeDeniedError, match="may not read 'prod/db/password'"):
+        SecretManager(settings, user="alice").get(str(PROD))
+    log = (tmp_path / "audit.log").read_text()
+    events = [json.loads(line) for line in log.splitlines()]
+    assert [(e["ref"], e["outcome"], e["backend"]) for e in events] == [
+        ("prod/db/password", "denied", "vault")
+    ]
+    assert prod_value not in log
 
 
 def test_check_reports_an_invalid_token(
