@@ -134,6 +134,8 @@ def test_passphrase_is_announced_to_the_gate(home: Path, passphrase: str, stored
         kernel.shutdown()
 
 
+# A variable no built-in backend declares (the built-in vault backend has VAULT_TOKEN),
+# so the label shown is the plugin's own.
 PLUGIN = textwrap.dedent(
     """
     from jupyter_secrets.backends.base import Backend, Viability
@@ -141,7 +143,7 @@ PLUGIN = textwrap.dedent(
 
     class VaultLike(Backend):
         name = "vaultlike"
-        credential_env_vars = {"VAULT_TOKEN": "vault token"}
+        credential_env_vars = {"VAULTLIKE_TOKEN": "vaultlike token"}
 
         def viable(self):
             return Viability(True, "test plugin")
@@ -166,11 +168,11 @@ def test_plugin_declared_credentials_are_protected_too(home: Path, tmp_path: Pat
     )
     token = fake_secret("hvs.", 24)  # pragma: allowlist secret
     write_secrets_config(home, {"": "env"})
-    kernel = Kernel(home, isolated_env(home, {"VAULT_TOKEN": token, "PYTHONPATH": str(site)}))
+    kernel = Kernel(home, isolated_env(home, {"VAULTLIKE_TOKEN": token, "PYTHONPATH": str(site)}))
     kernel.planted.append(token)
     try:
         for view, code in {
-            "os.environ": "import os; print(os.environ.get('VAULT_TOKEN'))",
+            "os.environ": "import os; print(os.environ.get('VAULTLIKE_TOKEN'))",
             "!env": "!env",
             "kernel /proc/$PPID/environ": ENV_VIEWS["kernel /proc/$PPID/environ"],
         }.items():
@@ -182,8 +184,8 @@ def test_plugin_declared_credentials_are_protected_too(home: Path, tmp_path: Pat
         assert not any(t in environ for t in traces(token)), "kernel's environ block"
         through_api = kernel.ok(
             "from jupyter_secrets.backends.base import credential_env\n"
-            "print(credential_env('VAULT_TOKEN'))"
+            "print(credential_env('VAULTLIKE_TOKEN'))"
         )
-        assert through_api.stdout == "[REDACTED vault token]\n"
+        assert through_api.stdout == "[REDACTED vaultlike token]\n"
     finally:
         kernel.shutdown()
