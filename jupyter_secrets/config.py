@@ -68,6 +68,29 @@ class SecretsConfig(Configurable):
         "cache. `%secret REF --refresh` always bypasses it.",
     ).tag(config=True)
 
+    grants = List(
+        Dict(),
+        default_value=[],
+        help="Who may read and write which refs, for a shared JupyterHub: a list of "
+        '{"group": "etl", "read": ["prod/", "stg/"], "write": ["stg/"]} or {"user": "alice", '
+        '"read": ["stg/partner/"]} ("*" is everyone). Empty: no per-user rules (allowed_scopes '
+        "only). With grants, every ref needs one; groups come from the hub's API. Enforced in "
+        "kernels, the REST API and the CLI.",
+    ).tag(config=True)
+
+    protected_prefixes = List(
+        Unicode(),
+        default_value=["prod/"],
+        help="Ref prefixes that only a grant naming them (or something inside them) opens: "
+        'a broad grant such as {"group": "*", "read": [""]} never reaches prod/. Applies '
+        "when grants are set.",
+    ).tag(config=True)
+
+    access_contact = Unicode(
+        "",
+        help="Who to ask for access, named in every denial (e.g. '#data-platform on Slack').",
+    ).tag(config=True)
+
     audit_log = Unicode(
         "",
         help="Path of the JSON-lines audit log (one event per fetch; never a value). Empty: "

@@ -27,7 +27,8 @@ from .errors import (
     SecretError,
     SecretNotFoundError,
 )
-from .identity import current_user
+from .guardrails import Guardrails, parse_grants
+from .identity import current_groups, current_user
 from .refs import SecretRef, check_scope, parse_ref
 from .value import SecretStr
 
@@ -116,22 +117,36 @@ class SecretManager:
         self.context: dict[str, str | None] = {}
         self._listeners: list[FetchListener] = []
         self.pins = read_pins(os.environ.get(PINS_ENV))
+        self._guardrails: Guardrails | None = None
 
     # -- reading ---------------------------------------------------------
 
-    def parse(self, ref: str | SecretRef) -> SecretRef:
-        """Parse and scope-check ``ref``; denials are audited."""
+    def parse(self, ref: str | SecretRef, action: str = "read") -> SecretRef:
+        """Parse and scope-check ``ref`` for ``action``; denials are audited."""
         parsed = ref if isinstance(ref, SecretRef) else parse_ref(ref)
         try:
-            self.check_access(parsed)
+            self.check_access(parsed, action)
         except ScopeDeniedError as exc:
-            self._audit("read", parsed, None, "denied", reason=exc.message)
+            self._audit(action, parsed, None, "denied", reason=exc.message)
             raise
         return parsed
 
-    def check_access(self, ref: SecretRef) -> None:
-        """Raise ScopeDeniedError when this user may not use ``ref``."""
+    def check_access(self, ref: SecretRef, action: str = "read") -> None:
+        """Raise ScopeDeniedError when this user may not ``action`` ("read", "write") ``ref``."""
         check_scope(ref, self.settings.allowed_scopes)
+        guardrails = self.guardrails
+        if guardrails.active:
+            guardrails.check(ref, self.user, current_groups(self.user), action)
+
+    @property
+    def guardrails(self) -> Guardrails:
+        if self._guardrails is None:
+            self._guardrails = Guardrails(
+                tuple(parse_grants(self.settings.grants)),
+                tuple(self.settings.protected_prefixes),
+                self.settings.access_contact,
+            )
+        return self._guardrails
 
     def get(self, ref: str | SecretRef, refresh: bool = False) -> SecretStr:
         """The value of ``ref`` as a :class:`SecretStr`; audited, cached for ``cache_ttl``."""
@@ -199,7 +214,7 @@ class SecretManager:
         self._audit("delete", parsed, target, "deleted")
 
     def _parse_for_write(self, ref: str | SecretRef) -> SecretRef:
-        parsed = self.parse(ref)
+        parsed = self.parse(ref, "write")
         if parsed.version is not None or parsed.field is not None:
             raise InvalidRefError(
                 f"'{parsed}' names a version or field; store the whole secret as '{parsed.path}'"
@@ -267,11 +282,19 @@ class SecretManager:
                     )
                 )
                 continue
-            found.extend(
-                i for i in infos if i.path.split("/", 1)[0] in self.settings.allowed_scopes
-            )
+            found.extend(i for i in infos if self._may_see(i.path))
         found.sort(key=lambda info: (info.path, info.backend))
         return Listing(found, failures)
+
+    def _may_see(self, path: str) -> bool:
+        """``list`` names only what this user may read."""
+        if path.split("/", 1)[0] not in self.settings.allowed_scopes:
+            return False
+        guardrails = self.guardrails
+        if not guardrails.active:
+            return True
+        groups = current_groups(self.user)
+        return guardrails.allows(SecretRef(path), self.user, groups, "read") is not None
 
     # -- audit -----------------------------------------------------------
 

@@ -104,7 +104,7 @@ class Rotator:
     def rotate(
         self, plan: RotationPlan, new_value: str | None = None, approver: str | None = None
     ) -> RotationResult:
-        self.manager.check_access(plan.ref)
+        self.manager.check_access(plan.ref, "write")
         self._ref = plan.ref
         backend = self.backend_of(plan)
         ref = plan.ref

@@ -27,6 +27,17 @@ from .hub_process import Hub, HubUnavailable, login_token, spawn_all, start_hub
 from .kernel_ws import Execution, execute
 
 USERS = ["alice", "bob"]
+GROUPS = {"analysts": ["alice"], "etl": ["bob"]}
+#: The admin's grants: everyone reads and writes dev/, analysts also read stg/, etl
+#: reads prod/ and stg/ (prod/ is protected: only a grant naming it opens it).
+GUARDRAILS = {
+    "grants": [
+        {"group": "*", "read": ["dev/"], "write": ["dev/"]},
+        {"group": "analysts", "read": ["stg/"]},
+        {"group": "etl", "read": ["prod/", "stg/"]},
+    ],
+    "access_contact": "#data-platform",
+}
 
 
 @dataclass(frozen=True)
@@ -35,9 +46,14 @@ class HubSecrets:
 
     token: str
     password: str
+    prod_password: str
 
     def values(self) -> dict[str, str]:
-        return {"dev/hub/token": self.token, "dev/hub/pw": self.password}
+        return {
+            "dev/hub/token": self.token,
+            "dev/hub/pw": self.password,
+            "prod/warehouse": self.prod_password,
+        }
 
 
 @dataclass
@@ -59,7 +75,7 @@ def short_password() -> str:
 @pytest.fixture(scope="session")
 def hub_secrets() -> HubSecrets:
     token = "hubtok-" + secrets.token_hex(16)  # pragma: allowlist secret
-    return HubSecrets(token=token, password=short_password())
+    return HubSecrets(token=token, password=short_password(), prod_password=short_password())
 
 
 @pytest.fixture(scope="session")
@@ -78,14 +94,14 @@ def code_notebook(source: str) -> dict[str, Any]:
 def hub(tmp_path_factory: pytest.TempPathFactory, hub_secrets: HubSecrets) -> Iterator[Hub]:
     base = tmp_path_factory.mktemp("hub")
     audit_config = base / "jupyter_secrets_config.json"
-    audit_config.write_text(
-        json.dumps({"SecretsConfig": {"audit_log": str(base / "audit" / "audit.log")}})
-    )
+    settings = {"audit_log": str(base / "audit" / "audit.log"), **GUARDRAILS}
+    audit_config.write_text(json.dumps({"SecretsConfig": settings}))
     spawner_env = {
         "JUPYTER_SECRETS_BACKEND": "env",
         "JUPYTER_SECRETS_CONFIG": str(audit_config),
         "SECRET_DEV_HUB_TOKEN": hub_secrets.token,
         "SECRET_DEV_HUB_PW": hub_secrets.password,
+        "SECRET_PROD_WAREHOUSE": hub_secrets.prod_password,
     }
     password = secrets.token_urlsafe(12)
     try:
@@ -97,6 +113,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory, hub_secrets: HubSecrets) -> It
         assert created.status_code == 201, f"creating users: HTTP {created.status_code}"
         for name in USERS:
             running.tokens[name] = login_token(running, name)
+        for group, members in GROUPS.items():
+            made = running.admin("POST", f"groups/{group}", {"users": members})
+            assert made.status_code == 201, f"creating group {group}: HTTP {made.status_code}"
         spawn_all(running, USERS)
         yield running
     finally:

@@ -64,6 +64,8 @@ c.SimpleLocalProcessSpawner.home_dir_template = base + "/home/{{username}}"
 c.Spawner.cmd = ["/bin/sh", "-c", 'exec "$0" "$@" >>"{base}/logs/$JUPYTERHUB_USER.log" 2>&1', {singleuser!r}]
 c.Spawner.args = ["--allow-root", "--FileContentsManager.delete_to_trash=False"]
 c.Spawner.environment = {{name: os.environ[name] for name in {passed!r}}}
+# The server's token may read its user's groups (jupyter-secrets' grants use them).
+c.Spawner.server_token_scopes = ["access:servers!server", "users:activity!user", "read:users:groups!user"]
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 """
