@@ -18,7 +18,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import rotate, scan, store
+    from . import inventory, rotate, scan, store
 
     parser = argparse.ArgumentParser(
         prog="jupyter-secrets",
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     store.register(sub)
     scan.register(sub)
     rotate.register(sub)
+    inventory.register(sub)
     return parser
 
 
