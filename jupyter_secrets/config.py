@@ -91,6 +91,10 @@ class SecretsConfig(Configurable):
         help="Who to ask for access, named in every denial (e.g. '#data-platform on Slack').",
     ).tag(config=True)
 
+    #: Routes the admin policy pins: no user route and no $JUPYTER_SECRETS_BACKEND changes
+    #: them (set by jupyter_secrets.admin_policy, not configurable).
+    pinned_routes = Dict(key_trait=Unicode(), value_trait=Unicode(), default_value={})
+
     audit_log = Unicode(
         "",
         help="Path of the JSON-lines audit log (one event per fetch; never a value). Empty: "
@@ -157,4 +161,14 @@ def _load_one(loader_cls: Any, path: Path) -> Config:
 
 
 def default_settings() -> SecretsConfig:
-    return SecretsConfig(config=load_config())
+    """The user's configuration, tightened to the admin policy (never weakened by it)."""
+    return with_admin_policy(SecretsConfig(config=load_config()))
+
+
+def with_admin_policy(settings: SecretsConfig) -> SecretsConfig:
+    from .admin_policy import apply_to_secrets, load_admin_policy  # noqa: PLC0415
+
+    policy = load_admin_policy()
+    if policy:
+        apply_to_secrets(settings, policy)
+    return settings

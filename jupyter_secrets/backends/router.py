@@ -82,6 +82,10 @@ class Router:
         return backend
 
     def _route(self, ref: SecretRef) -> tuple[str, str]:
+        pins = [p for p in self.settings.pinned_routes if ref.path.startswith(p)]
+        if pins:  # the admin policy's: no user route and no $JUPYTER_SECRETS_BACKEND applies
+            pin = max(pins, key=len)
+            return self.settings.pinned_routes[pin], f"the admin policy's route '{pin}'"
         forced = os.environ.get(ENV_BACKEND, "").strip()
         if forced:
             if forced not in available_backends() and forced not in plugin_failures():

@@ -10,7 +10,7 @@ Admins configure it where they configure the server::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, validate
@@ -22,8 +22,12 @@ from .policy import (
     DEFAULT_WRITABLE_SCOPES,
     GatePolicy,
     check_policies,
+    with_floor,
 )
 from .vocabulary import POLICIES
+
+if TYPE_CHECKING:
+    from ..admin_policy import AdminPolicy
 
 
 class JupyterSecrets(ExtensionApp):
@@ -32,6 +36,7 @@ class JupyterSecrets(ExtensionApp):
     name = "jupyter_secrets"
     description = "Keep credentials out of notebooks: the save gate and REST API."
     load_other_extensions = True
+    _admin_policy: AdminPolicy | None = None
 
     save_policy = Enum(
         list(POLICIES),
@@ -145,7 +150,29 @@ class JupyterSecrets(ExtensionApp):
         check_policies(value.values(), "JupyterSecrets.possible_path_policies")
         return value
 
+    def admin_policy(self) -> AdminPolicy:
+        """The trusted admin policy files (loaded once)."""
+        if self._admin_policy is None:
+            from ..admin_policy import load_admin_policy  # noqa: PLC0415
+
+            self._admin_policy = load_admin_policy()
+            for ignored in self._admin_policy.ignored_files:
+                self.log.warning("jupyter-secrets: ignoring admin policy %s", ignored)
+        return self._admin_policy
+
     def gate_policy(self) -> GatePolicy:
+        """This server's settings, held to the admin policy: never less strict than it."""
+        admin = self.admin_policy()
+        user_set = set(self.config.get("JupyterSecrets", {}))
+        where = ", ".join(admin.files)
+        policy, notes = with_floor(self._own_gate_policy(), admin.server, user_set, where)
+        for line in notes:
+            self.log.warning(
+                "jupyter-secrets: ignored: %s; the admin policy (%s) wins", line, where
+            )
+        return policy
+
+    def _own_gate_policy(self) -> GatePolicy:
         return GatePolicy(
             default=self.save_policy,
             overrides=dict(self.path_policies),

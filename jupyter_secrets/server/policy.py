@@ -45,16 +45,24 @@ class GatePolicy:
     max_scan_bytes: int = 0
     scan_timeout_seconds: float = 0.0
     writable_scopes: tuple[str, ...] = DEFAULT_WRITABLE_SCOPES
+    #: The admin policy's own gate policy: no path is ever less strict than it says.
+    floor: GatePolicy | None = None
+    #: Where each setting came from (admin policy, user configuration, default).
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     def for_path(self, path: str) -> Policy:
-        """The policy for an API path: the most specific matching glob wins, else the default.
-        It applies to verified and likely findings."""
-        return _most_specific(path, self.overrides, self.default)
+        """The policy for an API path: the most specific matching glob wins, else the default;
+        never less strict than the admin policy's (``floor``) at that path. It applies to
+        verified and likely findings."""
+        own = _most_specific(path, self.overrides, self.default)
+        return own if self.floor is None else strictest((own, self.floor.for_path(path)))
 
     def possible_for_path(self, path: str) -> Policy:
         """The policy for possible findings at ``path``: its own setting (most specific glob
         of ``possible_overrides``, else ``possible``), never stricter than ``for_path``."""
         own = _most_specific(path, self.possible_overrides, self.possible)
+        if self.floor is not None:
+            own = strictest((own, self.floor.possible_for_path(path)))
         return least_strict((own, self.for_path(path)))
 
     def actions(self, path: str | None = None) -> dict[str, Policy]:
@@ -87,6 +95,7 @@ class GatePolicy:
                 "scan_timeout_seconds": self.scan_timeout_seconds,
             },
             "writable_scopes": list(self.writable_scopes),
+            "sources": dict(self.sources),
         }
         if path is not None:
             data["path"] = path.strip("/")
@@ -116,6 +125,88 @@ def _matches(path: str, pattern: str) -> bool:
         prefix = pattern[:-3]
         return path == prefix or path.startswith(prefix + "/") or fnmatch.fnmatchcase(path, pattern)
     return fnmatch.fnmatchcase(path, pattern)
+
+
+#: The gate settings an admin policy can set, and how a user's value combines with it.
+FLOOR_SETTINGS = (
+    "save_policy",
+    "path_policies",
+    "possible_policy",
+    "possible_path_policies",
+    "fail_closed",
+    "scanned_extensions",
+    "writable_scopes",
+    "known_values",
+)
+
+
+def with_floor(
+    own: GatePolicy, admin: Mapping[str, Any], user_set: Iterable[str], where: str
+) -> tuple[GatePolicy, list[str]]:
+    """``own`` (the user's and server's settings) held to the admin's: the stricter action
+    path by path, fail closed if either says so, scanned types joined, writable scopes
+    intersected. Returns the policy and what the user tried to weaken, one line each."""
+    if not admin:
+        return own, []
+    explicit = set(user_set)
+    floor = GatePolicy(
+        default=admin.get("save_policy", "off"),
+        overrides=dict(admin.get("path_policies", {})),
+        possible=admin.get("possible_policy", "off"),
+        possible_overrides=dict(admin.get("possible_path_policies", {})),
+    )
+    check_policies([floor.default, floor.possible, *floor.overrides.values(),
+                    *floor.possible_overrides.values()], f"admin policy {where}")  # fmt: skip
+    notes = []
+    if (
+        "save_policy" in admin
+        and "save_policy" in explicit
+        and strictest((own.default, floor.default)) != own.default
+    ):
+        notes.append(
+            f"JupyterSecrets.save_policy {own.default!r} is less strict than the admin's {floor.default!r}"
+        )
+    for glob, policy in own.overrides.items():
+        if "path_policies" in explicit and strictest((policy, floor.for_path(glob))) != policy:
+            notes.append(
+                f"JupyterSecrets.path_policies[{glob!r}] {policy!r} is less strict than the admin's"
+            )
+    fail_closed = own.fail_closed or bool(admin.get("fail_closed", False))
+    if admin.get("fail_closed") and not own.fail_closed and "fail_closed" in explicit:
+        notes.append("JupyterSecrets.fail_closed False: the admin keeps the gate failing closed")
+    writable = own.writable_scopes
+    if "writable_scopes" in admin:
+        allowed = set(admin["writable_scopes"])
+        if "writable_scopes" in explicit and set(writable) - allowed:
+            notes.append(
+                f"JupyterSecrets.writable_scopes {sorted(set(writable) - allowed)} are not writable by the admin's policy"
+            )
+        writable = tuple(s for s in writable if s in allowed)
+    extensions = tuple(
+        dict.fromkeys([*own.scanned_extensions, *admin.get("scanned_extensions", [])])
+    )
+    sources = {}
+    for name in FLOOR_SETTINGS:
+        if name in admin:
+            sources[name] = f"admin policy {where}" + (
+                " (the user's is stricter where it is)" if name in explicit else ""
+            )
+        else:
+            sources[name] = "user configuration" if name in explicit else "default"
+    combined = GatePolicy(
+        default=own.default,
+        overrides=own.overrides,
+        possible=own.possible,
+        possible_overrides=own.possible_overrides,
+        fail_closed=fail_closed,
+        scanned_extensions=extensions,
+        max_scan_bytes=own.max_scan_bytes,
+        scan_timeout_seconds=own.scan_timeout_seconds,
+        writable_scopes=writable,
+        floor=floor,
+        sources=sources,
+    )
+    return combined, notes
 
 
 def strictest(policies: Iterable[Policy]) -> Policy:

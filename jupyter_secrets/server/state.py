@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import JupyterHandler
 
+from ..admin_policy import apply_to_secrets
 from ..audit import AuditLog
 from ..config import SecretsConfig
 from ..manager import SecretManager
@@ -50,12 +51,15 @@ class ServerState:
     @classmethod
     def create(cls, app: JupyterSecrets) -> ServerState:
         settings = SecretsConfig(parent=app, config=app.secrets_config_source())
+        admin = app.admin_policy()
+        for line in apply_to_secrets(settings, admin):
+            app.log.warning("jupyter-secrets: ignored: %s", line)
         return cls(
             policy=app.gate_policy(),
             secrets_settings=settings,
             log=app.log,
             baseline_path=app.baseline_path,
-            known_values_enabled=app.known_values,
+            known_values_enabled=app.known_values or bool(admin.server.get("known_values")),
         )
 
     def install(self, serverapp: Any) -> None:
