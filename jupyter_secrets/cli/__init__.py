@@ -18,7 +18,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import inventory, rotate, scan, store
+    from . import audit, inventory, rotate, scan, store
 
     parser = argparse.ArgumentParser(
         prog="jupyter-secrets",
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.register(sub)
     rotate.register(sub)
     inventory.register(sub)
+    audit.register(sub)
     return parser
 
 

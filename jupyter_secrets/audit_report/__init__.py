@@ -1,0 +1,61 @@
+"""``jupyter-secrets audit report``'s core: read audit logs, check an inventory, render.
+
+:func:`make_report` streams every log once (:mod:`.reader`), builds the
+report's content (:mod:`.report`) and :func:`render` prints it as text, JSON,
+CSV (:mod:`.formats`) or one self-contained HTML file (:mod:`.html`,
+:mod:`.charts`). Periods are parsed by :mod:`.period`, inventories read by
+:mod:`.inventory`. No Jupyter server or kernel is involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .formats import render_csv, render_json, render_text
+from .html import render_html
+from .inventory import Entry, load_entries
+from .period import Period, parse_period
+from .reader import Tally, read_logs
+from .report import build_report
+
+FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "html": render_html,
+    "csv": render_csv,
+}
+
+__all__ = [
+    "FORMATS",
+    "Entry",
+    "Period",
+    "Tally",
+    "build_report",
+    "make_report",
+    "parse_period",
+    "read_logs",
+    "render",
+]
+
+
+def make_report(
+    logs: Sequence[Path],
+    since: str | None = None,
+    until: str | None = None,
+    inventory: Path | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The report over ``logs`` for the period ``since``/``until`` (see :mod:`.period`)."""
+    moment = now or datetime.now(timezone.utc)
+    period = parse_period(since, until, moment)
+    entries, problems = load_entries(inventory) if inventory is not None else (None, [])
+    tally = read_logs(list(logs), period)
+    where = str(inventory) if inventory is not None else None
+    return build_report(tally, period, moment, entries, where, problems)
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    return FORMATS[fmt](report)
