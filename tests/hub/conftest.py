@@ -94,11 +94,18 @@ def code_notebook(source: str) -> dict[str, Any]:
 def hub(tmp_path_factory: pytest.TempPathFactory, hub_secrets: HubSecrets) -> Iterator[Hub]:
     base = tmp_path_factory.mktemp("hub")
     audit_config = base / "jupyter_secrets_config.json"
-    settings = {"audit_log": str(base / "audit" / "audit.log"), **GUARDRAILS}
-    audit_config.write_text(json.dumps({"SecretsConfig": settings}))
+    audit_config.write_text(
+        json.dumps({"SecretsConfig": {"audit_log": str(base / "audit" / "audit.log")}})
+    )
+    # The grants are the admin's: a root-owned policy file users cannot weaken.
+    admin_policy = base / "etc" / "jupyter_secrets_policy.json"
+    admin_policy.parent.mkdir(mode=0o755)
+    admin_policy.write_text(json.dumps({"SecretsConfig": GUARDRAILS}))
+    admin_policy.chmod(0o644)
     spawner_env = {
         "JUPYTER_SECRETS_BACKEND": "env",
         "JUPYTER_SECRETS_CONFIG": str(audit_config),
+        "JUPYTER_SECRETS_ADMIN_POLICY": str(admin_policy),
         "SECRET_DEV_HUB_TOKEN": hub_secrets.token,
         "SECRET_DEV_HUB_PW": hub_secrets.password,
         "SECRET_PROD_WAREHOUSE": hub_secrets.prod_password,

@@ -1,7 +1,7 @@
 """Guardrails on a real JupyterHub: alice (group analysts) and bob (group etl).
 
-The grants (``tests/hub/conftest.GUARDRAILS``) come from the shared configuration every
-single-user server reads; the groups come from the hub's API, asked with each server's
+The grants (``tests/hub/conftest.GUARDRAILS``) come from the admin policy, a root-owned
+file every single-user server reads (``$JUPYTER_SECRETS_ADMIN_POLICY``); the groups come from the hub's API, asked with each server's
 own token. The kernel, the REST API and the CLI (run from alice's kernel, as from her
 terminal) give the same answer.
 """
@@ -76,3 +76,33 @@ def test_denials_are_audited_with_the_rule(hub: Hub) -> None:
     assert any(
         e["user"] == "bob" and e["ref"] == PROD and e["outcome"] == "allowed" for e in events
     )
+
+
+def test_alice_cannot_grant_herself_prod(hub: Hub) -> None:
+    """Her own ~/.jupyter config and her own $JUPYTER_SECRETS_CONFIG grant her prod/: a
+    new kernel and the CLI still deny it, and say the admin policy won."""
+    kernel = start_session(hub, "alice", "alice-widen.ipynb")
+    widen = {
+        "SecretsConfig": {
+            "grants": [{"user": "alice", "read": ["prod/"]}],
+            "allowed_scopes": ["dev", "stg", "prod", "mine"],
+        }
+    }
+    code = (
+        "import json, os, pathlib, subprocess, sys\n"
+        "from jupyter_core.paths import jupyter_config_dir\n"
+        f"mine = json.dumps({widen!r})\n"
+        "d = pathlib.Path(jupyter_config_dir()); d.mkdir(parents=True, exist_ok=True)\n"
+        "(d / 'jupyter_secrets_config.json').write_text(mine)\n"
+        "own = pathlib.Path('own.json'); own.write_text(mine)\n"
+        "env = {**os.environ, 'JUPYTER_SECRETS_CONFIG': str(own.resolve())}\n"
+        f"r = subprocess.run([sys.executable, '-m', 'jupyter_secrets', 'get', '{PROD}'], capture_output=True, text=True, env=env)\n"
+        "print(r.returncode); print(r.stderr.strip().splitlines()[-1])"
+    )
+    ran = run_cell(hub, "alice", kernel, code)
+    assert ran.status == "ok", ran.reply["content"].get("evalue")
+    code_line, last = ran.stdout().strip().splitlines()[-2:]
+    assert code_line == "3" and last == f"jupyter-secrets: error: {DENIAL}"
+    fresh = start_session(hub, "alice", "alice-widen-2.ipynb")  # reads her new config
+    denied = run_cell(hub, "alice", fresh, f"pw = %secret {PROD}")
+    assert denied.status == "error" and DENIAL in denied.reply["content"].get("evalue", "")
