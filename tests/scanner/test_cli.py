@@ -250,8 +250,13 @@ def test_pre_commit_hooks_file() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert hooks["jupyter-secrets-scan"]["entry"] == "jupyter-secrets scan"
     assert hooks["jupyter-secrets-strip"]["entry"] == "jupyter-secrets strip"
-    for hook in hooks.values():
-        assert hook["types_or"] == ["jupyter", "text"] and hook["language"] == "python"
+    for name in ("jupyter-secrets-scan", "jupyter-secrets-strip"):
+        assert hooks[name]["types_or"] == ["jupyter", "text"]
+    # The inventory check reads the whole repository once, not the staged files.
+    inventory = hooks["jupyter-secrets-inventory"]
+    assert inventory["entry"] == "jupyter-secrets inventory check"
+    assert inventory["pass_filenames"] is False and inventory["always_run"] is True
+    assert all(hook["language"] == "python" for hook in hooks.values())
 
 
 def test_a_crash_is_one_line_exit_2_and_never_quotes_content(  # type: ignore[no-untyped-def]
