@@ -198,6 +198,8 @@ def _admins(mine: Any, admin: Any) -> Tightened:
 _RULES = {
     "allowed_scopes": _scopes,
     "protected_prefixes": _joined,
+    "audit_sinks": _joined,
+    "audit_fail_closed_prefixes": _joined,
     "routes": _routes,
     "backend_options": _options,
     "audit_enabled": _kept_on,

@@ -8,6 +8,7 @@ metadata fields, and refuses anything that is not a plain scalar.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -15,7 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import BackendUnavailableError, ConfigError
+
+log = logging.getLogger("jupyter_secrets.audit")
 
 OUTCOMES = (
     "allowed",
@@ -50,6 +53,45 @@ _FIELDS = (
 )
 
 
+class SinkDown(Exception):
+    """A sink could not take an event; its text names the sink and why, never a value."""
+
+
+class HubAuditSink:
+    """Sends each event to the JupyterHub audit service (:mod:`jupyter_secrets.hub_service`)
+    with this server's own hub token, so the service records the hub's identity."""
+
+    def __init__(self, url: str, token: str | None, timeout: float = 5.0) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(
+                "SecretsConfig.audit_service_url must be the audit service's http(s) URL, e.g. "
+                "http://127.0.0.1:10101/services/jupyter-secrets-audit/api/events"
+            )
+        self.url, self.token, self.timeout = url, token, timeout
+
+    def send(self, event: dict[str, Any]) -> None:
+        import urllib.error  # noqa: PLC0415
+        import urllib.request  # noqa: PLC0415
+
+        if not self.token:
+            raise SinkDown("the hub audit service: no $JUPYTERHUB_API_TOKEN here")
+        body = json.dumps({"events": [event]}).encode()
+        request = urllib.request.Request(  # noqa: S310 (http(s) only, checked in __init__)
+            self.url, data=body, method="POST",
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                if response.status != 201:
+                    raise SinkDown(f"the hub audit service: HTTP {response.status}")
+        except urllib.error.HTTPError as exc:
+            raise SinkDown(f"the hub audit service: HTTP {exc.code}") from None
+        except OSError as exc:  # URLError wraps the socket's own error
+            reason = getattr(exc, "reason", exc)
+            kind = type(reason).__name__ if isinstance(reason, BaseException) else "unreachable"
+            raise SinkDown(f"the hub audit service: {kind}") from None
+
+
 def default_audit_path() -> Path:
     from jupyter_core.paths import jupyter_data_dir  # noqa: PLC0415 (only when no log path is configured)
 
@@ -61,8 +103,15 @@ class AuditLog:
 
     _lock = threading.Lock()
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        sinks: tuple[HubAuditSink, ...] = (),
+        fail_closed_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.path = Path(path) if path else default_audit_path()
+        self.sinks = sinks
+        self.fail_closed_prefixes = fail_closed_prefixes
 
     def record(self, **fields: Any) -> dict[str, Any]:
         """Append one event. Unknown field names are a programming error."""
@@ -82,7 +131,26 @@ class AuditLog:
         line = json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n"
         with self._lock:
             self._append(line.encode("utf-8"))
+        for sink in self.sinks:
+            try:
+                sink.send(event)
+            except SinkDown as down:
+                self._sink_failed(event, down)
         return event
+
+    def _sink_failed(self, event: dict[str, Any], down: SinkDown) -> None:
+        ref = str(event.get("ref") or "")
+        guarded = next((p for p in self.fail_closed_prefixes if ref.startswith(p)), None)
+        if (
+            guarded is not None
+            and event.get("action") == "read"
+            and event.get("outcome") == "allowed"
+        ):
+            raise BackendUnavailableError(
+                f"the audit trail is down ({down}), so reads of {guarded} fail closed until it is "
+                "back (SecretsConfig.audit_fail_closed_prefixes); the value was not returned"
+            )
+        log.warning("jupyter-secrets: an audit event for %s did not reach %s", ref or "-", down)
 
     def _append(self, data: bytes) -> None:
         try:

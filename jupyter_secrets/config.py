@@ -103,6 +103,28 @@ class SecretsConfig(Configurable):
 
     audit_enabled = Bool(True, help="Write the audit log.").tag(config=True)
 
+    audit_sinks = List(
+        Unicode(),
+        default_value=["file"],
+        help='Where audit events go besides audit_log: "hub" also sends each one to the '
+        "JupyterHub audit service (jupyter_secrets.hub_service) at audit_service_url, with "
+        "this server's own hub token, so the trail holds the hub's identity.",
+    ).tag(config=True)
+
+    audit_service_url = Unicode(
+        "",
+        help="The hub audit service's events URL, e.g. "
+        "http://127.0.0.1:10101/services/jupyter-secrets-audit/api/events.",
+    ).tag(config=True)
+
+    audit_fail_closed_prefixes = List(
+        Unicode(),
+        default_value=[],
+        help='Ref prefixes (e.g. ["prod/"]) whose reads fail when a configured audit sink cannot '
+        "take the event, as Vault does when its audit device fails; other reads still work "
+        "and the failure is logged.",
+    ).tag(config=True)
+
     redact_min_length = Int(
         4,
         help="Values shorter than this are too short to redact as free text without mangling "

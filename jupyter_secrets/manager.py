@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .audit import AuditLog
+from .audit import AuditLog, HubAuditSink
 from .backends.base import Backend, SecretInfo, SecretRecord
 from .config import SecretsConfig, default_settings
 from .errors import (
@@ -111,7 +111,7 @@ class SecretManager:
         self.settings = settings if settings is not None else default_settings()
         self.user = user or current_user()
         self.router = Router(self.settings)
-        self.audit = audit or AuditLog(self.settings.audit_log or None)
+        self.audit = audit or build_audit(self.settings)
         self.cache = TTLCache(self.settings.cache_ttl)
         #: Extra audit fields (kernel_id, notebook, source) set by integrations.
         self.context: dict[str, str | None] = {}
@@ -336,6 +336,18 @@ class SecretManager:
             source=self.context.get("source"),
             **extra,
         )
+
+
+def build_audit(settings: SecretsConfig) -> AuditLog:
+    """The audit log file plus the sinks ``settings`` name."""
+    sinks = []
+    if "hub" in settings.audit_sinks:
+        sinks.append(
+            HubAuditSink(settings.audit_service_url, os.environ.get("JUPYTERHUB_API_TOKEN"))
+        )
+    return AuditLog(
+        settings.audit_log or None, tuple(sinks), tuple(settings.audit_fail_closed_prefixes)
+    )
 
 
 def read_pins(text: str | None) -> dict[str, str]:

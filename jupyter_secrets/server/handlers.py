@@ -34,6 +34,7 @@ from ..errors import (
 )
 from ..identity import current_user
 from ..link_protocol import KNOWN_PATH
+from ..manager import build_audit
 from ..refs import SecretRef, check_scope, parse_ref
 from ..scanner import Finding
 from .known_link import KnownValuesHandler
@@ -563,7 +564,7 @@ class SecretHandler(SecretsAPIHandler):
         if not settings.audit_enabled:
             return
         try:
-            AuditLog(settings.audit_log or None).record(
+            build_audit(settings).record(
                 user=self.user_name(),
                 action="write",
                 ref=ref.path,

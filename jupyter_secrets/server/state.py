@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.base.handlers import JupyterHandler
 
 from ..admin_policy import apply_to_secrets
-from ..audit import AuditLog
 from ..config import SecretsConfig
-from ..manager import SecretManager
+from ..manager import SecretManager, build_audit
 from ..scanner import Baseline, KnownValues, Scanner
 from ..scanner.registry import detector_failures
 from .acting import acting_or_owner
@@ -101,7 +100,7 @@ class ServerState:
         if not self.secrets_settings.audit_enabled:
             return
         types = sorted({g.finding.type for g in report.findings})
-        AuditLog(self.secrets_settings.audit_log or None).record(
+        build_audit(self.secrets_settings).record(
             user=acting_or_owner(on_jupyterhub()),
             action=f"save-{report.action}",
             outcome="denied",

@@ -31,6 +31,7 @@ INTEGRATIONS = (
     "jupyter_secrets.cli",
     "jupyter_secrets.kernel",  # and every kernel_* module
     "jupyter_secrets.demo",
+    "jupyter_secrets.hub_service",  # a JupyterHub service: tornado and HubAuth
     "jupyter_secrets.testing",
     "jupyter_secrets.__main__",
 )

@@ -19,11 +19,19 @@ from typing import Any
 import pytest
 import requests
 
+from tests.netutil import free_port
 from tests.support import notebooks as nbf
 from tests.support.fakes import fake_aws_key
 from tests.support.strict import skip_or_fail
 
-from .hub_process import Hub, HubUnavailable, login_token, spawn_all, start_hub
+from .hub_process import (
+    Hub,
+    HubUnavailable,
+    audit_service_url,
+    login_token,
+    spawn_all,
+    start_hub,
+)
 from .kernel_ws import Execution, execute
 
 USERS = ["alice", "bob"]
@@ -94,13 +102,19 @@ def code_notebook(source: str) -> dict[str, Any]:
 def hub(tmp_path_factory: pytest.TempPathFactory, hub_secrets: HubSecrets) -> Iterator[Hub]:
     base = tmp_path_factory.mktemp("hub")
     audit_config = base / "jupyter_secrets_config.json"
+    audit_port = free_port()
     audit_config.write_text(
         json.dumps({"SecretsConfig": {"audit_log": str(base / "audit" / "audit.log")}})
     )
     # The grants are the admin's: a root-owned policy file users cannot weaken.
     admin_policy = base / "etc" / "jupyter_secrets_policy.json"
     admin_policy.parent.mkdir(mode=0o755)
-    admin_policy.write_text(json.dumps({"SecretsConfig": GUARDRAILS}))
+    central = {
+        "audit_sinks": ["file", "hub"],
+        "audit_service_url": audit_service_url(audit_port),
+        "audit_fail_closed_prefixes": ["prod/"],
+    }
+    admin_policy.write_text(json.dumps({"SecretsConfig": {**GUARDRAILS, **central}}))
     admin_policy.chmod(0o644)
     spawner_env = {
         "JUPYTER_SECRETS_BACKEND": "env",
@@ -112,7 +126,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, hub_secrets: HubSecrets) -> It
     }
     password = secrets.token_urlsafe(12)
     try:
-        running = start_hub(base, spawner_env, password)
+        running = start_hub(base, spawner_env, password, audit_port)
     except HubUnavailable as exc:
         skip_or_fail(str(exc))
     try:

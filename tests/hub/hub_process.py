@@ -52,11 +52,19 @@ c.ConfigurableHTTPProxy.pid_file = base + "/jupyterhub-proxy.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = os.environ["HUB_TEST_PASSWORD"]
 c.Authenticator.allow_all = True
-c.JupyterHub.services = [{{"name": {admin!r}, "api_token": os.environ["HUB_TEST_ADMIN_TOKEN"]}}]
+c.JupyterHub.services = [
+    {{"name": {admin!r}, "api_token": os.environ["HUB_TEST_ADMIN_TOKEN"]}},
+    # jupyter-secrets' audit trail, run by the hub as a managed service.
+    {{"name": "jupyter-secrets-audit", "url": "http://127.0.0.1:{audit_port}",
+      "command": [{python!r}, "-m", "jupyter_secrets.hub_service"],
+      "environment": {{"JUPYTER_SECRETS_AUDIT_DB": "sqlite:///" + base + "/audit-service.sqlite"}}}},
+]
 c.JupyterHub.load_roles = [
     {{"name": "admin", "services": [{admin!r}]}},
-    # Users may share their server with another user by name (JupyterHub 5+ sharing).
-    {{"name": "user", "scopes": ["self", "shares!user", "read:users:name"]}},
+    # Users may share their server with another user by name (JupyterHub 5+ sharing),
+    # and send their audit events to the audit service.
+    {{"name": "user", "scopes": ["self", "shares!user", "read:users:name",
+                               "access:services!service=jupyter-secrets-audit"]}},
 ]
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = base + "/home/{{username}}"
@@ -65,7 +73,8 @@ c.Spawner.cmd = ["/bin/sh", "-c", 'exec "$0" "$@" >>"{base}/logs/$JUPYTERHUB_USE
 c.Spawner.args = ["--allow-root", "--FileContentsManager.delete_to_trash=False"]
 c.Spawner.environment = {{name: os.environ[name] for name in {passed!r}}}
 # The server's token may read its user's groups (jupyter-secrets' grants use them).
-c.Spawner.server_token_scopes = ["access:servers!server", "users:activity!user", "read:users:groups!user"]
+c.Spawner.server_token_scopes = ["access:servers!server", "users:activity!user", "read:users:groups!user",
+                                 "access:services!service=jupyter-secrets-audit"]
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 """
@@ -112,6 +121,7 @@ class Hub:
     process: subprocess.Popen[bytes] = field(repr=False)
     password: str = field(default="", repr=False)
     tokens: dict[str, str] = field(default_factory=dict)
+    audit_url: str = ""
 
     def request(
         self, method: str, path: str, token: str | None = None, json: Any = None, **kwargs: Any
@@ -150,7 +160,11 @@ class Hub:
             return False
 
 
-def start_hub(base: Path, spawner_env: dict[str, str], password: str) -> Hub:
+def audit_service_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/services/jupyter-secrets-audit/api/events"
+
+
+def start_hub(base: Path, spawner_env: dict[str, str], password: str, audit_port: int) -> Hub:
     """Start the hub and wait for its API.
 
     ``spawner_env`` goes to every single-user server (and its kernels); ``password`` is the
@@ -172,6 +186,8 @@ def start_hub(base: Path, spawner_env: dict[str, str], password: str) -> Hub:
             proxy_api_port=proxy_api_port,
             chp=chp,
             admin=ADMIN_SERVICE,
+            audit_port=audit_port,
+            python=sys.executable,
             singleuser=str(SINGLEUSER),
             passed=sorted(spawner_env),
         )
@@ -193,6 +209,7 @@ def start_hub(base: Path, spawner_env: dict[str, str], password: str) -> Hub:
         new_session=True,
     )
     hub = Hub(f"http://127.0.0.1:{port}", base, admin_token, process, password)
+    hub.audit_url = audit_service_url(audit_port)
     try:
         wait_until(
             hub.answers,
