@@ -18,7 +18,7 @@ from .formats import render_csv, render_json, render_text
 from .html import render_html
 from .inventory import Entry, load_entries
 from .period import Period, parse_period
-from .reader import Tally, read_logs
+from .reader import Tally, read_lines, read_logs
 from .report import build_report
 
 FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -47,12 +47,19 @@ def make_report(
     until: str | None = None,
     inventory: Path | None = None,
     now: datetime | None = None,
+    service: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The report over ``logs`` for the period ``since``/``until`` (see :mod:`.period`)."""
+    """The report over ``logs`` (or the hub audit service: ``(events URL, admin token)``)
+    for the period ``since``/``until`` (see :mod:`.period`)."""
     moment = now or datetime.now(timezone.utc)
     period = parse_period(since, until, moment)
     entries, problems = load_entries(inventory) if inventory is not None else (None, [])
-    tally = read_logs(list(logs), period)
+    if service is not None:
+        from .service import service_lines  # noqa: PLC0415
+
+        tally = read_lines(service[0], service_lines(*service), period)
+    else:
+        tally = read_logs(list(logs), period)
     where = str(inventory) if inventory is not None else None
     return build_report(tally, period, moment, entries, where, problems)
 

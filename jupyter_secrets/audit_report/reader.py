@@ -12,6 +12,7 @@ part only, the complete event after it is still read.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -129,7 +130,14 @@ def read_logs(paths: list[Path], period: Period) -> Tally:
     return tally
 
 
-def _fold(name: str, handle: BinaryIO, period: Period, tally: Tally) -> SourceStats:  # noqa: C901, PLR0912, PLR0915 (one flat loop: it runs once per event)
+def read_lines(name: str, lines: Iterable[bytes], period: Period) -> Tally:
+    """Fold the JSON lines ``lines`` (e.g. from the hub audit service) into a Tally."""
+    tally = Tally()
+    tally.sources.append(_fold(name, lines, period, tally))
+    return tally
+
+
+def _fold(name: str, handle: Iterable[bytes], period: Period, tally: Tally) -> SourceStats:  # noqa: C901, PLR0912, PLR0915 (one flat loop: it runs once per event)
     stats = SourceStats(name)
     since, until = period.since_ts, period.until_ts
     loads, decode_error = orjson.loads, orjson.JSONDecodeError

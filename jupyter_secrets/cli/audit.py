@@ -42,6 +42,18 @@ def register(sub: Any) -> None:
         "SecretsConfig.audit_log, else <jupyter data dir>/jupyter_secrets/audit.log",
     )
     r.add_argument(
+        "--service",
+        metavar="URL",
+        help="read the JupyterHub audit service's events URL instead of log files, with an "
+        "admin's hub token from $JUPYTERHUB_API_TOKEN (or the variable --token-env names)",
+    )
+    r.add_argument(
+        "--token-env",
+        metavar="NAME",
+        default="JUPYTERHUB_API_TOKEN",
+        help="the environment variable holding the admin's hub token for --service",
+    )
+    r.add_argument(
         "--since",
         metavar="WHEN",
         help="start of the period: a duration back from now (12h, 30d, 2w), a date "
@@ -80,9 +92,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..audit_report import make_report, render
     from ..audit_report.formats import lines_word
 
-    logs = [Path(p).expanduser() for p in args.log] if args.log else [_default_log()]
     inventory = Path(args.inventory).expanduser() if args.inventory else None
-    report = make_report(logs, args.since, args.until, inventory)
+    service = None
+    if args.service:
+        if args.log:
+            raise InputError("give --log files or --service, not both")
+        token = os.environ.get(args.token_env, "")
+        if not token:
+            raise InputError(f"--service needs an admin's hub token in ${args.token_env}")
+        service = (args.service, token)
+        logs: list[Path] = []
+    else:
+        logs = [Path(p).expanduser() for p in args.log] if args.log else [_default_log()]
+    report = make_report(logs, args.since, args.until, inventory, service=service)
     text = render(report, args.format)
     for source in report["sources"]:
         if source["skipped"]:

@@ -5,11 +5,18 @@ someone else; the admin reads everyone's."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import requests
 
-from .conftest import Fetch, run_cell, start_session
+from tests.support.fakes import fake_aws_key
+
+from .conftest import Fetch, code_notebook, run_cell, start_session
 from .hub_process import Hub
 
 
@@ -64,3 +71,41 @@ def test_a_denial_reaches_the_service(hub: Hub) -> None:
     run_cell(hub, "alice", kernel, "pw = %secret prod/warehouse")
     hers = service(hub, hub.tokens["alice"], params={"limit": 10000}).json()["events"]
     assert any(e["ref"] == "prod/warehouse" and e["outcome"] == "denied" for e in hers)
+
+
+def test_the_report_over_the_service_attributes_each_event(
+    hub: Hub, alice_fetch: Fetch, bob_fetch: Fetch, tmp_path: Path
+) -> None:
+    """``audit report --service`` with the admin's token: reads per hub user, alice's
+    denial of prod/, the gate's refusal of her save, and an inventory secret nobody read."""
+    test_a_denial_reaches_the_service(hub)
+    refused = hub.request("PUT", "user/alice/api/contents/leak.ipynb", hub.tokens["alice"],
+                          code_notebook(f'key = "{fake_aws_key()}"'))  # fmt: skip
+    assert refused.status_code == 422
+    inventory = tmp_path / "secrets.yaml"
+    inventory.write_text(
+        "- {ref: dev/hub/token, owner: platform, env: dev, rotation_days: 90}\n"
+        "- {ref: stg/never/read, owner: platform, env: stg, rotation_days: 90}\n"
+    )
+    env = {**os.environ, "HUB_ADMIN_TOKEN": hub.admin_token}
+    ran = subprocess.run(
+        [sys.executable, "-m", "jupyter_secrets", "audit", "report", "--service", hub.audit_url,
+         "--token-env", "HUB_ADMIN_TOKEN", "--since", "all", "--inventory", str(inventory),
+         "--format", "json"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-500:]
+    report = json.loads(ran.stdout)
+    access = {(row["user"], row["ref"]) for row in report["access"]}
+    assert {("alice", "dev/hub/token"), ("alice", "dev/hub/pw"), ("bob", "dev/hub/token")} <= access
+    assert any(d["user"] == "alice" and d["ref"] == "prod/warehouse" for d in report["denied"])
+    refusals = report["save_refusals"]["rows"]
+    assert any(r["user"] == "alice" and r["notebook"] == "leak.ipynb" for r in refusals), refusals
+    unused = [u["ref"] for u in report["inventory"]["unused"]]
+    assert unused == ["stg/never/read"]
+    mine = subprocess.run(
+        [sys.executable, "-m", "jupyter_secrets", "audit", "report", "--service", hub.audit_url],
+        capture_output=True, text=True, env={**os.environ, "JUPYTERHUB_API_TOKEN": hub.tokens["alice"]},
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert mine.returncode == 2 and "not an admin's" in mine.stderr
