@@ -17,6 +17,9 @@ from typing import Any
 
 import orjson
 
+from . import tables
+from .tables import when
+
 CSV_COLUMNS = (
     "section",
     "ref",
@@ -37,13 +40,6 @@ TABLE_LIMIT = 200
 
 def more_rows(hidden: int) -> str:
     return f"... and {hidden} more rows (--format json or csv has them all)"
-
-
-def when(value: str | None) -> str:
-    """An ISO time from the report as ``2026-11-03 14:02 UTC``; ``-`` for none."""
-    if not value:
-        return "-"
-    return f"{value[:10]} {value[11:16]} UTC"
 
 
 def period_text(report: dict[str, Any]) -> str:
@@ -68,7 +64,9 @@ def _table(
     hidden = len(rows) - limit if limit is not None and len(rows) > limit else 0
     if hidden:
         rows = rows[:limit]
-    cells = [[str(c) for c in headers]] + [["-" if c is None else str(c) for c in r] for r in rows]
+    cells = [[str(c) for c in headers]] + [
+        ["-" if c in (None, "") else str(c) for c in r] for r in rows
+    ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     numeric = [
         any(_is_number(r[i]) for r in rows) and all(_is_number(r[i]) or r[i] is None for r in rows)
@@ -85,6 +83,11 @@ def _table(
     return "\n".join(lines)
 
 
+def _listed(table: tables.Table, empty: str = "  none") -> str:
+    headers, rows = table
+    return _table(headers, rows) if rows else empty
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -95,10 +98,6 @@ def _section(title: str, body: str) -> str:
 
 def lines_word(count: int) -> str:
     return f"{count} malformed line{'' if count == 1 else 's'}"
-
-
-def _scopes(counts: dict[str, int]) -> str:
-    return ", ".join(f"{scope} {n}" for scope, n in counts.items()) or "-"
 
 
 def render_text(report: dict[str, Any]) -> str:
@@ -127,106 +126,15 @@ def render_text(report: dict[str, Any]) -> str:
     ]
     out.append(_section("Summary", _table(("", "count"), summary)))
 
-    secrets = [
-        (
-            r["ref"],
-            r["reads"],
-            r["users"],
-            when(r["last_access"]),
-            r["last_user"],
-            r["denied"],
-            r["not_found"],
-            r["errors"],
-        )
-        for r in report["secrets"]
-    ]
-    out.append(
-        _section(
-            "Accesses per secret (allowed reads)",
-            _table(
-                ("ref", "reads", "users", "last access", "by", "denied", "not found", "errors"),
-                secrets,
-            )
-            if secrets
-            else "  none",
-        )
-    )
-    users = [
-        (
-            r["user"],
-            r["reads"],
-            r["secrets"],
-            _scopes(r["scopes"]),
-            r["denied"],
-            r["save_refusals"],
-            when(r["last_access"]),
-        )
-        for r in report["users"]
-    ]
-    out.append(
-        _section(
-            "Accesses per user",
-            _table(
-                (
-                    "user",
-                    "reads",
-                    "secrets",
-                    "reads per scope",
-                    "denied",
-                    "save refusals",
-                    "last access",
-                ),
-                users,
-            )
-            if users
-            else "  none",
-        )
-    )
-    access = [
-        (r["ref"], r["user"], r["reads"], when(r["last_access"]))
-        for r in sorted(report["access"], key=lambda r: -r["reads"])
-    ]
-    out.append(
-        _section(
-            "Reads per secret and user",
-            _table(("ref", "user", "reads", "last access"), access) if access else "  none",
-        )
-    )
-    denied = [
-        (r["user"], r["ref"] or "-", r["action"], r["count"], when(r["last"]), r["reason"] or "-")
-        for r in report["denied"]
-    ]
-    out.append(
-        _section(
-            "Denied attempts",
-            _table(("user", "ref", "action", "count", "last", "reason"), denied)
-            if denied
-            else "  none",
-        )
-    )
+    out.append(_section("Accesses per secret (allowed reads)", _listed(tables.secrets(report))))
+    out.append(_section("Accesses per user", _listed(tables.users(report))))
+    out.append(_section("Reads per secret and user", _listed(tables.access(report))))
+    out.append(_section("Denied attempts", _listed(tables.denied(report))))
     saves = report["save_refusals"]
-    rows: list[Sequence[object]] = [
-        (
-            r["user"],
-            r["notebook"] or "-",
-            r["action"],
-            r["count"],
-            when(r["last"]),
-            r["reason"] or "-",
-        )
-        for r in saves["rows"]
-    ]
-    body = (
-        _table(("user", "notebook", "action", "count", "last", "finding types"), rows)
-        if rows
-        else "  none in the period"
-    )
+    body = _listed(tables.save_refusals(report), "  none in the period")
     out.append(_section("Save refusals", f"{body}\n  Note: {saves['note']}."))
     outside = report["outside_env"]
-    rows = [
-        (r["user"], r["home_scope"], r["ref"], r["reads"], when(r["last"])) for r in outside["rows"]
-    ]
-    body = _table(("user", "home scope", "ref", "reads", "last"), rows) if rows else "  none"
+    body = _listed(tables.outside_env(report))
     out.append(_section("Reads outside a user's env", f"{body}\n  Rule: {outside['rule']}."))
 
     inventory = report["inventory"]
@@ -238,59 +146,19 @@ def render_text(report: dict[str, Any]) -> str:
             )
         )
     else:
-        rows = [
-            (
-                r["ref"],
-                ", ".join(r["owners"]) or "-",
-                r["env"] or "-",
-                when(r["last_read_before_period"]),
-            )
-            for r in inventory["unused"]
-        ]
-        body = (
-            _table(("ref", "owners", "env", "last read before the period"), rows)
-            if rows
-            else "  none: every inventory secret was read"
-        )
+        headers, rows = tables.unused(inventory)
+        unused = (headers[:-1], [row[:-1] for row in rows])  # the proposal is the title's
+        body = _listed(unused, "  none: every inventory secret was read")
         title = f"Unused in the period: propose cleanup ({inventory['path']}, {inventory['entries']} entries)"
         if inventory["problems"]:
             body += f"\n  ({len(inventory['problems'])} malformed inventory entries skipped)"
         out.append(_section(title, body))
-        rows = [
-            (
-                r["ref"],
-                ", ".join(r["owners"]) or "-",
-                r["rotation_days"],
-                when(r["last_rotated"]),
-                r["age_days"],
-                r["overdue_days"],
-                r["status"],
-            )
-            for r in inventory["rotation"]
-        ]
-        body = (
-            _table(
-                (
-                    "ref",
-                    "owners",
-                    "cadence (days)",
-                    "last new value",
-                    "age (days)",
-                    "overdue (days)",
-                    "status",
-                ),
-                rows,
-            )
-            if rows
-            else "  none: every secret with a cadence was rotated in time"
+        body = _listed(
+            tables.rotation(inventory), "  none: every secret with a cadence was rotated in time"
         )
         out.append(_section("Past their rotation cadence", body))
-        rows = [
-            (r["ref"], r["env"], r["scope"], r["reads"], r["users"])
-            for r in inventory["env_mismatch"]
-        ]
-        if rows:
-            body = _table(("ref", "inventory env", "scope", "reads", "users"), rows)
+        if inventory["env_mismatch"]:
+            body = _listed(tables.env_mismatch(inventory))
             out.append(_section("Inventory env differs from the ref's scope", body))
 
     timeline = report["timeline"]
@@ -305,9 +173,8 @@ def render_text(report: dict[str, Any]) -> str:
         else "  no allowed reads in the period"
     )
     out.append(_section(f"Allowed reads per {timeline['bucket']} and scope", body))
-    actions = [(r["action"], r["outcome"], r["count"]) for r in report["actions"]]
-    if actions:
-        out.append(_section("Events per action", _table(("action", "outcome", "count"), actions)))
+    if report["actions"]:
+        out.append(_section("Events per action", _listed(tables.actions(report))))
     return "\n".join(out).rstrip() + "\n"
 
 

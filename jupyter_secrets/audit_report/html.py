@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from . import tables
 from .charts import scope_colours, timeline_chart, top_chart
-from .formats import TABLE_LIMIT, lines_word, more_rows, period_text, when
+from .formats import TABLE_LIMIT, lines_word, more_rows, period_text
 from .report import scope_order
+from .tables import when
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;
@@ -115,88 +117,18 @@ def render_html(report: dict[str, Any]) -> str:
     out.append(_legend(scopes))
 
     out.append("<h2>Accesses per secret</h2>")
-    out.append(
-        _table(
-            ("ref", "reads", "users", "last access", "by", "denied", "not found", "errors"),
-            [
-                (
-                    r["ref"],
-                    r["reads"],
-                    r["users"],
-                    when(r["last_access"]),
-                    r["last_user"],
-                    r["denied"],
-                    r["not_found"],
-                    r["errors"],
-                )
-                for r in report["secrets"]
-            ],
-            "No secret was read in the period.",
-        )
-    )
+    out.append(_table(*tables.secrets(report), "No secret was read in the period."))
     out.append("<h2>Accesses per user</h2>")
-    out.append(
-        _table(
-            (
-                "user",
-                "reads",
-                "secrets",
-                "reads per scope",
-                "denied",
-                "save refusals",
-                "last access",
-            ),
-            [
-                (
-                    r["user"],
-                    r["reads"],
-                    r["secrets"],
-                    ", ".join(f"{s} {n}" for s, n in r["scopes"].items()),
-                    r["denied"],
-                    r["save_refusals"],
-                    when(r["last_access"]),
-                )
-                for r in report["users"]
-            ],
-            "No user in the period.",
-        )
-    )
+    out.append(_table(*tables.users(report), "No user in the period."))
     out.append("<h2>Denied attempts</h2>")
-    out.append(
-        _table(
-            ("user", "ref", "action", "count", "last", "reason"),
-            [
-                (r["user"], r["ref"], r["action"], r["count"], when(r["last"]), r["reason"])
-                for r in report["denied"]
-            ],
-            "No denied attempt in the period.",
-        )
-    )
+    out.append(_table(*tables.denied(report), "No denied attempt in the period."))
     saves = report["save_refusals"]
     out.append("<h2>Save refusals</h2>")
-    out.append(
-        _table(
-            ("user", "notebook", "action", "count", "last", "finding types"),
-            [
-                (r["user"], r["notebook"], r["action"], r["count"], when(r["last"]), r["reason"])
-                for r in saves["rows"]
-            ],
-            "No refused save in the period.",
-        )
-    )
+    out.append(_table(*tables.save_refusals(report), "No refused save in the period."))
     out.append(f'<p class="note">{escape(saves["note"])}.</p>')
     outside = report["outside_env"]
     out.append("<h2>Reads outside a user's env</h2>")
-    out.append(
-        _table(
-            ("user", "home scope", "ref", "reads", "last"),
-            [
-                (r["user"], r["home_scope"], r["ref"], r["reads"], when(r["last"]))
-                for r in outside["rows"]
-            ],
-            "None in the period.",
-        )
-    )
+    out.append(_table(*tables.outside_env(report), "None in the period."))
     out.append(f'<p class="note">Rule: {escape(outside["rule"])}.</p>')
 
     inventory = report["inventory"]
@@ -220,78 +152,23 @@ def render_html(report: dict[str, Any]) -> str:
         )
         out.append(
             _table(
-                ("ref", "owners", "env", "last read before the period", "proposal"),
-                [
-                    (
-                        r["ref"],
-                        ", ".join(r["owners"]),
-                        r["env"],
-                        when(r["last_read_before_period"]),
-                        r["proposal"],
-                    )
-                    for r in inventory["unused"]
-                ],
-                "None: every inventory secret was read in the period.",
+                *tables.unused(inventory), "None: every inventory secret was read in the period."
             )
         )
         out.append("<h2>Past their rotation cadence</h2>")
         out.append(
             _table(
-                (
-                    "ref",
-                    "owners",
-                    "cadence (days)",
-                    "last new value",
-                    "age (days)",
-                    "overdue (days)",
-                    "status",
-                ),
-                [
-                    (
-                        r["ref"],
-                        ", ".join(r["owners"]),
-                        r["rotation_days"],
-                        when(r["last_rotated"]),
-                        r["age_days"],
-                        r["overdue_days"],
-                        r["status"],
-                    )
-                    for r in inventory["rotation"]
-                ],
+                *tables.rotation(inventory),
                 "None: every secret with a cadence got a new value in time.",
             )
         )
         if inventory["env_mismatch"]:
             out.append("<h2>Inventory env differs from the ref's scope</h2>")
-            out.append(
-                _table(
-                    ("ref", "inventory env", "scope", "reads", "users"),
-                    [
-                        (r["ref"], r["env"], r["scope"], r["reads"], r["users"])
-                        for r in inventory["env_mismatch"]
-                    ],
-                    "",
-                )
-            )
+            out.append(_table(*tables.env_mismatch(inventory), ""))
     out.append("<h2>Reads per secret and user</h2>")
-    out.append(
-        _table(
-            ("ref", "user", "reads", "last access"),
-            [
-                (r["ref"], r["user"], r["reads"], when(r["last_access"]))
-                for r in sorted(report["access"], key=lambda r: -r["reads"])
-            ],
-            "No read in the period.",
-        )
-    )
+    out.append(_table(*tables.access(report), "No read in the period."))
     out.append("<h2>Events per action</h2>")
-    out.append(
-        _table(
-            ("action", "outcome", "count"),
-            [(r["action"], r["outcome"], r["count"]) for r in report["actions"]],
-            "No event in the period.",
-        )
-    )
+    out.append(_table(*tables.actions(report), "No event in the period."))
     out.append(
         '<p class="note">Names and counts only: the audit log never holds a value. Times are UTC.'
         "</p></body></html>"
