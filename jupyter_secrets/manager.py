@@ -127,7 +127,7 @@ class SecretManager:
         try:
             self.check_access(parsed, action)
         except ScopeDeniedError as exc:
-            self._audit(action, parsed, None, "denied", reason=exc.message)
+            self.audit_event(action, parsed, None, "denied", reason=exc.message)
             raise
         return parsed
 
@@ -159,9 +159,9 @@ class SecretManager:
             record = self._fetch(backend, parsed, refresh)
             value = extract_field(record.value, parsed)
         except SecretError as exc:
-            self._audit("read", parsed, backend, outcome_of(exc), reason=type(exc).__name__)
+            self.audit_event("read", parsed, backend, outcome_of(exc), reason=type(exc).__name__)
             raise
-        self._audit("read", parsed, backend, "allowed", version=record.version)
+        self.audit_event("read", parsed, backend, "allowed", version=record.version)
         for listener in list(self._listeners):
             try:
                 listener(parsed, value)
@@ -200,10 +200,10 @@ class SecretManager:
         try:
             version = target.set(parsed, value)
         except SecretError as exc:
-            self._audit("write", parsed, target, outcome_of(exc), reason=type(exc).__name__)
+            self.audit_event("write", parsed, target, outcome_of(exc), reason=type(exc).__name__)
             raise
         self.cache.forget(parsed.path)
-        self._audit("write", parsed, target, "stored", version=version)
+        self.audit_event("write", parsed, target, "stored", version=version)
         return version
 
     def delete(self, ref: str | SecretRef, backend: str | None = None) -> None:
@@ -211,7 +211,7 @@ class SecretManager:
         target = self.router.writable_backend_for(parsed, backend)
         target.delete(parsed)
         self.cache.forget(parsed.path)
-        self._audit("delete", parsed, target, "deleted")
+        self.audit_event("delete", parsed, target, "deleted")
 
     def _parse_for_write(self, ref: str | SecretRef) -> SecretRef:
         parsed = self.parse(ref, "write")
@@ -308,19 +308,8 @@ class SecretManager:
         reason: str | None = None,
         **extra: str | None,
     ) -> None:
-        """Record an event of an integration (a rotation step): never a value."""
-        self._audit(action, ref, backend, outcome, version, reason, **extra)
-
-    def _audit(
-        self,
-        action: str,
-        ref: SecretRef,
-        backend: Backend | None,
-        outcome: str,
-        version: str | None = None,
-        reason: str | None = None,
-        **extra: str | None,
-    ) -> None:
+        """Record one audit event (of the manager, or of an integration such as a rotation
+        step): names and metadata only, never a value."""
         if not self.settings.audit_enabled:
             return
         self.audit.record(
