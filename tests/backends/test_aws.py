@@ -69,14 +69,6 @@ AWS_VARIABLES = (
 
 
 @pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    server = MotoServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def error_server() -> Iterator[ErrorServer]:
     server = ErrorServer()
     server.start()

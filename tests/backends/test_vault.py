@@ -43,12 +43,6 @@ REF = SecretRef("dev/db/password")
 PROD = SecretRef("prod/db/password")
 
 
-@pytest.fixture(scope="module")
-def vault() -> Iterator[VaultServer]:
-    with VaultServer() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def vault_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No Vault address, token or namespace from outside; ~ is a fresh folder (no

@@ -14,7 +14,6 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,20 +31,6 @@ from tests.support.fakes import fake_secret
 
 REF = "prod/warehouse/password"
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    server = MotoServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def vault() -> Iterator[VaultServer]:
-    with VaultServer() as server:
-        yield server
 
 
 @pytest.fixture
