@@ -35,7 +35,7 @@ import re
 import shutil
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -203,14 +203,7 @@ class CommandBackend(Backend):
         program = os.path.basename(argv[0])
         env = {**os.environ, **self.extra_env}
         try:
-            process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                start_new_session=True,  # so a timeout kills what it started too
-            )
+            done = run_bounded(argv, env, self.timeout)
         except FileNotFoundError:
             raise BackendUnavailableError(
                 f"command '{argv[0]}' is not on PATH; install it or fix backend_options['command']"
@@ -219,17 +212,15 @@ class CommandBackend(Backend):
             raise BackendUnavailableError(
                 f"cannot run {program} ({type(exc).__name__}); check backend_options['command']"
             ) from None
-        try:
-            out, err = process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
-            stop_process_group(process)
             raise BackendUnavailableError(
                 f"{program} did not answer for {what} within {self.timeout:g} s and was "
                 "stopped; sign in to it (it may be waiting for a prompt) or raise "
                 "backend_options['command']['timeout']"
             ) from None
-        if process.returncode != 0:
-            raise self._failure(program, process.returncode, err, what, ref)
+        out, err = done.stdout, done.stderr
+        if done.returncode != 0:
+            raise self._failure(program, done.returncode, err, what, ref)
         if len(out) > MAX_OUTPUT_BYTES:
             raise BackendUnavailableError(
                 f"{program} printed over {MAX_OUTPUT_BYTES // 1024} KiB for {what}; that is "
@@ -311,6 +302,34 @@ def _codes(value: object, option: str) -> frozenset[int]:
     ):
         raise ConfigError(f"backend 'command' option '{option}' must be a list of exit codes")
     return frozenset(value)
+
+
+def run_bounded(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    timeout: float,
+    stdin: bytes | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``argv`` (never through a shell) in a session of its own, stdin closed unless
+    given. After ``timeout`` seconds the program and everything it started are killed and
+    TimeoutExpired is raised (``subprocess.run`` would kill the program only); an OSError
+    from starting it propagates."""
+    process = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env),
+        cwd=cwd,
+        start_new_session=True,  # so a timeout kills what it started too
+    )
+    try:
+        out, err = process.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_process_group(process)
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def stop_process_group(process: subprocess.Popen[bytes]) -> None:

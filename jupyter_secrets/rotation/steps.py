@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..backends.command import shown_stderr, stop_process_group
+from ..backends.command import run_bounded, shown_stderr
 from ..manager import PINS_ENV
 from ..refs import SecretRef
 from .plan import Step
@@ -62,31 +62,19 @@ def _run(
     values: tuple[str, str],
 ) -> Outcome:
     what = step.describe()
+    payload = stdin.encode() if stdin is not None else None
     try:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            cwd=workdir,
-            start_new_session=True,
-        )
+        done = run_bounded(argv, env, step.timeout, stdin=payload, cwd=workdir)
+    except subprocess.TimeoutExpired:
+        return Outcome(False, f"{what} did not finish within {step.timeout:g} s and was stopped")
     except OSError as exc:
         return Outcome(
             False, f"cannot run {argv[0]} ({type(exc).__name__}); fix the plan's {step.kind}"
         )
-    try:
-        _, err = process.communicate(
-            stdin.encode() if stdin is not None else None, timeout=step.timeout
-        )
-    except subprocess.TimeoutExpired:
-        stop_process_group(process)
-        return Outcome(False, f"{what} did not finish within {step.timeout:g} s and was stopped")
-    if process.returncode != 0:
-        said = masked(err.decode("utf-8", "replace"), values)
+    if done.returncode != 0:
+        said = masked(done.stderr.decode("utf-8", "replace"), values)
         return Outcome(
-            False, f"{what} exited with {process.returncode}" + (f": {said}" if said else "")
+            False, f"{what} exited with {done.returncode}" + (f": {said}" if said else "")
         )
     return Outcome(True)
 
