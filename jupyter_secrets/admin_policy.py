@@ -28,7 +28,6 @@ weaken is logged and ignored.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import stat
 import sys
@@ -41,7 +40,6 @@ from .errors import ConfigError
 BASENAME = "jupyter_secrets_policy.json"
 ENV_ADMIN_POLICY = "JUPYTER_SECRETS_ADMIN_POLICY"
 SECTIONS = ("SecretsConfig", "JupyterSecrets")
-log = logging.getLogger("jupyter_secrets.admin_policy")
 
 
 @dataclass
@@ -94,7 +92,6 @@ def load_admin_policy(paths: list[Path] | None = None) -> AdminPolicy:
         reason = untrusted_reason(path)
         if reason is not None:
             policy.ignored_files.append(f"{path}: {reason}")
-            log.warning("jupyter-secrets: ignoring admin policy %s: %s", path, reason)
             continue
         document = _read(path)
         for section in SECTIONS:
@@ -212,7 +209,7 @@ _RULES = {
 
 def apply_to_secrets(settings: Any, policy: AdminPolicy) -> list[str]:
     """Tighten ``settings`` (a SecretsConfig) to ``policy``; return what the user tried to
-    weaken, one line each (also logged). Grants, the audit log, the access contact, the
+    weaken, one line each, for the caller to log. Grants, the audit log, the access contact, the
     default backend and any other setting are simply the admin's."""
     explicit = set(settings.config.get("SecretsConfig", {}))
     notes: list[str] = []
@@ -228,8 +225,6 @@ def apply_to_secrets(settings: Any, policy: AdminPolicy) -> list[str]:
         if weakened and name in explicit:
             where = policy.sources[f"SecretsConfig.{name}"]
             notes.append(f"SecretsConfig.{name}: {weakened}; the admin policy ({where}) wins")
-    for line in notes:
-        log.warning("jupyter-secrets: ignored: %s", line)
     return notes
 
 

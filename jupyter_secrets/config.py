@@ -13,6 +13,7 @@ read last. ``JUPYTER_SECRETS_BACKEND`` forces one backend for every ref.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from .refs import DEFAULT_SCOPES
 CONFIG_BASENAME = "jupyter_secrets_config"
 ENV_CONFIG = "JUPYTER_SECRETS_CONFIG"
 ENV_BACKEND = "JUPYTER_SECRETS_BACKEND"
+#: Where kernels and the CLI report the admin policy files and settings they ignored.
+log = logging.getLogger("jupyter_secrets.admin_policy")
 
 
 class SecretsConfig(Configurable):
@@ -191,6 +194,8 @@ def with_admin_policy(settings: SecretsConfig) -> SecretsConfig:
     from .admin_policy import apply_to_secrets, load_admin_policy  # noqa: PLC0415
 
     policy = load_admin_policy()
-    if policy:
-        apply_to_secrets(settings, policy)
+    for ignored in policy.ignored_files:
+        log.warning("jupyter-secrets: ignoring admin policy %s", ignored)
+    for line in apply_to_secrets(settings, policy) if policy else []:
+        log.warning("jupyter-secrets: ignored: %s", line)
     return settings
