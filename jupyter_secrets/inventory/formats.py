@@ -8,12 +8,11 @@ kind, results at the file and line, stable fingerprints for code-scanning UIs.
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any
 
 import orjson
 
-from ..scanner.formats import SARIF_SCHEMA, TOOL_URI
+from ..scanner.formats import sarif_document, sarif_uri
 from .check import KINDS, CheckReport, Problem
 
 #: Problems of the inventory's own entries are warnings; a secret used but not listed,
@@ -95,7 +94,7 @@ def to_sarif(report: CheckReport, version: str = "0") -> str:
                     {
                         "physicalLocation": {
                             "artifactLocation": {
-                                "uri": _uri(problem.path),
+                                "uri": sarif_uri(problem.path),
                                 "uriBaseId": "%SRCROOT%",
                             },
                             **region,
@@ -106,34 +105,16 @@ def to_sarif(report: CheckReport, version: str = "0") -> str:
                 "properties": {"kind": problem.kind, "ref": problem.ref},
             }
         )
-    doc = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "jupyter-secrets-inventory",
-                        "informationUri": TOOL_URI,
-                        "semanticVersion": version,
-                        "rules": list(rules.values()),
-                    }
-                },
-                "results": results,
-                "columnKind": "unicodeCodePoints",
-                "invocations": [{"executionSuccessful": True}],
-                "properties": {"checked": report.checked},
-            }
-        ],
-    }
-    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+    return sarif_document(
+        "jupyter-secrets-inventory",
+        version,
+        list(rules.values()),
+        results,
+        {"executionSuccessful": True},
+        {"checked": report.checked},
+    )
 
 
 def _fingerprint(problem: Problem) -> str:
     anchor = f"{problem.path}|{problem.kind}|{problem.ref}|{problem.line}"
     return hashlib.sha256(anchor.encode()).hexdigest()[:32]
-
-
-def _uri(path: str) -> str:
-    posix = path.replace(os.sep, "/")
-    return posix[2:] if posix.startswith("./") else posix.lstrip("/")

@@ -92,7 +92,10 @@ def to_sarif(
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": {
+                                "uri": sarif_uri(f.path),
+                                "uriBaseId": "%SRCROOT%",
+                            },
                             "region": _region(f, located),
                         }
                     }
@@ -101,25 +104,36 @@ def to_sarif(
                 "properties": {"confidence": f.confidence},
             }
         )
-    doc = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "jupyter-secrets",
-                        "informationUri": TOOL_URI,
-                        "semanticVersion": version,
-                        "rules": list(rules.values()),
-                    }
-                },
-                "results": results,
-                "columnKind": "unicodeCodePoints",
-                "invocations": [_invocation(errors)],
+    return sarif_document(
+        "jupyter-secrets", version, list(rules.values()), results, _invocation(errors)
+    )
+
+
+def sarif_document(
+    tool: str,
+    version: str,
+    rules: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    invocation: dict[str, Any],
+    properties: dict[str, Any] | None = None,
+) -> str:
+    """One SARIF 2.1.0 run of ``tool`` (the scanner's, the inventory check's) as JSON text."""
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": tool,
+                "informationUri": TOOL_URI,
+                "semanticVersion": version,
+                "rules": rules,
             }
-        ],
+        },
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+        "invocations": [invocation],
     }
+    if properties is not None:
+        run["properties"] = properties
+    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
 
 
@@ -132,7 +146,9 @@ def _invocation(errors: Sequence[FileError]) -> dict[str, Any]:
             {
                 "level": "error",
                 "message": {"text": e.message},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.path)}}}],
+                "locations": [
+                    {"physicalLocation": {"artifactLocation": {"uri": sarif_uri(e.path)}}}
+                ],
             }
             for e in errors
         ],
@@ -172,7 +188,8 @@ def raw_positions(
     return positions
 
 
-def _uri(path: str) -> str:
+def sarif_uri(path: str) -> str:
+    """A path as a SARIF artifact URI relative to the source root."""
     posix = path.replace(os.sep, "/")
     return posix[2:] if posix.startswith("./") else posix.lstrip("/")
 
