@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.fakes import fake_secret
 from tests.support.jupyter_env import JupyterDirs, isolated_env
 
@@ -30,15 +31,7 @@ def store_path(tmp_path: Path) -> Path:
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_secrets", *args],
-        check=False,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_cli(env, *args, stdin=stdin, timeout=60)
 
 
 def test_set_get_list_delete(cli_env: dict[str, str], tmp_path: Path) -> None:

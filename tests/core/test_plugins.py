@@ -24,6 +24,7 @@ from jupyter_secrets.backends import registry as backend_registry
 from jupyter_secrets.scanner import Scanner
 from jupyter_secrets.scanner import registry as detector_registry
 from jupyter_secrets.scanner.errors import ScanError
+from tests.support.cli import run_cli
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -131,10 +132,7 @@ def _cli(site: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)])}
     env["HOME"] = str(tmp_path / "home")
     env["JUPYTER_SECRETS_BACKEND"] = "env"
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_secrets", *args],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False,
-    )  # fmt: skip
+    return run_cli(env, *args, cwd=tmp_path)
 
 
 def test_the_cli_names_a_broken_detector_once_and_scans_on(site: Path, tmp_path: Path) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from tests.support import notebooks as nbf
+from tests.support.cli import run_cli
 from tests.support.fakes import fake_secret
 from tests.support.jupyter_env import isolated_env
 
@@ -28,16 +28,7 @@ def store_env(home: Path, passphrase: str | None = None) -> dict[str, str]:
 def run(
     env: dict[str, str], *args: str, cwd: Path, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_secrets", *args],
-        check=False,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return run_cli(env, *args, stdin=stdin, cwd=cwd)
 
 
 def store(env: dict[str, str], cwd: Path, *refs: str) -> None:

@@ -17,7 +17,6 @@ import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import pytest
 
 from jupyter_secrets.rotation.recipes import scram_sha256_verifier
 from tests.kernel.harness import Kernel
+from tests.support.cli import run_cli
 from tests.support.fakes import fake_alnum
 from tests.support.jupyter_env import isolated_env
 from tests.support.process import launch, stop_process, wait_until
@@ -127,13 +127,8 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     )
 
 
-def cli(
-    env: dict[str, str], *args: str, stdin: str = "", cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_secrets", *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=300, check=False, cwd=cwd,
-    )  # fmt: skip
+def cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return run_cli(env, *args, stdin=stdin, timeout=300)  # a rotation runs a notebook
 
 
 def health_notebook(path: Path, dsn: str) -> None:

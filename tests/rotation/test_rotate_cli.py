@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.fakes import fake_secret
 from tests.support.jupyter_env import isolated_env
 
@@ -27,11 +28,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     )
 
 
-def cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_secrets", *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
+cli = run_cli
 
 
 @pytest.fixture
