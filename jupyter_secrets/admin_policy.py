@@ -126,17 +126,17 @@ _ORDER = {"off": 0, "warn": 1, "strip": 2, "block": 3}
 
 
 def tighter(name: str, first: Any, second: Any) -> Any:
-    """The tighter of two admin values of setting ``name`` (two admin files)."""
+    """The tighter of two admin files' values of setting ``name``; the first file (the
+    system's) plays the admin to the later one, by the same rules a user's setting meets."""
     if name in ("save_policy", "possible_policy"):
         return max(first, second, key=lambda p: _ORDER.get(p, 3))
     if name in ("allowed_scopes", "writable_scopes"):
         return [s for s in first if s in second]
-    if name == "protected_prefixes":
-        return sorted(set(first) | set(second))
-    if name in ("audit_enabled", "fail_closed", "redact_encodings", "known_values"):
+    if name in ("fail_closed", "known_values"):
         return bool(first) or bool(second)
-    if name in ("cache_ttl", "redact_min_length", "redact_substring_length"):
-        return min(first, second)
+    rule = _RULES.get(name)
+    if rule is not None:
+        return rule(second, first)[0]
     if isinstance(first, dict) and isinstance(second, dict):
         return {**second, **first}  # the first file's keys win
     return first

@@ -146,6 +146,38 @@ def test_two_admin_files_combine_tighter(tmp_path: Path) -> None:
     assert policy.secrets == {"allowed_scopes": ["stg"], "cache_ttl": 30}
 
 
+def test_a_later_admin_file_cannot_loosen_an_earlier_one(tmp_path: Path) -> None:
+    """Two admin files meet by the rules a user's setting meets: a later file's 0 (no
+    substring matching) does not turn the first file's off, its sinks are added, and its
+    route under the first file's prefix is dropped."""
+    first = policy_file(
+        tmp_path / "a",
+        {
+            "SecretsConfig": {
+                "redact_substring_length": 8,
+                "audit_sinks": ["file"],
+                "routes": {"prod/": "vault"},
+            }
+        },
+    )
+    second = policy_file(
+        tmp_path / "b",
+        {
+            "SecretsConfig": {
+                "redact_substring_length": 0,
+                "audit_sinks": ["hub"],
+                "routes": {"prod/db/": "env", "dev/": "file"},
+            }
+        },
+    )
+    policy = load_admin_policy([first, second])
+    assert policy.secrets == {
+        "redact_substring_length": 8,
+        "audit_sinks": ["file", "hub"],
+        "routes": {"dev/": "file", "prod/": "vault"},
+    }  # fmt: skip
+
+
 def test_the_cli_reads_it_and_the_users_env_cannot_widen(tmp_path: Path) -> None:
     """A user's own JUPYTER_SECRETS_CONFIG granting prod/ does not open it."""
     admin = policy_file(
