@@ -9,7 +9,7 @@ CSV (:mod:`.formats`) or one self-contained HTML file (:mod:`.html`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ __all__ = [
     "Tally",
     "build_report",
     "make_report",
+    "make_report_from_lines",
     "parse_period",
     "read_logs",
     "render",
@@ -51,15 +52,39 @@ def make_report(
 ) -> dict[str, Any]:
     """The report over ``logs`` (or the hub audit service: ``(events URL, admin token)``)
     for the period ``since``/``until`` (see :mod:`.period`)."""
-    moment = now or datetime.now(timezone.utc)
-    period = parse_period(since, until, moment)
-    entries, problems = load_entries(inventory) if inventory is not None else (None, [])
     if service is not None:
         from .service import service_lines  # noqa: PLC0415
 
-        tally = read_lines(service[0], service_lines(*service), period)
-    else:
-        tally = read_logs(list(logs), period)
+        return make_report_from_lines(
+            service[0], service_lines(*service), since, until, inventory, now
+        )
+    return _report(lambda period: read_logs(list(logs), period), since, until, inventory, now)
+
+
+def make_report_from_lines(
+    name: str,
+    lines: Iterable[bytes],
+    since: str | None = None,
+    until: str | None = None,
+    inventory: Path | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The report over JSON lines read from somewhere other than a file (the service's
+    store, its API), shown as ``name`` among the report's sources."""
+    return _report(lambda period: read_lines(name, lines, period), since, until, inventory, now)
+
+
+def _report(
+    tally_of: Callable[[Period], Tally],
+    since: str | None,
+    until: str | None,
+    inventory: Path | None,
+    now: datetime | None,
+) -> dict[str, Any]:
+    moment = now or datetime.now(timezone.utc)
+    period = parse_period(since, until, moment)  # refused before any line is read
+    entries, problems = load_entries(inventory) if inventory is not None else (None, [])
+    tally = tally_of(period)
     where = str(inventory) if inventory is not None else None
     return build_report(tally, period, moment, entries, where, problems)
 

@@ -1,6 +1,7 @@
 """The audit service's web app: ``POST /api/events`` (any hub user or server, with its
 own hub token; the hub says who it is) and ``GET /api/events`` (your own events; an
-admin's token reads everyone's, ``?user=`` to filter). Nothing updates or deletes."""
+admin's or an auditor's token reads everyone's, ``?user=`` to filter), and the report
+page at the service's root (:mod:`.panel`). Nothing updates or deletes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 from jupyterhub.services.auth import HubAuthenticated  # type: ignore[import-untyped]
 from tornado import web
 
-from .store import MAX_FIELD, EventStore
+from .panel import cookie_secret, panel_handlers, reads_all
+from .store import EventStore, event_problem
 
 MAX_BATCH = 500
 MAX_BODY = 2 * 1024 * 1024
@@ -27,13 +29,16 @@ class EventsHandler(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
         message = getattr(reason, "log_message", None) or self._reason
         self.finish({"message": message})
 
+    def get_login_url(self) -> str:
+        # An API answers a missing or bad token with 403, never a redirect to a login
+        # page (the report page's OAuth login would otherwise apply here too).
+        raise web.HTTPError(403, "a valid hub token is needed (Authorization: token ...)")
+
     def _identity(self) -> tuple[str, bool]:
         model = self.current_user
         if not model:
             raise web.HTTPError(403, "a hub token is needed")
-        name = str(model.get("name", ""))
-        scopes = set(model.get("scopes", []))
-        return name, model.get("admin") is True or "admin:users" in scopes
+        return str(model.get("name", "")), reads_all(model)
 
     @web.authenticated
     async def post(self) -> None:
@@ -49,8 +54,10 @@ class EventsHandler(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
             raise web.HTTPError(
                 400, f'the body must be {{"events": [...]}} with at most {MAX_BATCH}'
             )
-        if not all(_valid(e) for e in batch):
-            raise web.HTTPError(400, "an event must be an object of short scalar fields")
+        for number, event in enumerate(batch):
+            problem = event_problem(event)
+            if problem:
+                raise web.HTTPError(400, f"event {number} of the batch: {problem}; none was stored")
         received = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         stored = await self._in_thread(self.store.add, user, received, batch)
         self.set_status(201)
@@ -64,10 +71,19 @@ class EventsHandler(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
             if wanted not in (None, user):
                 raise web.HTTPError(403, f"{user} may read only their own events")
             wanted = user
-        limit = min(int(self.get_query_argument("limit", "1000")), 10000)
-        after = int(self.get_query_argument("after", "0"))
+        limit = max(0, min(self._integer("limit", 1000), 10000))
+        after = self._integer("after", 0)
         rows = await self._in_thread(self.store.read, wanted, limit, after)
         self.finish({"events": rows, "user": user, "admin": admin})
+
+    def _integer(self, name: str, default: int) -> int:
+        raw = self.get_query_argument(name, None)
+        if raw is None:
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise web.HTTPError(400, f"{name} must be an integer") from None
 
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         import asyncio  # noqa: PLC0415
@@ -75,18 +91,9 @@ class EventsHandler(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
-def _valid(event: object) -> bool:
-    return isinstance(event, dict) and all(
-        isinstance(k, str)
-        and (
-            v is None
-            or isinstance(v, (bool, int, float))
-            or (isinstance(v, str) and len(v) <= MAX_FIELD)
-        )
-        for k, v in event.items()
-    )
-
-
 def make_app(store: EventStore, prefix: str | None = None) -> web.Application:
     base = (prefix or os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")).rstrip("/")
-    return web.Application([(base + "/api/events", EventsHandler, {"store": store})])
+    return web.Application(
+        [(base + "/api/events", EventsHandler, {"store": store}), *panel_handlers(base, store)],
+        cookie_secret=cookie_secret(),
+    )

@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from jupyter_secrets.hub_service.panel import READ_ALL_SCOPE
 from tests.netutil import free_port
 from tests.support.jupyter_env import isolated_env
 from tests.support.process import launch, stop_process, wait_until
@@ -57,10 +58,18 @@ c.JupyterHub.services = [
     # jupyter-secrets' audit trail, run by the hub as a managed service.
     {{"name": "jupyter-secrets-audit", "url": "http://127.0.0.1:{audit_port}",
       "command": [{python!r}, "-m", "jupyter_secrets.hub_service"],
-      "environment": {{"JUPYTER_SECRETS_AUDIT_DB": "sqlite:///" + base + "/audit-service.sqlite"}}}},
+      "environment": {{"JUPYTER_SECRETS_AUDIT_DB": os.environ.get("HUB_TEST_AUDIT_DB")
+                                                or "sqlite:///" + base + "/audit-service.sqlite"}},
+      # Its report page logs browsers in through the hub; the token it gets may carry the
+      # auditors' scope, and nothing else beyond identifying the user.
+      "oauth_no_confirm": True, "oauth_client_allowed_scopes": [{read_all!r}]}},
 ]
+# Auditors read everyone's events and the report without being hub admins.
+c.JupyterHub.custom_scopes = {{{read_all!r}: {{"description": "Read every user's secrets audit events"}}}}
+c.JupyterHub.load_groups = {{"auditors": {{"users": ["carol"]}}}}
 c.JupyterHub.load_roles = [
     {{"name": "admin", "services": [{admin!r}]}},
+    {{"name": "secrets-auditor", "groups": ["auditors"], "scopes": [{read_all!r}]}},
     # Users may share their server with another user by name (JupyterHub 5+ sharing),
     # and send their audit events to the audit service.
     {{"name": "user", "scopes": ["self", "shares!user", "read:users:name",
@@ -164,11 +173,19 @@ def audit_service_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/services/jupyter-secrets-audit/api/events"
 
 
-def start_hub(base: Path, spawner_env: dict[str, str], password: str, audit_port: int) -> Hub:
+def start_hub(
+    base: Path,
+    spawner_env: dict[str, str],
+    password: str,
+    audit_port: int,
+    audit_db: str | None = None,
+) -> Hub:
     """Start the hub and wait for its API.
 
     ``spawner_env`` goes to every single-user server (and its kernels); ``password`` is the
-    DummyAuthenticator's shared password.
+    DummyAuthenticator's shared password. ``audit_db`` is the audit service's SQLAlchemy
+    URL (SQLite under ``base`` by default); it may hold a password, so it reaches the
+    service through the hub's environment only.
     """
     if not JUPYTERHUB.exists() or not SINGLEUSER.exists():
         raise HubUnavailable(f"jupyterhub is not installed next to {sys.executable}")
@@ -186,6 +203,7 @@ def start_hub(base: Path, spawner_env: dict[str, str], password: str, audit_port
             proxy_api_port=proxy_api_port,
             chp=chp,
             admin=ADMIN_SERVICE,
+            read_all=READ_ALL_SCOPE,
             audit_port=audit_port,
             python=sys.executable,
             singleuser=str(SINGLEUSER),
@@ -198,6 +216,7 @@ def start_hub(base: Path, spawner_env: dict[str, str], password: str, audit_port
             **spawner_env,
             "HUB_TEST_PASSWORD": password,
             "HUB_TEST_ADMIN_TOKEN": admin_token,
+            **({"HUB_TEST_AUDIT_DB": audit_db} if audit_db else {}),
             "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(32),
         },
     )
