@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import BackendUnavailableError, ConfigError
 
@@ -55,6 +55,14 @@ _FIELDS = (
 
 class SinkDown(Exception):
     """A sink could not take an event; its text names the sink and why, never a value."""
+
+
+class AuditSink(Protocol):
+    """Where events go besides the file (``SecretsConfig.audit_sinks``): the hub audit
+    service, Jupyter events (:mod:`jupyter_secrets.audit_events`)."""
+
+    def send(self, event: dict[str, Any]) -> None:
+        """Take one event, or raise :class:`SinkDown`."""
 
 
 class HubAuditSink:
@@ -106,7 +114,7 @@ class AuditLog:
     def __init__(
         self,
         path: str | os.PathLike[str] | None = None,
-        sinks: tuple[HubAuditSink, ...] = (),
+        sinks: tuple[AuditSink, ...] = (),
         fail_closed_prefixes: tuple[str, ...] = (),
     ) -> None:
         self.path = Path(path) if path else default_audit_path()

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from traitlets import Any as AnyTrait
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
@@ -111,8 +112,21 @@ class SecretsConfig(Configurable):
         default_value=["file"],
         help='Where audit events go besides audit_log: "hub" also sends each one to the '
         "JupyterHub audit service (jupyter_secrets.hub_service) at audit_service_url, with "
-        "this server's own hub token, so the trail holds the hub's identity.",
+        "this server's own hub token, so the trail holds the hub's identity. \"events\" also "
+        "emits each one as a Jupyter event (jupyter_events) of the schema "
+        "https://events.jupyter-secrets.org/audit, version 1 (shipped as "
+        "jupyter_secrets/event_schemas/audit/v1.yaml; its fields are the audit log's, and "
+        "no other field is allowed): in a jupyter server on the server's own event logger, "
+        "so the c.EventLogger.handlers of jupyter_server_config.py route them; in kernels "
+        "and the CLI to the c.EventLogger.handlers of jupyter_secrets_config.py, and nowhere "
+        "(said once in the log, at INFO) when that names none. A sink that cannot take an "
+        "event is logged, and reads under audit_fail_closed_prefixes then fail.",
     ).tag(config=True)
+
+    #: Where the "events" sink emits in a jupyter server: an audit_events.EventTarget with
+    #: the server's EventLogger (set by the server extension, not configurable). None
+    #: elsewhere: the sink builds its own EventLogger from this object's config.
+    event_target = AnyTrait(None, allow_none=True)
 
     audit_service_url = Unicode(
         "",

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .audit import AuditLog, HubAuditSink
+from .audit import AuditLog, AuditSink, HubAuditSink
+from .audit_events import EventsAuditSink
 from .backends.base import Backend, SecretInfo, SecretRecord
 from .config import SecretsConfig, default_settings
 from .errors import (
@@ -329,11 +330,13 @@ class SecretManager:
 
 def build_audit(settings: SecretsConfig) -> AuditLog:
     """The audit log file plus the sinks ``settings`` name."""
-    sinks = []
+    sinks: list[AuditSink] = []
     if "hub" in settings.audit_sinks:
         sinks.append(
             HubAuditSink(settings.audit_service_url, os.environ.get("JUPYTERHUB_API_TOKEN"))
         )
+    if "events" in settings.audit_sinks:
+        sinks.append(EventsAuditSink(settings.event_target, settings.config))
     return AuditLog(
         settings.audit_log or None, tuple(sinks), tuple(settings.audit_fail_closed_prefixes)
     )

@@ -28,6 +28,7 @@ from .vocabulary import POLICIES
 
 if TYPE_CHECKING:
     from ..admin_policy import AdminPolicy
+    from .state import ServerState
 
 
 class JupyterSecrets(ExtensionApp):
@@ -199,6 +200,7 @@ class JupyterSecrets(ExtensionApp):
         assert self.serverapp is not None, "initialize_settings runs after the server links us"
         state = ServerState.create(self)
         self.settings["jupyter_secrets"] = state
+        self._use_event_logger(state)
         state.install(self.serverapp)
         self.log.info(
             "jupyter-secrets: save policy %s, %s on possible findings (fail_closed=%s) on %s",
@@ -207,6 +209,26 @@ class JupyterSecrets(ExtensionApp):
             self.fail_closed,
             type(self.serverapp.contents_manager).__name__,
         )
+
+    def _use_event_logger(self, state: ServerState) -> None:
+        """Register the audit event's schema on the server's event logger, and have the
+        "events" audit sink emit there (so the server's EventLogger.handlers route it)."""
+        from ..audit_events import SCHEMA_ID, EventTarget, register_schema  # noqa: PLC0415 (with the rest of the extension's start)
+
+        assert self.serverapp is not None, "initialize_settings runs after the server links us"
+        event_logger = self.serverapp.event_logger
+        if event_logger is None:  # a server without one: the sink builds its own
+            return
+        register_schema(event_logger)
+        loop = getattr(self.serverapp.io_loop, "asyncio_loop", None)
+        state.secrets_settings.event_target = EventTarget(event_logger, loop)
+        if "events" in state.secrets_settings.audit_sinks and not event_logger.handlers:
+            self.log.warning(
+                'jupyter-secrets: SecretsConfig.audit_sinks has "events", but no '
+                "EventLogger.handlers are configured: the audit events (%s) reach only the "
+                "server's event listeners",
+                SCHEMA_ID,
+            )
 
     def initialize_handlers(self) -> None:
         from .handlers import handlers  # noqa: PLC0415 (the handlers load when the server starts the extension)
