@@ -162,8 +162,10 @@ class Hub:
         stop_process(self.process, timeout=30)
 
     def answers(self) -> bool:
-        """Whether the hub's API answers the admin service now."""
+        """Whether the hub's API answers the admin now (anyone, while there is no admin token)."""
         try:
+            if not self.admin_token:
+                return self.request("GET", "hub/api/").status_code == 200
             return self.admin("GET", "info").status_code == 200
         except requests.ConnectionError:
             return False
@@ -187,11 +189,7 @@ def start_hub(
     URL (SQLite under ``base`` by default); it may hold a password, so it reaches the
     service through the hub's environment only.
     """
-    if not JUPYTERHUB.exists() or not SINGLEUSER.exists():
-        raise HubUnavailable(f"jupyterhub is not installed next to {sys.executable}")
     chp = proxy_command()
-    (base / "logs").mkdir(parents=True, exist_ok=True)
-    (base / "home").mkdir(exist_ok=True)
     port, hub_port, proxy_api_port = free_port(), free_port(), free_port()
     admin_token = secrets.token_hex(32)
     config = base / "jupyterhub_config.py"
@@ -210,25 +208,41 @@ def start_hub(
             passed=sorted(spawner_env),
         )
     )
-    env = isolated_env(
-        base / "hub-home",
-        {
-            **spawner_env,
-            "HUB_TEST_PASSWORD": password,
-            "HUB_TEST_ADMIN_TOKEN": admin_token,
-            **({"HUB_TEST_AUDIT_DB": audit_db} if audit_db else {}),
-            "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(32),
-        },
-    )
+    env = {
+        **spawner_env,
+        "HUB_TEST_PASSWORD": password,
+        "HUB_TEST_ADMIN_TOKEN": admin_token,
+        **({"HUB_TEST_AUDIT_DB": audit_db} if audit_db else {}),
+    }
+    hub = launch_hub(base, config, env, port, admin_token)
+    hub.password = password
+    hub.audit_url = audit_service_url(audit_port)
+    return hub
+
+
+def launch_hub(
+    base: Path, config: Path, env: dict[str, str], port: int, admin_token: str = ""
+) -> Hub:
+    """``jupyterhub -f config`` with ``base`` as its cwd (its log: ``base/logs/hub.log``),
+    ``env`` on top of an isolated environment, its proxy on ``port``; waits for its API.
+
+    ``admin_token``: the token the config gives an admin. Without one the hub is up when
+    its API answers anyone, and the caller gets an admin token afterwards.
+    """
+    if not JUPYTERHUB.exists() or not SINGLEUSER.exists():
+        raise HubUnavailable(f"jupyterhub is not installed next to {sys.executable}")
+    (base / "logs").mkdir(parents=True, exist_ok=True)
+    (base / "home").mkdir(exist_ok=True)
     process = launch(
         [str(JUPYTERHUB), "-f", str(config)],
-        env=env,
+        env=isolated_env(
+            base / "hub-home", {**env, "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(32)}
+        ),
         cwd=base,
         log_path=base / "logs" / "hub.log",
         new_session=True,
     )
-    hub = Hub(f"http://127.0.0.1:{port}", base, admin_token, process, password)
-    hub.audit_url = audit_service_url(audit_port)
+    hub = Hub(f"http://127.0.0.1:{port}", base, admin_token, process)
     try:
         wait_until(
             hub.answers,
