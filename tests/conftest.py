@@ -1,5 +1,6 @@
-"""Store servers shared by the backend and rotation tests, one per test module: moto's
-AWS Secrets Manager and the Vault stand-in (``tests/backends/vault_server``)."""
+"""Store servers shared by the backend, rotation and audit tests, one per test module:
+moto's AWS Secrets Manager, the Vault stand-in (``tests/backends/vault_server``) and a
+private PostgreSQL cluster (``tests/support/postgres``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 if TYPE_CHECKING:
     from tests.backends.moto_server import MotoServer
     from tests.backends.vault_server import VaultServer
+    from tests.support.postgres import Postgres
 
 
 @pytest.fixture(scope="module")
@@ -28,4 +30,16 @@ def vault() -> Iterator[VaultServer]:
     from tests.backends.vault_server import VaultServer
 
     with VaultServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Postgres]:
+    """A private PostgreSQL cluster; skipped (failed under strict) without its binaries."""
+    from tests.support.postgres import INSTALL_HINT, find_bindir, running_postgres
+    from tests.support.strict import require
+
+    bindir = find_bindir()
+    require(bindir is not None, INSTALL_HINT)
+    with running_postgres(bindir) as server:
         yield server

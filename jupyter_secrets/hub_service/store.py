@@ -5,6 +5,7 @@ change or delete one."""
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -17,6 +18,9 @@ SENT_FIELDS = (
     "kernel_id", "notebook", "source", "step", "approver",
 )  # fmt: skip
 MAX_FIELD = 1000
+#: The sent fields that also get a column of their own, and its length: these must be text
+#: that fits (PostgreSQL, unlike SQLite, enforces both). ``user`` is the claimed name.
+FIELD_LIMITS = {"ref": 300, "outcome": 40, "user": 255}
 
 metadata = sa.MetaData()
 events = sa.Table(
@@ -25,9 +29,9 @@ events = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("received", sa.String(40), nullable=False),
     sa.Column("user", sa.String(255), nullable=False, index=True),
-    sa.Column("claimed_user", sa.String(255)),
-    sa.Column("ref", sa.String(300), index=True),
-    sa.Column("outcome", sa.String(40)),
+    sa.Column("claimed_user", sa.String(FIELD_LIMITS["user"])),
+    sa.Column("ref", sa.String(FIELD_LIMITS["ref"]), index=True),
+    sa.Column("outcome", sa.String(FIELD_LIMITS["outcome"])),
     sa.Column("event", sa.Text, nullable=False),
 )
 
@@ -80,3 +84,41 @@ class EventStore:
             return int(
                 connection.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
             )
+
+
+def event_problem(event: object) -> str | None:
+    """Why the store could not keep ``event`` as sent, in one line naming the field (never
+    its value, nor a name the store does not know), or None: an object of scalar fields,
+    text at most ``MAX_FIELD`` characters (those with a column of their own: text within
+    ``FIELD_LIMITS``), with no NUL or unpaired surrogate, numbers finite."""
+    if not isinstance(event, dict):
+        return "not an object"
+    for key, value in event.items():
+        field = key if key in SENT_FIELDS or key == "user" else "a field"
+        limit = FIELD_LIMITS.get(key)
+        if value is None:
+            continue
+        if limit is not None and not isinstance(value, str):
+            return f"{field} must be a string"
+        if isinstance(value, (bool, int)):
+            continue
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return f"{field} is not a finite number"
+            continue
+        if not isinstance(value, str):
+            return f"{field} is not a scalar"
+        limit = limit or MAX_FIELD
+        if len(value) > limit:
+            return f"{field} is longer than {limit} characters"
+        if "\x00" in value or not _encodes(value):
+            return f"{field} holds a NUL or an unpaired surrogate"
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
