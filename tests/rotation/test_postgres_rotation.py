@@ -2,27 +2,18 @@
 --plan``, validated by a notebook run headless, and a running kernel that re-reads
 with ``%secret --refresh`` connects with the new one.
 
-PostgreSQL is Debian's, started by the test on 127.0.0.1 (as the ``postgres`` user
-when the tests run as root, since the server refuses root). The store is the
-encrypted file; the apply step is the shipped SCRAM recipe, so the new password is
-never sent to the server in clear text.
+PostgreSQL is Debian's, a private cluster on 127.0.0.1 (the ``postgres`` fixture,
+tests/support/postgres.py). The store is the encrypted file; the apply step is the
+shipped SCRAM recipe, so the new password is never sent to the server in clear text.
 """
 
 from __future__ import annotations
 
-import glob
 import json
-import os
-import pwd
-import shutil
-import socket
 import subprocess
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from jupyter_secrets.rotation.recipes import scram_sha256_verifier
@@ -30,80 +21,9 @@ from tests.kernel.harness import Kernel
 from tests.support.cli import run_cli
 from tests.support.fakes import fake_alnum
 from tests.support.jupyter_env import isolated_env
-from tests.support.process import launch, stop_process, wait_until
-from tests.support.strict import require
+from tests.support.postgres import Postgres
 
 REF = "prod/warehouse/password"
-
-
-@dataclass
-class Postgres:
-    port: int
-    socket_dir: Path
-
-    def dsn(self, dbname: str = "postgres") -> str:
-        return f"host=127.0.0.1 port={self.port} dbname={dbname} user=app"
-
-    def accepts(self, password: str) -> bool:
-        try:
-            psycopg.connect(self.dsn(), password=password, connect_timeout=10).close()
-        except psycopg.OperationalError:
-            return False
-        return True
-
-    def superuser(self, statement: str) -> None:
-        with psycopg.connect(
-            host=str(self.socket_dir), port=self.port, user="postgres", dbname="postgres"
-        ) as connection:
-            connection.execute(statement)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Postgres]:
-    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    require(bool(binaries), "PostgreSQL is not installed (scripts/bootstrap.sh installs it)")
-    bindir = Path(binaries[-1]).parent
-    as_root = os.geteuid() == 0
-    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
-    base = Path(tempfile.mkdtemp(prefix="jupyter-secrets-pg-"))
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    if as_root:
-        user = pwd.getpwnam("postgres")
-        for path in (base, sockets):
-            os.chown(path, user.pw_uid, user.pw_gid)
-    subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-         "--auth-local=trust", "--auth-host=scram-sha-256"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    port = _free_port()
-    server = launch(
-        [*prefix, str(bindir / "postgres"), "-D", str(data), "-p", str(port),
-         "-k", str(sockets), "-h", "127.0.0.1"],
-        env=dict(os.environ), cwd=base, log_path=base / "server.log", new_session=True,
-    )  # fmt: skip
-    pg = Postgres(port, sockets)
-
-    def ready() -> bool:
-        try:
-            pg.superuser("SELECT 1")
-        except psycopg.OperationalError:
-            return False
-        return True
-
-    try:
-        wait_until(ready, 60, "PostgreSQL accepts connections", process=server)
-        yield pg
-    finally:
-        stop_process(server, group=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
