@@ -71,11 +71,27 @@ class LinkedKernel:
 
 
 def connect(server: JupyterServer, kernel_id: str) -> BlockingKernelClient:
-    client = BlockingKernelClient()
-    client.load_connection_file(str(server.dirs.runtime / f"kernel-{kernel_id}.json"))
-    client.start_channels()
-    client.wait_for_ready(timeout=120)
-    return client
+    """A client of the kernel, once it answers kernel_info.
+
+    A client without a kernel manager judges the kernel dead by its heartbeat alone, and a
+    kernel still starting on a loaded machine can miss one ("Kernel died before replying",
+    one clean-clone run). So a "died" is believed only when the server agrees the kernel is
+    gone or dead; otherwise the client connects again, within the same overall deadline.
+    """
+    deadline = time.monotonic() + 120
+    while True:
+        client = BlockingKernelClient()
+        client.load_connection_file(str(server.dirs.runtime / f"kernel-{kernel_id}.json"))
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=max(1.0, deadline - time.monotonic()))
+            return client
+        except RuntimeError:
+            client.stop_channels()
+            status, _, body = server.request("GET", f"api/kernels/{kernel_id}")
+            state = json.loads(body).get("execution_state") if status == 200 else None
+            if state in (None, "dead") or time.monotonic() > deadline:
+                raise
 
 
 def start_kernel(server: JupyterServer) -> LinkedKernel:
