@@ -100,6 +100,26 @@ class HubAuditSink:
             raise SinkDown(f"the hub audit service: {kind}") from None
 
 
+#: The names ``SecretsConfig.audit_sinks`` takes.
+SINK_NAMES = ("file", "hub", "events")
+
+
+class UnknownSink:
+    """A name in ``audit_sinks`` that is no sink ("hubb"): every event it would take is
+    lost, so it is down for good. It does not stop the server starting (a server that
+    failed to load would save with no gate at all); it makes the loss visible, and
+    reads under ``audit_fail_closed_prefixes`` fail as for any sink that is down."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def send(self, event: dict[str, Any]) -> None:
+        raise SinkDown(
+            f"SecretsConfig.audit_sinks names {self.name!r}, which is no sink "
+            f"(it takes {', '.join(repr(n) for n in SINK_NAMES)}); fix the name"
+        )
+
+
 def default_audit_path() -> Path:
     from jupyter_core.paths import jupyter_data_dir  # noqa: PLC0415 (only when no log path is configured)
 
@@ -135,7 +155,7 @@ class AuditLog:
             value = fields.get(name)
             if value is not None and not isinstance(value, (str, int, float, bool)):
                 raise TypeError(f"audit field {name} must be a scalar")
-            event[name] = value
+            event[name] = _storable(value) if isinstance(value, str) else value
         line = json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n"
         with self._lock:
             self._append(line.encode("utf-8"))
@@ -197,3 +217,14 @@ class AuditLog:
         matching = [e for e in self.events() if user is None or e.get("user") == user]
         matching.reverse()
         return matching[offset : offset + max(limit, 0)]
+
+
+def _storable(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a lone surrogate (a file name that is not UTF-8,
+    as Python reads one) becomes its ``\\udcxx`` escape, so that the event is still
+    written, and sent, rather than the save or read that it records failing."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text

@@ -120,7 +120,8 @@ class SecretsConfig(Configurable):
         "so the c.EventLogger.handlers of jupyter_server_config.py route them; in kernels "
         "and the CLI to the c.EventLogger.handlers of jupyter_secrets_config.py, and nowhere "
         "(said once in the log, at INFO) when that names none. A sink that cannot take an "
-        "event is logged, and reads under audit_fail_closed_prefixes then fail.",
+        "event is logged, and reads under audit_fail_closed_prefixes then fail; so is a name "
+        "that is no sink (a typo), for every event.",
     ).tag(config=True)
 
     #: Where the "events" sink emits in a jupyter server: an audit_events.EventTarget with

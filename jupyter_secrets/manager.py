@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .audit import AuditLog, AuditSink, HubAuditSink
+from .audit import SINK_NAMES, AuditLog, AuditSink, HubAuditSink, UnknownSink
 from .audit_events import EventsAuditSink
 from .backends.base import Backend, SecretInfo, SecretRecord
 from .config import SecretsConfig, default_settings
@@ -337,6 +337,7 @@ def build_audit(settings: SecretsConfig) -> AuditLog:
         )
     if "events" in settings.audit_sinks:
         sinks.append(EventsAuditSink(settings.event_target, settings.config))
+    sinks.extend(UnknownSink(str(n)) for n in settings.audit_sinks if n not in SINK_NAMES)
     return AuditLog(
         settings.audit_log or None, tuple(sinks), tuple(settings.audit_fail_closed_prefixes)
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
@@ -74,12 +75,18 @@ def scan_files(
 def _parallel(scanner: Scanner, files: list[str], jobs: int, positions: bool) -> Iterator[_Outcome]:
     global _worker_scanner, _worker_positions
     _worker_scanner, _worker_positions = scanner, positions
+    # Loaded once here rather than once per worker; and the objects that exist now are
+    # kept out of the workers' garbage collection, which would otherwise write to (and
+    # so copy) every page of them.
+    scanner.prepare()
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(files))) as pool:
             yield from pool.imap(_worker_scan, files, chunksize=_CHUNK)
     finally:
         _worker_scanner = None
+        gc.unfreeze()
 
 
 def _worker_scan(path: str) -> _Outcome:

@@ -107,6 +107,11 @@ class Scanner:
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
 
+    def prepare(self) -> None:
+        """Load what the detectors load on first use (see ``Detector.prepare``)."""
+        for detector in self.detectors:
+            detector.prepare()
+
     def __repr__(self) -> str:
         return f"<Scanner detectors={len(self.detectors)} known={self.known!r}>"
 

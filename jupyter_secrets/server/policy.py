@@ -65,14 +65,24 @@ class GatePolicy:
             own = strictest((own, self.floor.possible_for_path(path)))
         return least_strict((own, self.for_path(path)))
 
+    def default_for_paths(self) -> Policy:
+        """The policy of a path no glob names: ``default``, held to the floor's."""
+        if self.floor is None:
+            return self.default
+        return strictest((self.default, self.floor.default_for_paths()))
+
+    def default_possible(self) -> Policy:
+        """The possible policy of a path no glob names (as ``possible_for_path``)."""
+        own = self.possible
+        if self.floor is not None:
+            own = strictest((own, self.floor.default_possible()))
+        return least_strict((own, self.default_for_paths()))
+
     def actions(self, path: str | None = None) -> dict[str, Policy]:
-        """Confidence level -> policy at ``path`` (the defaults without one)."""
-        policy = self.for_path(path) if path is not None else self.default
-        possible = (
-            self.possible_for_path(path)
-            if path is not None
-            else least_strict((self.possible, self.default))
-        )
+        """Confidence level -> policy at ``path`` (without one: at a path no glob names,
+        the admin's floor included, which is what the gate applies there)."""
+        policy = self.for_path(path) if path is not None else self.default_for_paths()
+        possible = self.possible_for_path(path) if path is not None else self.default_possible()
         return {level: possible if level == POSSIBLE else policy for level in reversed(LEVELS)}
 
     def is_scanned(self, path: str) -> bool:
@@ -81,8 +91,8 @@ class GatePolicy:
 
     def to_json(self, path: str | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "policy": self.for_path(path) if path is not None else self.default,
-            "default_policy": self.default,
+            "policy": self.for_path(path) if path is not None else self.default_for_paths(),
+            "default_policy": self.default_for_paths(),
             "fail_closed": self.fail_closed,
             "overrides": dict(self.overrides),
             "possible_policy": self.actions(path)["possible"],

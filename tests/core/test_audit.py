@@ -69,3 +69,15 @@ def test_unwritable_location_is_one_line_error(tmp_path: Path) -> None:
         log.record(user="a", outcome="allowed")
     assert "cannot write the audit log" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_path_that_is_not_utf8_is_recorded_escaped(tmp_path: Path) -> None:
+    """A notebook named by bytes that are not UTF-8 (Python reads them as lone
+    surrogates) must not make the event, and with it the save or read, fail."""
+    log = AuditLog(tmp_path / "audit.log")
+    name = "reports/q\udcff3.ipynb"
+    event = log.record(user="alice", action="read", ref="dev/a", outcome="allowed", notebook=name)
+    assert event["notebook"] == "reports/q\\udcff3.ipynb"
+    (stored,) = log.read()
+    assert stored["notebook"] == "reports/q\\udcff3.ipynb"
+    assert stored["ref"] == "dev/a"

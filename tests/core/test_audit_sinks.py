@@ -64,3 +64,24 @@ def test_the_service_url_must_be_http() -> None:
     settings = SecretsConfig(audit_sinks=["file", "hub"], audit_service_url="file:///etc/passwd")
     with pytest.raises(ConfigError, match="must be the audit service's http"):
         SecretManager(settings, user="alice")
+
+
+def test_a_misspelled_sink_is_down_not_silently_dropped(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``audit_sinks=["hubb"]`` used to send nothing anywhere and say nothing."""
+    monkeypatch.setenv("SECRET_DEV_DB_PW", fake_secret())
+    monkeypatch.setenv("SECRET_PROD_DB_PW", fake_secret())
+    settings = SecretsConfig(
+        routes={"": "env"},
+        audit_log=str(tmp_path / "audit.log"),
+        audit_sinks=["file", "hubb"],
+        audit_fail_closed_prefixes=["prod/"],
+    )
+    manager = SecretManager(settings, user="alice")
+    caplog.set_level(logging.WARNING, logger="jupyter_secrets.audit")
+    assert manager.get("dev/db/pw")
+    assert "SecretsConfig.audit_sinks names 'hubb', which is no sink" in caplog.text
+    with pytest.raises(BackendUnavailableError, match="reads of prod/ fail closed"):
+        manager.get("prod/db/pw")
+    assert len((tmp_path / "audit.log").read_text().splitlines()) == 2  # the file still has both

@@ -28,7 +28,7 @@ from jupyter_secrets.scanner.document import Document
 from jupyter_secrets.scanner.registry import load_detectors
 
 from .carriers import CARRIERS
-from .fakes import URLSAFE, Fakes, discord_token, hex_token
+from .fakes import URLSAFE, Fakes, aws_secret_key, discord_token, hex_token
 
 F = Fakes(seed=4242)
 GATED = Scanner(hash_key=b"k")
@@ -49,6 +49,13 @@ PLANTS: dict[str, Callable[[], str]] = {
     "mailchimp": lambda: f'mc = MailChimp(mc_api="{_mailchimp()}")',
     "discord": lambda: f'bot.run("{discord_token(F)}")',
     "twilio_auth_token": _twilio_pair,
+    "twilio": lambda: (
+        f'client = Client("SK{hex_token(F, 32)}", s)\nTWILIO_AUTH_TOKEN = "{hex_token(F, 32)}"'
+    ),
+    "aws": lambda: (
+        f'aws_access_key_id = "{F.aws()}"\naws_secret_access_key = "{aws_secret_key(F)}"'
+    ),
+    "ibm_cloud_iam": lambda: f'ibm_cloud_iam_api_key = "{F.rand(URLSAFE, 44)}"',
 }
 
 
@@ -91,6 +98,13 @@ def _near_misses() -> list[str]:
         "mailchimp",
         "discord",
         "twilio",
+        "TwIlIo_token = ",
+        "SK" + hex_token(F, 31),
+        "AKIA" + F.rand(string.ascii_uppercase + string.digits, 15),
+        F.rand(string.ascii_letters + string.digits, 39),
+        F.rand(URLSAFE, 43),
+        "aws_secret_access_key = ",
+        "ibm_api_key = ",
     ]
 
 

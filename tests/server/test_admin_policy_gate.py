@@ -68,6 +68,11 @@ async def test_the_admin_policy_wins_over_the_users_config(
     assert policy["writable_scopes"] == ["dev"]
     assert policy["sources"]["save_policy"].startswith(f"admin policy {admin_file}")
     assert policy["sources"]["scanned_extensions"] == "default"
+    # Without a path it reports what the gate applies where no glob matches: the
+    # admin's block, not the user's own "off".
+    default = (await api("GET", "jupyter-secrets/policy")).json()
+    assert (default["policy"], default["default_policy"]) == ("block", "block")
+    assert default["confidence_actions"]["likely"] == "block"
     stored = await api("PUT", "jupyter-secrets/secrets/prod/db/pw", {"value": "x" * 16})
     assert stored.status == 403, "a scope the admin keeps read-only was written"
     # The server logs (to its stderr) what it ignored as it read its settings.

@@ -72,6 +72,10 @@ class Detector:
     def find(self, doc: Document) -> Iterator[Candidate]:
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Load now what ``find`` would load on first use (a plugin, a table): a batch
+        scan calls it once before it forks its workers, so that none pays for it again."""
+
     def candidate(
         self,
         start: int,

@@ -77,6 +77,9 @@ class DetectSecretsPlugin(Detector):
     #: The keywords whose windows the plugin reads (default: ``keywords``).
     plugin_keywords: ClassVar[tuple[str, ...] | None] = None
 
+    def prepare(self) -> None:
+        _plugin(self.plugin_module, self.plugin_class)
+
     def find(self, doc: Document) -> Iterator[Candidate]:
         keywords = self.keywords if self.plugin_keywords is None else self.plugin_keywords
         windows = doc.windows(keywords)
@@ -122,6 +125,8 @@ class AWSKeys(DetectSecretsPlugin):
     keywords = ("akia", "asia", "abia", "acca", "a3t", "aws")
     # The plugin and the named-secret rule read the windows of these, as before.
     plugin_keywords = ("akia", "asia", "aws")
+    # A key id or a 40-character secret key: every candidate is one of them.
+    shapes = (r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", r"[A-Za-z0-9/+]{40}")
     # A key id is 20 upper-case letters and digits: text glued after it in another case
     # (``AKIA...os.getcwd()``) ends it; a lucky match in base64 would run on in upper case
     # 9e-13 of the time per position, so this costs no precision.
@@ -251,6 +256,7 @@ class IbmCloudIam(DetectSecretsPlugin):
     finding_type = "IBM Cloud IAM Key"
     plugin_module, plugin_class = "ibm_cloud_iam", "IbmCloudIamDetector"
     keywords = ("ibm",)
+    shapes = (r"[a-zA-Z0-9_\-]{44}",)  # the key; "ibm" is in every "iBm" of base64
 
 
 class CloudantCredentials(DetectSecretsPlugin):

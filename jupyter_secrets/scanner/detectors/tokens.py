@@ -197,6 +197,8 @@ class TwilioKey(Detector):
     confidence = "likely"
     keywords = ("SK", "twilio", "Twilio", "TWILIO")
     case_sensitive = True
+    # What each pattern below starts with: "SK" alone is in every TASK and SKIP.
+    shapes = (r"SK[0-9a-fA-F]{32}", r"(?i)twilio")
     #: An API key SID; its literal head lets the regex engine skip to each "SK".
     key_pattern = re.compile(r"(?<![A-Za-z0-9])SK[0-9a-fA-F]{32}(?![A-Za-z0-9])")
     #: A token under a Twilio name: assignments, JSON, os.environ["..."] = and markdown
