@@ -21,6 +21,9 @@ command -v secret-tool >/dev/null 2>&1 || need_apt+=(libsecret-tools)
 # rotation's end-to-end test changes a real PostgreSQL user's password.
 command -v pass >/dev/null 2>&1 || need_apt+=(pass gnupg)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)
+# The compiled notebook walk (scripts/build-native.sh): Debian's crates stand in for crates.io.
+command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ] || need_apt+=(cargo)
+compgen -G "/usr/share/cargo/registry/pyo3-0.*" >/dev/null || need_apt+=(librust-pyo3-dev)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
         echo "bootstrap: installing system packages: ${need_apt[*]}" >&2
@@ -42,6 +45,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ package.json -nt "$
     "$VENV/bin/python" -m pip install -q -e ".[lab,test,dev]"
     touch "$stamp"
 fi
+
+VENV="$VENV" scripts/build-native.sh
 
 # A second environment with jupyter-collaboration, for the browser test of a refused
 # save under real-time collaboration. It is apart because collaboration changes how

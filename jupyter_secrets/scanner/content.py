@@ -21,6 +21,7 @@ Walks are iterative: no nesting depth can raise RecursionError.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -108,8 +109,11 @@ def _notebook(nb: Any, weigh: Callable[[Any], int] | None) -> tuple[list[Piece],
     out: list[Piece] = []
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if isinstance(cells, list):
-        for index, cell in enumerate(cells):
-            _cell(cell, index, out)
+        if _native is not None:
+            _native.cells(cells, out)
+        else:
+            for index, cell in enumerate(cells):
+                _cell(cell, index, out)
     return out, _top_level(nb, out, weigh)
 
 
@@ -161,7 +165,10 @@ def cell_pieces(cell: Any, cell_index: int | None) -> Iterator[Piece]:
     the cell (the per-cell cache rebases them when it places a cached finding).
     """
     out: list[Piece] = []
-    _cell(cell, cell_index, out)
+    if _native is not None:
+        _native.cell(cell, cell_index, out)
+    else:
+        _cell(cell, cell_index, out)
     return iter(out)
 
 
@@ -432,3 +439,51 @@ def json_text(value: Any) -> str:
         elif key is not None and item is not None:
             lines.append(f'"{key}": {item}')
     return "\n".join(lines)
+
+
+# -- the compiled walk ----------------------------------------------------------
+# native/ holds _cell's walk in Rust (built by scripts/build-native.sh where cargo and
+# Debian's pyo3 are): the same pieces in the same order, several times sooner. What it
+# does not handle itself (a key that is no string, a lone surrogate) it hands back to
+# _cell, cell by cell. Without it, or with JUPYTER_SECRETS_NATIVE=0, _cell walks.
+
+ENV_NATIVE = "JUPYTER_SECRETS_NATIVE"
+
+
+def _load_native() -> Any:
+    if os.environ.get(ENV_NATIVE, "1") == "0":
+        return None
+    try:
+        from . import _native as native  # type: ignore[attr-defined]  # noqa: PLC0415
+    except ImportError:
+        return None
+    native.init(
+        {
+            "origin_type": Origin,
+            "classify": classify,
+            "label": _label,
+            "strip_ansi": strip_ansi,
+            "python_cell": _cell,
+            "known_keys": _KNOWN_KEYS,
+            "binary_mimes": BINARY_MIMES,
+            "min_base64": MIN_BASE64,
+            "key": KEY,
+            "location_source": LOCATION_SOURCE,
+            "location_output": LOCATION_OUTPUT,
+            "location_metadata": LOCATION_METADATA,
+            "kind_code": KIND_CODE,
+            "kind_markdown": KIND_MARKDOWN,
+            "kind_raw": KIND_RAW,
+            "kind_text": KIND_TEXT,
+            "kind_output": KIND_OUTPUT,
+        }
+    )
+    return native
+
+
+_native = _load_native()
+
+
+def native_walk() -> bool:
+    """Whether the compiled walk is in use."""
+    return _native is not None
