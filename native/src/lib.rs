@@ -52,7 +52,8 @@ struct Toolkit {
     tags_key: PyObject,
     model_name_key: PyObject,
     label_keys: Vec<PyObject>,
-    password: PyObject,
+    /// The name a PasswordModel widget gives the strings below it.
+    widget_name: PyObject,
 }
 
 static TOOLKIT: GILOnceCell<Toolkit> = GILOnceCell::new();
@@ -150,7 +151,7 @@ fn init(py: Python<'_>, kit: &PyDict) -> PyResult<()> {
         tags_key: text("tags"),
         model_name_key: text("model_name"),
         label_keys: LABEL_KEYS.iter().map(|k| text(k)).collect(),
-        password: text("password"),
+        widget_name: text("password"),
     };
     let _ = TOOLKIT.set(py, toolkit);
     Ok(())
@@ -606,7 +607,7 @@ impl<'py> Walker<'py> {
                 let label = nonempty(self.label(dict)?).or(nonempty(given)).or(nonempty(key));
                 let passed = match dict.get_item(self.obj(&self.kit.model_name_key)) {
                     Some(m) if is_str(m) && text_of(m)? == "PasswordModel" => {
-                        Some(self.obj(&self.kit.password))
+                        Some(self.obj(&self.kit.widget_name))
                     }
                     _ => given,
                 };
