@@ -58,16 +58,14 @@ struct Toolkit {
 
 static TOOLKIT: GILOnceCell<Toolkit> = GILOnceCell::new();
 
-/// Why a cell goes back to the Python walk.
-enum Back {
-    Unsupported,
-    /// A Python helper raised: the Python walk of the cell raises it again, or not.
-    Python,
-}
+/// A cell goes back to the Python walk: something here is not handled (a key that is
+/// no string, a lone surrogate), or a Python helper raised (the Python walk of the
+/// cell raises it again, or not). Either way the answer is the same, so no reason is kept.
+struct Back;
 
 impl From<PyErr> for Back {
     fn from(_: PyErr) -> Self {
-        Back::Python
+        Back
     }
 }
 
@@ -110,7 +108,7 @@ fn init(py: Python<'_>, kit: &PyDict) -> PyResult<()> {
     // a plain tuple subclass (a NamedTuple: no __dict__, items where a tuple has them).
     if !origin_class.is_subclass_of::<PyTuple>()?
         || unsafe { (*origin_class.as_type_ptr()).tp_itemsize } != PyTuple::type_object(py).getattr("__itemsize__")?.extract::<isize>()?
-        || origin_class.hasattr("__dict__")? && origin_class.getattr("__dictoffset__")?.extract::<isize>()? != 0
+        || origin_class.getattr("__dictoffset__")?.extract::<isize>()? != 0
     {
         return Err(pyo3::exceptions::PyTypeError::new_err("origin_type must be a NamedTuple"));
     }
@@ -187,8 +185,8 @@ fn is_scalar(value: &PyAny) -> bool {
 }
 
 fn text_of(value: &PyAny) -> Walk<&str> {
-    let s: &PyString = value.downcast().map_err(|_| Back::Unsupported)?;
-    s.to_str().map_err(|_| Back::Unsupported) // a lone surrogate: Python's walk
+    let s: &PyString = value.downcast().map_err(|_| Back)?;
+    s.to_str().map_err(|_| Back) // a lone surrogate: Python's walk
 }
 
 /// The length of a str in code points, as Python's len().
@@ -198,7 +196,7 @@ fn str_len(value: &PyAny) -> isize {
 
 fn starts_with(value: &PyAny, prefix: &PyAny) -> Walk<bool> {
     match unsafe { ffi::PyUnicode_Tailmatch(value.as_ptr(), prefix.as_ptr(), 0, isize::MAX, -1) } {
-        -1 => Err(Back::Python),
+        -1 => Err(Back),
         found => Ok(found == 1),
     }
 }
@@ -239,7 +237,7 @@ impl<'py> Walker<'py> {
             let alloc = (*kind).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
             let made = alloc(kind, items.len() as ffi::Py_ssize_t);
             if made.is_null() {
-                return Err(Back::Python);
+                return Err(Back);
             }
             for (index, item) in items.iter().enumerate() {
                 ffi::Py_INCREF(item.as_ptr());
@@ -267,7 +265,7 @@ impl<'py> Walker<'py> {
     }
 
     fn extend(&self, pointer: &'py PyAny, more: &[&'py PyAny]) -> Walk<&'py PyAny> {
-        let tuple: &PyTuple = pointer.downcast().map_err(|_| Back::Unsupported)?;
+        let tuple: &PyTuple = pointer.downcast().map_err(|_| Back)?;
         let made = PyTuple::new(self.py, tuple.iter().chain(more.iter().copied()).collect::<Vec<_>>());
         unsafe { untrack(made.as_ptr()) };
         Ok(made)
@@ -297,7 +295,7 @@ impl<'py> Walker<'py> {
         unsafe {
             let joined = ffi::PyUnicode_Join(separator.as_ptr(), list.as_ptr());
             if joined.is_null() {
-                return Err(Back::Python);
+                return Err(Back);
             }
             Ok(self.py.from_owned_ptr(joined))
         }
@@ -309,7 +307,7 @@ impl<'py> Walker<'py> {
             return Ok(Some(value));
         }
         if is_list(value) {
-            let list: &PyList = value.downcast().map_err(|_| Back::Unsupported)?;
+            let list: &PyList = value.downcast().map_err(|_| Back)?;
             if list.iter().all(is_str) {
                 return Ok(Some(self.join(self.obj(&self.kit.empty), value)?));
             }
@@ -320,7 +318,7 @@ impl<'py> Walker<'py> {
     fn strip_ansi(&self, text: &'py PyAny) -> Walk<&'py PyAny> {
         let found = unsafe { ffi::PyUnicode_FindChar(text.as_ptr(), 0x1b, 0, str_len(text), 1) };
         if found == -2 {
-            return Err(Back::Python);
+            return Err(Back);
         }
         if found >= 0 {
             return Ok(self.kit.strip_ansi.as_ref(self.py).call1((text,))?);
@@ -342,7 +340,7 @@ impl<'py> Walker<'py> {
         if is_str(value) {
             return Ok(false);
         }
-        Err(Back::Unsupported)
+        Err(Back)
     }
 
     /// Whether `value in frozenset(names)`: a list or dict there is Python's TypeError.
@@ -353,12 +351,12 @@ impl<'py> Walker<'py> {
         if is_scalar(value) {
             return Ok(false);
         }
-        Err(Back::Unsupported)
+        Err(Back)
     }
 
     fn cell(&self, cell: &'py PyAny, index: &'py PyAny) -> Walk<()> {
         let kit = self.kit;
-        let cell: &PyDict = cell.downcast().map_err(|_| Back::Unsupported)?;
+        let cell: &PyDict = cell.downcast().map_err(|_| Back)?;
         let base: Vec<&PyAny> = if index.is_none() {
             vec![]
         } else {
@@ -378,7 +376,7 @@ impl<'py> Walker<'py> {
                     .map(|(_, k)| self.obj(k))
                     .unwrap_or_else(|| self.obj(&kit.kind_raw))
             }
-            Some(t) if !is_scalar(t) => return Err(Back::Unsupported), // str() of it
+            Some(t) if !is_scalar(t) => return Err(Back), // str() of it
             _ => self.obj(&kit.kind_raw),
         };
         let other = Head {
@@ -409,7 +407,7 @@ impl<'py> Walker<'py> {
                 let head = Head { location: self.obj(&kit.source), kind, ..other };
                 self.leaves(value, self.tuple(&base, &[key]), &head, None)?;
             } else if name == "outputs" && is_list(value) {
-                let outputs: &PyList = value.downcast().map_err(|_| Back::Unsupported)?;
+                let outputs: &PyList = value.downcast().map_err(|_| Back)?;
                 for (output_index, output) in outputs.iter().enumerate() {
                     let number = self.int(output_index);
                     let where_ = Head { output_index: number, ..other };
@@ -441,12 +439,12 @@ impl<'py> Walker<'py> {
         if !is_dict(output) {
             return self.leaves(output, self.tuple(base, &[]), &generic, None);
         }
-        let output: &PyDict = output.downcast().map_err(|_| Back::Unsupported)?;
+        let output: &PyDict = output.downcast().map_err(|_| Back)?;
         for (key, value) in output.iter() {
             let name = text_of(key)?;
             if matches!(name, "text" | "ename" | "evalue" | "traceback") {
                 if name == "traceback" && is_list(value) {
-                    let list: &PyList = value.downcast().map_err(|_| Back::Unsupported)?;
+                    let list: &PyList = value.downcast().map_err(|_| Back)?;
                     if list.iter().all(is_str) {
                         let text = self.join(self.obj(&kit.newline), value)?;
                         let head = Head { field: self.obj(&kit.field_traceback), ..out_head };
@@ -465,7 +463,7 @@ impl<'py> Walker<'py> {
                 }
                 self.leaves(value, self.tuple(base, &[key]), &generic, None)?;
             } else if name == "data" && is_dict(value) {
-                let data: &PyDict = value.downcast().map_err(|_| Back::Unsupported)?;
+                let data: &PyDict = value.downcast().map_err(|_| Back)?;
                 for (mime, payload) in data.iter() {
                     let mut pointer = base.to_vec();
                     pointer.extend([self.obj(&kit.data_word), mime]);
@@ -572,7 +570,7 @@ impl<'py> Walker<'py> {
         key: Option<&'py PyAny>,
     ) -> Walk<()> {
         if !(is_str(value) || is_dict(value) || is_list(value)) {
-            return if is_scalar(value) { Ok(()) } else { Err(Back::Unsupported) };
+            return if is_scalar(value) { Ok(()) } else { Err(Back) };
         }
         if !is_str(value) && value.len()? == 0 {
             return Ok(());
@@ -601,7 +599,7 @@ impl<'py> Walker<'py> {
                     self.push(leaf, extra)?;
                 }
             } else if is_dict(item) {
-                let dict: &PyDict = item.downcast().map_err(|_| Back::Unsupported)?;
+                let dict: &PyDict = item.downcast().map_err(|_| Back)?;
                 // `_label(item) or given or key`, of which only the truth is used.
                 let nonempty = |name: Option<&'py PyAny>| name.filter(|n| str_len(n) > 0);
                 let label = nonempty(self.label(dict)?).or(nonempty(given)).or(nonempty(key));
@@ -632,14 +630,14 @@ impl<'py> Walker<'py> {
                     stack.push((child, child_pointer, Some(child_key), child_mime, passed));
                 }
             } else if is_list(item) {
-                let list: &PyList = item.downcast().map_err(|_| Back::Unsupported)?;
+                let list: &PyList = item.downcast().map_err(|_| Back)?;
                 for index in (0..list.len()).rev() {
                     let child = list.get_item(index)?;
                     let child_pointer = self.extend(where_, &[self.int(index)])?;
                     stack.push((child, child_pointer, key, mime, given));
                 }
             } else if !is_scalar(item) {
-                return Err(Back::Unsupported);
+                return Err(Back);
             }
         }
         Ok(())
@@ -655,7 +653,7 @@ impl<'py> Walker<'py> {
             return Ok(None);
         }
         if !is_str(label) {
-            return Err(Back::Unsupported);
+            return Err(Back);
         }
         Ok(Some(label))
     }
@@ -666,13 +664,13 @@ impl<'py> Walker<'py> {
         let mut stack: Vec<(&PyAny, Option<&str>)> = vec![(value, None)];
         while let Some((item, key)) = stack.pop() {
             if is_dict(item) {
-                let dict: &PyDict = item.downcast().map_err(|_| Back::Unsupported)?;
+                let dict: &PyDict = item.downcast().map_err(|_| Back)?;
                 let children: Vec<(&PyAny, &PyAny)> = dict.iter().collect();
                 for (k, v) in children.into_iter().rev() {
                     stack.push((v, Some(text_of(k)?)));
                 }
             } else if is_list(item) {
-                let list: &PyList = item.downcast().map_err(|_| Back::Unsupported)?;
+                let list: &PyList = item.downcast().map_err(|_| Back)?;
                 for index in (0..list.len()).rev() {
                     stack.push((list.get_item(index)?, key));
                 }
@@ -698,11 +696,11 @@ impl<'py> Walker<'py> {
 fn cell_allowed(kit: &Toolkit, cell: &PyDict) -> Walk<bool> {
     let py = cell.py();
     let metadata = match cell.get_item(kit.metadata_key.as_ref(py)) {
-        Some(m) if is_dict(m) => m.downcast::<PyDict>().map_err(|_| Back::Unsupported)?,
+        Some(m) if is_dict(m) => m.downcast::<PyDict>().map_err(|_| Back)?,
         _ => return Ok(false),
     };
     let tags = match metadata.get_item(kit.tags_key.as_ref(py)) {
-        Some(t) if is_list(t) => t.downcast::<PyList>().map_err(|_| Back::Unsupported)?,
+        Some(t) if is_list(t) => t.downcast::<PyList>().map_err(|_| Back)?,
         _ => return Ok(false),
     };
     for tag in tags.iter() {
@@ -711,7 +709,7 @@ fn cell_allowed(kit: &Toolkit, cell: &PyDict) -> Walk<bool> {
                 return Ok(true);
             }
         } else if !(is_scalar(tag) || is_list(tag) || is_dict(tag)) {
-            return Err(Back::Unsupported);
+            return Err(Back);
         }
     }
     Ok(false)
