@@ -16,19 +16,28 @@ from tests.netutil import free_port
 from tests.support.fakes import fake_secret
 
 
+def guarded_manager(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sinks: list[str], **settings: str
+) -> SecretManager:
+    """Alice's manager over two env secrets, dev/db/pw and prod/db/pw, with reads of
+    prod/ failing closed when a sink of ``sinks`` is down."""
+    monkeypatch.setenv("SECRET_DEV_DB_PW", fake_secret())
+    monkeypatch.setenv("SECRET_PROD_DB_PW", fake_secret())
+    config = SecretsConfig(
+        routes={"": "env"},
+        audit_log=str(tmp_path / "audit.log"),
+        audit_sinks=sinks,
+        audit_fail_closed_prefixes=["prod/"],
+        **settings,
+    )
+    return SecretManager(config, user="alice")
+
+
 @pytest.fixture
 def down_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> SecretManager:
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", fake_secret())
-    monkeypatch.setenv("SECRET_DEV_DB_PW", fake_secret())
-    monkeypatch.setenv("SECRET_PROD_DB_PW", fake_secret())
-    settings = SecretsConfig(
-        routes={"": "env"},
-        audit_log=str(tmp_path / "audit.log"),
-        audit_sinks=["file", "hub"],
-        audit_service_url=f"http://127.0.0.1:{free_port()}/services/jupyter-secrets-audit/api/events",
-        audit_fail_closed_prefixes=["prod/"],
-    )
-    return SecretManager(settings, user="alice")
+    url = f"http://127.0.0.1:{free_port()}/services/jupyter-secrets-audit/api/events"
+    return guarded_manager(monkeypatch, tmp_path, ["file", "hub"], audit_service_url=url)
 
 
 def test_a_guarded_read_fails_closed_and_others_go_on(
@@ -70,15 +79,7 @@ def test_a_misspelled_sink_is_down_not_silently_dropped(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """``audit_sinks=["hubb"]`` used to send nothing anywhere and say nothing."""
-    monkeypatch.setenv("SECRET_DEV_DB_PW", fake_secret())
-    monkeypatch.setenv("SECRET_PROD_DB_PW", fake_secret())
-    settings = SecretsConfig(
-        routes={"": "env"},
-        audit_log=str(tmp_path / "audit.log"),
-        audit_sinks=["file", "hubb"],
-        audit_fail_closed_prefixes=["prod/"],
-    )
-    manager = SecretManager(settings, user="alice")
+    manager = guarded_manager(monkeypatch, tmp_path, ["file", "hubb"])
     caplog.set_level(logging.WARNING, logger="jupyter_secrets.audit")
     assert manager.get("dev/db/pw")
     assert "SecretsConfig.audit_sinks names 'hubb', which is no sink" in caplog.text
