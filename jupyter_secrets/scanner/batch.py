@@ -15,8 +15,11 @@ import dataclasses
 import gc
 import multiprocessing
 import os
+import pickle
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
 
 from .engine import Scanner
 from .errors import FileError, ScanError
@@ -25,7 +28,6 @@ from .formats import raw_positions
 
 #: Below this many bytes in all, forking workers costs more than it saves.
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
-_CHUNK = 4  # files per task: fewer round trips, still balanced on large files
 
 
 @dataclass
@@ -73,6 +75,10 @@ def scan_files(
 
 
 def _parallel(scanner: Scanner, files: list[str], jobs: int, positions: bool) -> Iterator[_Outcome]:
+    """Forked workers take the files one at a time, largest first (so no worker is
+    left with a large file at the end), from a counter they share, and each sends
+    its outcomes once, when the files run out: no task queue, no round trip per
+    file, nothing for this process to do meanwhile but wait."""
     global _worker_scanner, _worker_positions
     _worker_scanner, _worker_positions = scanner, positions
     # Loaded once here rather than once per worker; and the objects that exist now are
@@ -80,18 +86,81 @@ def _parallel(scanner: Scanner, files: list[str], jobs: int, positions: bool) ->
     # so copy) every page of them.
     scanner.prepare()
     gc.freeze()
+    context = multiprocessing.get_context("fork")
+    order = sorted(range(len(files)), key=lambda index: -_size(files[index]))
+    taken = context.RawValue("q", 0)
+    lock = context.Lock()
+    workers: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(files))) as pool:
-            yield from pool.imap(_worker_scan, files, chunksize=_CHUNK)
+        for _ in range(min(jobs, len(files))):
+            reader, writer = context.Pipe(duplex=False)
+            worker = context.Process(
+                target=_worker_loop, args=(order, files, taken, lock, writer), daemon=True
+            )
+            worker.start()
+            writer.close()  # the worker's end: its exit then ends our recv with EOFError
+            workers.append((worker, reader))
+        outcomes: dict[int, _Outcome] = {}
+        failure: BaseException | None = None
+        for worker, reader in workers:
+            with contextlib.suppress(EOFError):  # it died: its files are reported below
+                done, raised = reader.recv()
+                outcomes.update(done)
+                failure = failure or raised
+            worker.join()
     finally:
+        for worker, reader in workers:
+            reader.close()
+            if worker.is_alive():
+                worker.terminate()
         _worker_scanner = None
         gc.unfreeze()
+    if failure is not None:
+        raise failure
+    for index, path in enumerate(files):
+        outcome = outcomes.get(index)
+        yield outcome or ([], FileError(path, f"{path}: not scanned (a scan worker died)"))
 
 
-def _worker_scan(path: str) -> _Outcome:
+def _worker_loop(
+    order: list[int], files: list[str], taken: Any, lock: Any, conn: Connection
+) -> None:
     assert _worker_scanner is not None
-    return _scan_one(_worker_scanner, path, _worker_positions, keep_spans=False)
+    done: dict[int, _Outcome] = {}
+    raised: BaseException | None = None
+    while True:
+        with lock:
+            position = taken.value
+            taken.value = position + 1
+        if position >= len(order):
+            break
+        index = order[position]
+        try:
+            done[index] = _scan_one(
+                _worker_scanner, files[index], _worker_positions, keep_spans=False
+            )
+        except Exception as exc:  # a bug: raised in the parent, as a serial scan would
+            raised = exc if _picklable(exc) else RuntimeError(type(exc).__name__)
+            with lock:
+                taken.value = len(order)  # the others stop too
+            break
+    conn.send((done, raised))
+    conn.close()
+
+
+def _picklable(exc: BaseException) -> bool:
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return False
+    return True
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # reported as that file's error when scanned
+        return 0
 
 
 def _scan_one(scanner: Scanner, path: str, positions: bool, *, keep_spans: bool) -> _Outcome:
