@@ -1,6 +1,7 @@
 """Store servers shared by the backend, rotation and audit tests, one per test module:
 moto's AWS Secrets Manager, the Vault stand-in (``tests/backends/vault_server``) and a
-private PostgreSQL cluster (``tests/support/postgres``)."""
+private PostgreSQL cluster (``tests/support/postgres``); and, for every test, the CLI's
+database cache (``jupyter_secrets.scanner.dbcache``) in a directory of this run."""
 
 from __future__ import annotations
 
@@ -43,3 +44,12 @@ def postgres() -> Iterator[Postgres]:
     require(bindir is not None, INSTALL_HINT)
     with running_postgres(bindir) as server:
         yield server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """CLI runs in this process cache their compiled databases here, not in ~/.cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUPYTER_SECRETS_CACHE_DIR", str(tmp_path_factory.mktemp("dbcache")))
+    yield
+    mp.undo()

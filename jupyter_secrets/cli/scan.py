@@ -100,7 +100,11 @@ def iter_files(paths: list[str]) -> Iterator[str]:
 
 
 def build_scanner(args: argparse.Namespace) -> Any:
-    from ..scanner import Baseline, KnownValues, Scanner
+    from ..scanner import Baseline, KnownValues, Scanner, dbcache
+
+    # The command line starts often (a hook per commit): keep its compiled pattern
+    # databases. Servers never do (see .dbcache).
+    dbcache.enable(dbcache.default_directory())
 
     baseline = None
     if args.baseline:

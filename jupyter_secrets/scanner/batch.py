@@ -94,12 +94,12 @@ def _parallel(scanner: Scanner, files: list[str], jobs: int, positions: bool) ->
     try:
         for _ in range(min(jobs, len(files))):
             reader, writer = context.Pipe(duplex=False)
-            worker = context.Process(
+            started = context.Process(
                 target=_worker_loop, args=(order, files, taken, lock, writer), daemon=True
             )
-            worker.start()
+            started.start()
             writer.close()  # the worker's end: its exit then ends our recv with EOFError
-            workers.append((worker, reader))
+            workers.append((started, reader))
         outcomes: dict[int, _Outcome] = {}
         failure: BaseException | None = None
         for worker, reader in workers:

@@ -34,6 +34,7 @@ from typing import Any
 
 import ahocorasick
 
+from . import dbcache
 from .document import Document
 
 hyperscan: Any
@@ -224,16 +225,21 @@ class _SimdLiterals:
 
 
 def compile_database(expressions: list[bytes], flags: list[int], *, literal: bool = False) -> Any:
-    """A Hyperscan block-mode database of ``expressions``, each one's id its index."""
-    database = hyperscan.Database()
-    database.compile(
-        expressions=expressions,
-        ids=list(range(len(expressions))),
-        elements=len(expressions),
-        flags=flags,
-        literal=literal,
-    )
-    return database
+    """A Hyperscan block-mode database of ``expressions``, each one's id its index
+    (from the on-disk cache when the CLI turned it on: see .dbcache)."""
+
+    def compile_() -> Any:
+        database = hyperscan.Database()
+        database.compile(
+            expressions=expressions,
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
+            flags=flags,
+            literal=literal,
+        )
+        return database
+
+    return dbcache.load_or_compile(hyperscan, (expressions, flags, literal), compile_)
 
 
 def literal_expression(word: str) -> bytes:
