@@ -104,6 +104,8 @@ class Covered:
     def __init__(self, findings: Iterable[Finding]) -> None:
         self._spans: dict[PlaceKey, list[tuple[int, int]]] = {}
         #: One finding per secret per output (per form): what each output already reports.
+        #: Not a finding by pointer (a leaf of an unknown field), which strip redacts in
+        #: its leaf alone: the output's other fields still need a finding of their own.
         self.outputs: set[tuple[int | None, int | None, str, str]] = set()
         for f in findings:
             span = f.span
@@ -111,7 +113,7 @@ class Covered:
                 continue
             key = (f.cell_index, f.location, f.output_index, span.field, span.pointer)
             self._spans.setdefault(key, []).append((span.start, span.end))
-            if f.location == LOCATION_OUTPUT:
+            if f.location == LOCATION_OUTPUT and span.pointer is None:
                 self.outputs.add((f.cell_index, f.output_index, f.type, span.value))
 
     def contains(self, key: PlaceKey, start: int, end: int) -> bool:

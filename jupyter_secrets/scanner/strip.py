@@ -29,19 +29,34 @@ _LEFTOVER_RE = re.compile(r"[\s'\"`,;:=()\[\]{}]*")
 
 
 def strip_text(text: str, findings: Iterable[Finding]) -> str:
-    """Redact plain-text findings by their exact offsets."""
-    spans = sorted(
-        (f.span for f in findings if f.span is not None), key=lambda s: s.start, reverse=True
-    )
+    """Redact plain-text findings by their exact offsets (overlapping ones as one span)."""
+    matching: list[tuple[int, int]] = []
     values: set[str] = set()
-    for span in spans:
+    for f in findings:
+        span = f.span
+        if span is None:
+            continue
         if text[span.start : span.end] == span.value:
-            text = text[: span.start] + MARKER + text[span.end :]
+            matching.append((span.start, span.end))
         else:
             values.add(span.value)
-    for value in values:  # offsets no longer match (text changed since the scan)
+    for start, end in reversed(_union(matching)):
+        text = text[:start] + MARKER + text[end:]
+    # Offsets no longer match (text changed since the scan): by value, longest first, so
+    # that a value holding another is not cut short by the shorter one's redaction.
+    for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, MARKER)
     return text
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def strip_notebook(nb: Any, findings: Iterable[Finding]) -> Any:
@@ -50,7 +65,10 @@ def strip_notebook(nb: Any, findings: Iterable[Finding]) -> Any:
     raw_cells = new.get("cells") if isinstance(new, dict) else None
     cells: list[Any] = raw_cells if isinstance(raw_cells, list) else []
     emptied: dict[int, set[int]] = {}
-    for finding in findings:
+    # Longest values first: redacting a value inside a longer one (a key glued to the
+    # token before it) would leave the rest of the longer one where nothing matches it.
+    ordered = sorted(findings, key=lambda f: -len(f.span.value) if f.span else 0)
+    for finding in ordered:
         span, index = finding.span, finding.cell_index
         if span is None:
             continue

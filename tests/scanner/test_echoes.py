@@ -329,6 +329,22 @@ def test_strip_reaches_json_keys_and_text_in_other_mimetypes() -> None:
     ]
 
 
+def test_a_finding_in_an_unknown_field_does_not_stand_for_the_rest_of_its_output() -> None:
+    """A key found in a field nbformat does not define is redacted in that leaf alone, so
+    the output's text, where the same key sits glued to another token (no detector reads
+    it there), needs an echo of its own. Found by test_fuzz."""
+    key, token = F.aws(), F.github()
+    output = {"output_type": "stream", "name": "stdout", "note": key, "text": [token, key]}
+    nb = notebook(code("print(1)", [output]))
+    findings = Scanner(hash_key=b"echo-tests").scan_notebook(nb)
+    assert any(
+        f.detector == ECHO_DETECTOR and f.span and f.span.field == ("text",) for f in findings
+    )
+    stripped = strip_notebook(nb, findings)
+    assert not left_in(stripped, key), f"left after strip: {left_in(stripped, key)}"
+    assert Scanner(detectors=(), track=findings).scan_notebook(stripped) == []
+
+
 def test_a_tracking_scanner_proves_a_strip() -> None:
     """A rescan cannot see an echo once its context is redacted; tracking the first
     scan's findings can (the gate's proof after a strip)."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 
 import orjson
 
 from jupyter_secrets.scanner import Scanner
+from jupyter_secrets.scanner.finding import Span
 from jupyter_secrets.scanner.notebook import dumps_notebook
 from jupyter_secrets.scanner.strip import MARKER, strip_model, strip_notebook, strip_text
 
@@ -110,3 +112,32 @@ def test_strip_redacts_every_field_one_finding_per_output_stands_for() -> None:
     findings = Scanner(hash_key=b"k").scan_notebook(nb, "t.ipynb")
     stripped = strip_notebook(nb, findings)
     assert value not in orjson.dumps(stripped).decode(), "a copy of the value survived strip"
+
+
+def test_a_value_inside_a_longer_one_does_not_cut_the_longer_one_short() -> None:
+    """An OpenAI key alone in stdout, and glued to an AWS key id in the evalue (one token
+    there, so one longer finding): redacting the shorter value first used to leave the
+    key id behind, where no finding matched it any more. Found by test_fuzz."""
+    key, key_id = F.openai(), F.aws()
+    output = {"output_type": "stream", "text": f"key={key}", "evalue": [f"key={key}", key_id]}
+    nb = notebook(code("print(1)", [output]))
+    findings = Scanner(hash_key=b"k").scan_notebook(nb)
+    assert {len(f.span.value) for f in findings if f.span} == {len(key), len(key + key_id)}
+    stripped = strip_notebook(nb, findings)
+    dumped = orjson.dumps(stripped).decode()
+    assert key not in dumped and key_id not in dumped
+    assert Scanner(detectors=(), track=findings, hash_key=b"k").scan_notebook(stripped) == []
+
+
+def test_strip_text_redacts_overlapping_spans_whole() -> None:
+    head, tail = F.github(), F.password()
+    text = f"x = '{head}{tail}'\n"
+    (finding,) = Scanner(hash_key=b"k").scan_text(f"token = '{head}'\n")
+    start = text.index(head)
+    spans = [
+        Span(head + tail, start, start + len(head + tail), ("text",)),
+        Span(tail, start + len(head), start + len(head + tail), ("text",)),
+        Span(head[4:] + tail[:3], start + 4, start + len(head) + 3, ("text",)),
+    ]
+    redacted = strip_text(text, [dataclasses.replace(finding, span=span) for span in spans])
+    assert redacted == f"x = '{MARKER}'\n"
