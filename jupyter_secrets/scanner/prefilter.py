@@ -13,7 +13,9 @@ Two engines give the same hits (a property test holds them to it):
   because each character becomes one byte (those beyond Latin-1 become
   ``?``, which no keyword holds). The only characters whose lowercase is
   ASCII are KELVIN SIGN and I WITH DOT ABOVE, which ``Document.lower`` may
-  fold; a document holding one is left to the other engine.
+  fold; and Python's case-insensitive regexes, which shapes stand in for,
+  also match LATIN SMALL LETTER LONG S for "s" and DOTLESS I for "i". A
+  document holding any of the four is left to the other engine.
 * Aho-Corasick (pyahocorasick) over ``Document.lower``: about 80 MB/s.
 
 ``JUPYTER_SECRETS_PREFILTER=ahocorasick`` chooses the second.
@@ -46,8 +48,8 @@ except ImportError:  # no wheel for this platform: Aho-Corasick alone
 ENV_ENGINE = "JUPYTER_SECRETS_PREFILTER"
 #: Hits past which Hyperscan hands a document to the automaton (see _SimdLiterals.find).
 _MAX_CALLBACKS = 20_000
-#: Characters whose lowercase is ASCII (see the module docstring).
-_FOLDS_TO_ASCII = ("\u212a", "\u0130")
+#: Characters that lowercase, or case-insensitively match, to ASCII (see the module docstring).
+_FOLDS_TO_ASCII = ("\u212a", "\u0130", "\u017f", "\u0131")
 
 
 class KeywordIndex:

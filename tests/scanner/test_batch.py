@@ -65,7 +65,7 @@ def test_a_dead_worker_leaves_an_error_for_its_file(
     assert victim in errors and "worker died" in errors[victim]
     # The dead worker's other files were scanned by it before (and reported with it
     # lost) or taken by the live one; either way none is silently missing.
-    for path, (found, error) in zip(files, outcomes):
+    for path, (found, error) in zip(files, outcomes, strict=True):
         assert error is not None or path != victim
         if error is None and files.index(path) % 2:
             assert found, f"{path} lost its finding"

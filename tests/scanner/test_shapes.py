@@ -52,10 +52,40 @@ PLANTS: dict[str, Callable[[], str]] = {
     "twilio": lambda: (
         f'client = Client("SK{hex_token(F, 32)}", s)\nTWILIO_AUTH_TOKEN = "{hex_token(F, 32)}"'
     ),
-    "aws": lambda: (
-        f'aws_access_key_id = "{F.aws()}"\naws_secret_access_key = "{aws_secret_key(F)}"'
+    "aws": lambda: F.rng.choice(
+        [
+            f'aws_access_key_id = "{F.aws()}"\naws_secret_access_key = "{aws_secret_key(F)}"',
+            f"{F.aws()}\n{aws_secret_key(F)}",  # a bare pair: the id names the secret
+            f"AWS_SECRET_ACCESS_KEY={aws_secret_key(F)}",  # a .env line, unquoted
+            f"**aws_secret_key**: `{aws_secret_key(F)}`",
+            f"my_aws_login_token = '{aws_secret_key(F)}'",  # the plugin's own form
+        ]
     ),
-    "ibm_cloud_iam": lambda: f'ibm_cloud_iam_api_key = "{F.rand(URLSAFE, 44)}"',
+    "uri_credentials": lambda: F.rng.choice(
+        [
+            f'create_engine("postgresql://admin:{F.password()}@db.example.com:5432/x")',
+            f"mongodb+srv://etl:{F.password()}@cluster0.abcde.mongodb.net/?retryWrites=true",
+            f"redis://:{F.password()}@cache:6379/0",
+            f"postgresql://j\u00fcrgen\u20ac:{F.password()}@db.example.com/x",  # beyond Latin-1
+            f"!pip install git+https://ci:{F.password()}@git.corp.example/lib.git",
+        ]
+    ),
+    "connection_string_password": lambda: F.rng.choice(
+        [
+            f'"Server=tcp:x.database.windows.net;User ID=u;Password={F.password()};"',
+            f"jdbc:sqlserver://h:1433;user=u;password={F.password()};encrypt=true",
+            f"https://api.example.com/login?user=u&pwd={F.password()}",
+            f"Driver={{ODBC}};Uid=u; PWD = {{{F.password()}}};",
+        ]
+    ),
+    "ibm_cloud_iam": lambda: F.rng.choice(
+        [
+            f'ibm_cloud_iam_api_key = "{F.rand(URLSAFE, 44)}"',
+            f"IBM_PASSWORD: {F.rand(URLSAFE, 44)}",
+            f"ibm iam token => '{F.rand(URLSAFE, 44)}'",
+            f'{{"ibm_apikey": "{F.rand(URLSAFE, 44)}"}}',
+        ]
+    ),
 }
 
 
@@ -105,11 +135,38 @@ def _near_misses() -> list[str]:
         F.rand(URLSAFE, 43),
         "aws_secret_access_key = ",
         "ibm_api_key = ",
+        "aws_key = ",
+        "AWS token: '",
+        F.rand(string.ascii_letters + string.digits + "/+", 40),  # a hash's look, no name
+        "ibm cloud key ",
+        F.rand(URLSAFE, 44),
+        "postgresql://localhost:5432/db",  # a port, no password
+        "https://user@example.com/",
+        "http://a:b c@d",
+        "; password",
+        "?pwd",
+        "&\u2003Password = ",  # a Unicode space: Python's \s, not Hyperscan's
+        "\u017f",  # LONG S: Python's case-insensitive "s", which Hyperscan does not fold
+        "\u212a",
     ]
 
 
 PARTS = st.sampled_from(_near_misses()) | st.sampled_from(
-    [" ", "\n", "=", '"', "'", ".", "token: ", "key = ", "AC", "-us"]
+    [
+        " ",
+        "\n",
+        "=",
+        '"',
+        "'",
+        ".",
+        "token: ",
+        "key = ",
+        "AC",
+        "-us",
+        "aws",
+        "ibm",
+        "pa\u017f\u017f",
+    ]
 )
 PLANTED = st.sampled_from(sorted(PLANTS)).map(lambda name: PLANTS[name]())
 
@@ -178,3 +235,18 @@ def test_shape_gate_off_reads_every_document_with_the_keyword(
     scanner, spy = _spied(monkeypatch, shape_gate=False)
     scanner.scan_text("spy = 'SPY12'\n")
     assert len(spy.reads) == 1
+
+
+def test_the_folding_characters_are_all_there_are() -> None:
+    """Every character Python's re (case-insensitive) or str.lower() takes for an ASCII
+    letter or digit: a document holding one is not left to Hyperscan's ASCII folding."""
+    import sys
+
+    ascii_alnum = re.compile("[A-Za-z0-9]", re.IGNORECASE)
+    folding = [
+        chr(cp)
+        for cp in range(128, sys.maxunicode + 1)
+        if not 0xD800 <= cp <= 0xDFFF
+        and (ascii_alnum.fullmatch(chr(cp)) or ascii_alnum.fullmatch(chr(cp).lower()))
+    ]
+    assert sorted(folding) == sorted(prefilter._FOLDS_TO_ASCII)

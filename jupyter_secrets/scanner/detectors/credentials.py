@@ -24,6 +24,11 @@ class UriCredentials(RegexDetector):
     priority = 40
     generic = True
     keywords = ("://",)
+    # The pattern without its scheme and host, and with Hyperscan's ASCII \s (its
+    # negated classes then hold more) and "?" allowed in the user (a character beyond
+    # Latin-1 reaches Hyperscan as "?"): "://" is in every link, a user and password
+    # before an "@" in few.
+    shapes = (r"://[^\s:/#@\"'<>\[\]{}\\`]{0,128}:[^\s/#@\"'<>\\`]{1,256}@",)
     pattern = re.compile(
         r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}://"
         r"[^\s:/?#@\"'<>\[\]{}\\`]{0,128}:"
@@ -70,6 +75,9 @@ class ConnectionStringPassword(RegexDetector):
     priority = 45
     generic = True
     keywords = ("pass", "pwd")  # shared with password_assignment: one search each
+    # The pattern's start, its \s* loosened to any run of non-alphanumerics (Python's
+    # \s holds Unicode spaces, which reach Hyperscan as "?" or a Latin-1 byte).
+    shapes = (r"(?i)[;?&][^a-z0-9]*(?:password|pwd|passwd)",)
     pattern = re.compile(
         r"(?i)(?<=[;?&])\s*(?:password|pwd|passwd)\s*=\s*"
         r"(?:\{(?P<braced>[^}\n]{1,256})\}|(?P<secret>[^;&\s\"'<>{}]{1,256}))"

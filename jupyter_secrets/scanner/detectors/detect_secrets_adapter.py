@@ -125,8 +125,16 @@ class AWSKeys(DetectSecretsPlugin):
     keywords = ("akia", "asia", "abia", "acca", "a3t", "aws")
     # The plugin and the named-secret rule read the windows of these, as before.
     plugin_keywords = ("akia", "asia", "aws")
-    # A key id or a 40-character secret key: every candidate is one of them.
-    shapes = (r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", r"[A-Za-z0-9/+]{40}")
+    # What each way of finding one needs, loosened (case, quotes, lazy repeats): a key
+    # id (a bare secret key is only read next to one); the plugin's secret after "aws"
+    # and a credential word, quoted; a secret key after its name. A bare 40-character
+    # run is in most hashes and base64, so it cannot be the gate.
+    shapes = (
+        r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}",
+        r"(?i)aws.{0,20}(?:key|pwd|pw|password|pass|token).{0,20}['\"][0-9a-z/+]{40}['\"]",
+        r"(?i)aws_?secret(?:_?access)?_?key[\\\"'`*\]]{0,3}[ \t]*[=:|][ \t]*[\\\"'`*]{0,3}"
+        r"[a-z0-9/+]{40}",
+    )
     # A key id is 20 upper-case letters and digits: text glued after it in another case
     # (``AKIA...os.getcwd()``) ends it; a lucky match in base64 would run on in upper case
     # 9e-13 of the time per position, so this costs no precision.
@@ -255,8 +263,13 @@ class IbmCloudIam(DetectSecretsPlugin):
     name = "ibm_cloud_iam"
     finding_type = "IBM Cloud IAM Key"
     plugin_module, plugin_class = "ibm_cloud_iam", "IbmCloudIamDetector"
-    keywords = ("ibm",)
-    shapes = (r"[a-zA-Z0-9_\-]{44}",)  # the key; "ibm" is in every "iBm" of base64
+    keywords = ("ibm",)  # in every "iBm" of base64: the shape is the gate
+    # The plugin's assignment (a credential word, quotes, "=", ":", "=>", spaces) and the
+    # 44-character key, without its optional "ibm_cloud_iam" prefix.
+    shapes = (
+        r"(?i)(?:key|pwd|password|pass|token)[\"']?\]? *(?:=|:|:=|=>| +|::) *[\"']?"
+        r"[a-z0-9_\-]{44}",
+    )
 
 
 class CloudantCredentials(DetectSecretsPlugin):
