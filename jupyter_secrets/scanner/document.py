@@ -120,7 +120,18 @@ class Document:
         return self._lower
 
     def segment_at(self, offset: int) -> Segment:
-        return self._segment(bisect.bisect_right(self._starts, offset) - 1)
+        return self._segment(self.index_at(offset))
+
+    def index_at(self, offset: int) -> int:
+        """The index of the segment ``offset`` lies in (or, on a separator, before)."""
+        return bisect.bisect_right(self._starts, offset) - 1
+
+    def segment(self, index: int) -> Segment:
+        return self._segment(index)
+
+    def origin(self, index: int) -> Origin:
+        """The origin of segment ``index``, without making the segment."""
+        return self._origins[index]
 
     def hits(self, keyword: str, case_sensitive: bool = False) -> list[int]:
         """Every offset of ``keyword`` (cached: detectors share keywords)."""

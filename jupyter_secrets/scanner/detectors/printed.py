@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..document import KIND_CODE, SEPARATOR, Document, Segment
+from ..document import KIND_CODE, Document, Segment
 from ..finding import LOCATION_OUTPUT, LOCATION_SOURCE
 from . import Candidate, Detector
 from .credentials import credential_name
@@ -72,9 +72,11 @@ class PrintedCredential(Detector):
         text = doc.text
         for source in _code_sources(doc, self.keywords):
             origin = source.origin
-            if self._shows(text, source):
-                cell = (origin.cell_index, origin.cell_id)
-                for output in _cell_outputs(doc, source, cell):
+            cell = (origin.cell_index, origin.cell_id)
+            # Outputs first: most cells that name a credential show none (the cheaper test).
+            shown = [o for o in _cell_outputs(doc, source, cell) if o.origin.field in _SHOWN_FIELDS]
+            if shown and self._shows(text, source):
+                for output in shown:
                     yield from self._printed(text, output)
 
     @staticmethod
@@ -130,15 +132,13 @@ def _cell_outputs(
 ) -> Iterator[Segment]:
     """The output segments of the cell ``source`` belongs to (a cell's pieces are
     adjacent in a document: its source, outputs and metadata, in its key order)."""
-    gap = len(SEPARATOR)
+    here = doc.index_at(source.start)
     for step in (-1, 1):
-        segment = source
-        while True:
-            offset = segment.start - gap - 1 if step < 0 else segment.end + gap
-            if offset < 0 or offset >= len(doc.text):
+        index = here + step
+        while 0 <= index < len(doc):
+            origin = doc.origin(index)
+            if (origin.cell_index, origin.cell_id) != cell:
                 break
-            segment = doc.segment_at(offset)
-            if (segment.origin.cell_index, segment.origin.cell_id) != cell:
-                break
-            if segment.origin.location == LOCATION_OUTPUT:
-                yield segment
+            if origin.location == LOCATION_OUTPUT:
+                yield doc.segment(index)
+            index += step
