@@ -99,6 +99,7 @@ class Scanner:
         self._keywords = KeywordIndex(
             ((keyword, d.case_sensitive) for d in self.detectors for keyword in d.keywords),
             {d.name: d.shapes for d in self.detectors if d.shapes} if shape_gate else None,
+            _shape_gated_keywords(self.detectors) if shape_gate else (),
         )
         #: Skips notebook metadata proven clear unread (see .coarse); None when asked
         #: to walk every leaf, or when a detector makes skipping unsafe.
@@ -275,13 +276,16 @@ class Scanner:
         candidates: list[Candidate] = []
         text = doc.text
         verdicts: dict[tuple[str, bool], bool] = {}  # per scan only: values stay short-lived
-        present = doc.present_keywords()  # complete: the index holds every detector keyword
+        present = doc.present_keywords()  # complete for what the index holds (see KeywordIndex)
         shaped = doc.shaped
         for detector, keys in self._detector_keys:
-            if keys and keys.isdisjoint(present):
+            if shaped is not None and detector.shapes:
+                # Its shapes gate it (its own keywords may not be indexed: see
+                # KeywordIndex); where a shape is but no keyword, it finds nothing.
+                if detector.name not in shaped:
+                    continue
+            elif keys and keys.isdisjoint(present):
                 continue  # a detector only looks near its keywords: none here
-            if shaped is not None and detector.shapes and detector.name not in shaped:
-                continue  # nor where none of its shapes is
             for cand in detector.find(doc):
                 key = (text[cand.start : cand.end], detector.generic)
                 rejected = verdicts.get(key)
@@ -380,6 +384,13 @@ class Scanner:
                 "raise the limit (--max-bytes) or exclude the file",
                 kind="too_large",
             )
+
+
+def _shape_gated_keywords(detectors: list[Detector]) -> set[tuple[str, bool]]:
+    """Keywords of shaped detectors that no detector without shapes has."""
+    shaped = {(k, d.case_sensitive) for d in detectors if d.shapes for k in d.keywords}
+    unshaped = {(k, d.case_sensitive) for d in detectors if not d.shapes for k in d.keywords}
+    return shaped - unshaped
 
 
 def track_echoes(

@@ -59,9 +59,14 @@ class KeywordIndex:
         self,
         keywords: Iterable[tuple[str, bool]],
         shapes: Mapping[str, Iterable[str]] | None = None,
+        shape_gated: Iterable[tuple[str, bool]] = (),
     ) -> None:
         """``shapes`` maps a detector's name to its Hyperscan patterns (see
-        ``Detector.shapes``); the names with a match are recorded in each document."""
+        ``Detector.shapes``); the names with a match are recorded in each document.
+        ``shape_gated``: keywords only shaped detectors have. Where Hyperscan looks for
+        shapes, those gate their detectors, so these keywords are not indexed there
+        (a detector that runs finds their hits with ``str.find``): "://" alone is in
+        every link, a quarter of all hits in real notebooks."""
         wanted = {(k, cs) for k, cs in keywords if k}
         self.covered = frozenset(wanted)
         lowered = sorted({k.lower() for k, _ in wanted})
@@ -72,6 +77,12 @@ class KeywordIndex:
                 self._exact.setdefault(keyword.lower(), []).append(keyword)
         # Lowercase forms of case-sensitive keywords are searched too.
         self._searched = self.covered | {(k, False) for k in self._exact}
+        shaped_names = {name for name, p in (shapes or {}).items() if p}
+        skipped = frozenset(shape_gated) & self.covered if shaped_names else frozenset()
+        unskipped = self.covered - skipped
+        #: What the Hyperscan path indexes: every keyword but the shape-gated ones.
+        self._simd_searched = unskipped | {(k.lower(), False) for k, cs in unskipped if cs}
+        simd_keywords = sorted({k.lower() for k, _ in unskipped})
         self._automaton: ahocorasick.Automaton | None = None
         if lowered:
             automaton = ahocorasick.Automaton()
@@ -81,7 +92,7 @@ class KeywordIndex:
             self._automaton = automaton
         shaped = {name: tuple(p) for name, p in (shapes or {}).items() if p}
         self._simd = (
-            _SimdLiterals(lowered, shaped)
+            _SimdLiterals(simd_keywords, shaped)
             if (lowered or shaped) and _use_hyperscan(lowered)
             else None
         )
@@ -95,7 +106,10 @@ class KeywordIndex:
         if self._automaton is None and self._simd is None:
             return
         if not doc.text:
-            doc.set_index(self._searched, {}, frozenset() if self._simd is not None else None)
+            if self._simd is not None:
+                doc.set_index(self._simd_searched, {}, frozenset())
+            else:
+                doc.set_index(self._searched, {}, None)
             return
         text = doc.text
         found = None
@@ -131,7 +145,8 @@ class KeywordIndex:
                 matching = [p for p in offsets if text[p : p + size] == exact]
                 if matching:
                     hits[(exact, True)] = matching
-        doc.set_index(self._searched, hits, shaped)
+        # Shapes looked for: the shape-gated keywords were not (see __init__).
+        doc.set_index(self._searched if shaped is None else self._simd_searched, hits, shaped)
 
 
 def _use_hyperscan(keywords: list[str]) -> bool:

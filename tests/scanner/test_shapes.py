@@ -250,3 +250,33 @@ def test_the_folding_characters_are_all_there_are() -> None:
         and (ascii_alnum.fullmatch(chr(cp)) or ascii_alnum.fullmatch(chr(cp).lower()))
     ]
     assert sorted(folding) == sorted(prefilter._FOLDS_TO_ASCII)
+
+
+def test_keywords_only_shaped_detectors_have_are_not_indexed_where_shapes_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Their shapes gate them, so their keywords cost no prefilter hits (every link has
+    "://"): absent from the index, found with str.find when the detector runs."""
+    scanner, spy = _spied(monkeypatch)
+    doc = Document.build("t.py", [(_text_origin(), "spy")])
+    scanner._keywords.fill(doc)
+    assert ("spy", False) not in doc.present_keywords()
+    assert doc.hits("spy") == [0], "an unindexed keyword is still found when asked for"
+    assert scanner.scan_text("spy spy spy\n") == [] and spy.reads == []
+    found = scanner.scan_text("token = 'SPY1234'  # spy\n")
+    assert [f.detector for f in found] == ["spy"] and len(spy.reads) == 1
+
+
+def test_without_shapes_every_keyword_is_indexed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(prefilter.ENV_ENGINE, "ahocorasick")
+    scanner, _ = _spied(monkeypatch)
+    doc = Document.build("t.py", [(_text_origin(), "a spy")])
+    scanner._keywords.fill(doc)
+    assert doc.hits("spy") == [2] and ("spy", False) in doc.present_keywords()
+
+
+def _text_origin() -> Any:
+    from jupyter_secrets.scanner.document import KIND_TEXT, Origin
+    from jupyter_secrets.scanner.finding import LOCATION_SOURCE
+
+    return Origin(LOCATION_SOURCE, KIND_TEXT, ("text",))
