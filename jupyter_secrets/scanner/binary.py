@@ -223,8 +223,9 @@ def _png_text(raw: bytes | _Base64View) -> list[str] | None:
     while True:
         if pos + 12 > len(raw):
             return None  # ran out before IEND
-        (length,) = struct.unpack(">I", raw[pos : pos + 4])
-        kind = raw[pos + 4 : pos + 8]
+        header = raw[pos : pos + 8]  # one read: from a base64 view each is a decode
+        (length,) = struct.unpack(">I", header[:4])
+        kind = header[4:]
         if pos + 12 + length > len(raw) or not kind.isalpha():
             return None
         data_start = pos + 8
