@@ -79,3 +79,66 @@ def test_twilio_two_patterns_equal_the_one_they_were(texts: list[str]) -> None:
         for match in _COMBINED.finditer(doc.text, start, end):
             before.add(match.span("secret" if match.group("secret") else "token"))
     assert before <= found
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    parts=st.lists(
+        st.sampled_from(
+            [
+                "set",
+                "config",
+                "modify",
+                "dataset",
+                "reset",
+                "--set",
+                "-g",
+                "--global",
+                " ",
+                "\n",
+                "\t",
+                "x",
+                "origin",
+                "user.password",
+                "aws",
+                "configure",
+                "a:b/c",
+                "npm",
+                "remote",
+                "myremote",
+                "-",
+                "_",
+                ".",
+                "\u00e9",
+                "set_",
+                "Xset",
+            ]
+        ),
+        max_size=14,
+    ),
+    cut=st.integers(min_value=0, max_value=40),
+    short=st.integers(min_value=0, max_value=10),
+)
+def test_setting_before_is_the_regex_searched(parts: list[str], cut: int, short: int) -> None:
+    """The anchored tries at each literal find what a search of the whole window finds."""
+    from jupyter_secrets.scanner.detectors import cli
+
+    text = "".join(parts)
+    start = min(cut, len(text))
+    end = max(start, len(text) - short)
+    expected = cli._SETTING_BEFORE.search(text, start, end) is not None
+    assert cli._setting_before(text, start, end) == expected
+
+
+def test_setting_before_reads_both_answers() -> None:
+    from jupyter_secrets.scanner.detectors import cli
+
+    for text, expected in [
+        ("!git config --global user.password", True),
+        ("aws configure set aws_secret_access_key", True),
+        ("dvc remote modify myremote password", True),
+        ("the dataset password", False),
+        ("offset = token", False),
+    ]:
+        assert cli._setting_before(text, 0, len(text)) is expected, text
+        assert (cli._SETTING_BEFORE.search(text, 0, len(text)) is not None) is expected
