@@ -142,3 +142,51 @@ def test_setting_before_reads_both_answers() -> None:
     ]:
         assert cli._setting_before(text, 0, len(text)) is expected, text
         assert (cli._SETTING_BEFORE.search(text, 0, len(text)) is not None) is expected
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "'",
+                '"',
+                "'''",
+                '"""',
+                "#",
+                "\n",
+                "!",
+                "%",
+                "%%",
+                " ",
+                "\t",
+                "\\",
+                "=",
+                "x",
+                "r",
+                "b",
+                "f",
+                "rb",
+                "Fr",
+                "_",
+                "a1",
+                "ls -l",
+                "pw",
+                "\u00e9",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_code_tokens_are_the_unguarded_patterns_tokens(parts: list[str]) -> None:
+    """The lookahead in front of the code tokenizer only turns away positions where no
+    branch could start: same tokens, same groups, as the pattern without it."""
+    from jupyter_secrets.scanner.detectors import context
+
+    text = "".join(parts)
+    plain = re.compile(context._CODE_PATTERN, context._CODE_FLAGS)
+
+    def tokens(pattern: re.Pattern[str]) -> list[tuple[object, ...]]:
+        return [(m.lastgroup, m.span(), m.groupdict()) for m in pattern.finditer(text)]
+
+    assert tokens(context._CODE_TOKEN) == tokens(plain)

