@@ -63,19 +63,19 @@ PLANTS: dict[str, Callable[[], str]] = {
     ),
     "uri_credentials": lambda: F.rng.choice(
         [
-            f'create_engine("postgresql://admin:{F.password()}@db.example.com:5432/x")',
-            f"mongodb+srv://etl:{F.password()}@cluster0.abcde.mongodb.net/?retryWrites=true",
-            f"redis://:{F.password()}@cache:6379/0",
-            f"postgresql://j\u00fcrgen\u20ac:{F.password()}@db.example.com/x",  # beyond Latin-1
-            f"!pip install git+https://ci:{F.password()}@git.corp.example/lib.git",
+            f'create_engine("postgresql://admin:{F.password()}@db.example.com:5432/x")',  # pragma: allowlist secret
+            f"mongodb+srv://etl:{F.password()}@cluster0.abcde.mongodb.net/?retryWrites=true",  # pragma: allowlist secret
+            f"redis://:{F.password()}@cache:6379/0",  # pragma: allowlist secret
+            f"postgresql://j\u00fcrgen\u20ac:{F.password()}@db.example.com/x",  # pragma: allowlist secret (beyond Latin-1)
+            f"!pip install git+https://ci:{F.password()}@git.corp.example/lib.git",  # pragma: allowlist secret
         ]
     ),
     "connection_string_password": lambda: F.rng.choice(
         [
-            f'"Server=tcp:x.database.windows.net;User ID=u;Password={F.password()};"',
-            f"jdbc:sqlserver://h:1433;user=u;password={F.password()};encrypt=true",
-            f"https://api.example.com/login?user=u&pwd={F.password()}",
-            f"Driver={{ODBC}};Uid=u; PWD = {{{F.password()}}};",
+            f'"Server=tcp:x.database.windows.net;User ID=u;Password={F.password()};"',  # pragma: allowlist secret
+            f"jdbc:sqlserver://h:1433;user=u;password={F.password()};encrypt=true",  # pragma: allowlist secret
+            f"https://api.example.com/login?user=u&pwd={F.password()}",  # pragma: allowlist secret
+            f"Driver={{ODBC}};Uid=u; PWD = {{{F.password()}}};",  # pragma: allowlist secret
         ]
     ),
     "ibm_cloud_iam": lambda: F.rng.choice(
