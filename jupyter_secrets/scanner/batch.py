@@ -177,8 +177,7 @@ def _scan_one(scanner: Scanner, path: str, positions: bool, *, keep_spans: bool)
 def _total_size(files: list[str]) -> int:
     total = 0
     for path in files:
-        with contextlib.suppress(OSError):  # reported as that file's error when scanned
-            total += os.stat(path).st_size
+        total += _size(path)
         if total >= PARALLEL_MIN_BYTES:
             break
     return total

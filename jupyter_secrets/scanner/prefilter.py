@@ -77,8 +77,8 @@ class KeywordIndex:
                 self._exact.setdefault(keyword.lower(), []).append(keyword)
         # Lowercase forms of case-sensitive keywords are searched too.
         self._searched = self.covered | {(k, False) for k in self._exact}
-        shaped_names = {name for name, p in (shapes or {}).items() if p}
-        skipped = frozenset(shape_gated) & self.covered if shaped_names else frozenset()
+        shaped = {name: tuple(p) for name, p in (shapes or {}).items() if p}
+        skipped = frozenset(shape_gated) & self.covered if shaped else frozenset()
         unskipped = self.covered - skipped
         #: What the Hyperscan path indexes: every keyword but the shape-gated ones.
         self._simd_searched = unskipped | {(k.lower(), False) for k, cs in unskipped if cs}
@@ -90,7 +90,6 @@ class KeywordIndex:
                 automaton.add_word(keyword, (keyword, len(keyword) - 1))
             automaton.make_automaton()
             self._automaton = automaton
-        shaped = {name: tuple(p) for name, p in (shapes or {}).items() if p}
         self._simd = (
             _SimdLiterals(simd_keywords, shaped)
             if (lowered or shaped) and _use_hyperscan(lowered)

@@ -99,8 +99,7 @@ class PrintedCredential(Detector):
         return bare is not None and _names_credential(bare.group("args"))
 
     def _printed(self, text: str, output: Segment) -> Iterator[Candidate]:
-        if output.origin.field not in _SHOWN_FIELDS:
-            return
+        """Printed tokens in ``output``, one of the fields in _SHOWN_FIELDS."""
         for index, match in enumerate(_PRINTED_LINE_RE.finditer(text, output.start, output.end)):
             if index >= MAX_OUTPUT_LINES:
                 break
