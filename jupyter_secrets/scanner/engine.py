@@ -12,7 +12,6 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -173,14 +172,29 @@ class Scanner:
     def scan_file(self, path: str | os.PathLike[str]) -> list[Finding]:
         name = os.fspath(path)
         try:
-            size = os.stat(name).st_size
-            self._check_size(size, name)
-            data = Path(name).read_bytes()
+            data = self._read(name)
         except OSError as exc:
             raise ScanError(f"{name}: cannot read ({exc.strerror or type(exc).__name__})") from None
         if name.endswith(NOTEBOOK_SUFFIXES):
             return self.scan_notebook(data, name)
         return self.scan_text(data, name)
+
+    def _read(self, name: str) -> bytes:
+        """The bytes of a file, refused before they are read when it is too large (one
+        open, one fstat and one read for most files: a folder scan reads thousands)."""
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            size = os.fstat(fd).st_size
+            self._check_size(size, name)
+            data = os.read(fd, size + 1)
+            if len(data) != size:  # it grew or shrank, or a short read: read to the end
+                chunks = [data]
+                while chunk := os.read(fd, 1 << 20):
+                    chunks.append(chunk)
+                data = b"".join(chunks)
+            return data
+        finally:
+            os.close(fd)
 
     def scan_model(self, model: dict[str, Any]) -> list[Finding]:
         """A jupyter_server contents model: every string it would write, whatever its shape."""

@@ -37,6 +37,7 @@ from typing import Any
 import ahocorasick
 
 from . import dbcache
+from .content import compiled
 from .document import Document
 
 hyperscan: Any
@@ -110,11 +111,11 @@ class KeywordIndex:
             else:
                 doc.set_index(self._searched, {}, None)
             return
-        text = doc.text
         found = None
         shaped = None
-        if self._simd is not None and not any(c in text for c in _FOLDS_TO_ASCII):
-            simd = self._simd.find(text)
+        data = latin1(doc.text) if self._simd is not None else None
+        if self._simd is not None and data is not None:
+            simd = self._simd.find(data)
             if simd is not None:
                 found, shaped = simd
         if found is None:
@@ -146,6 +147,20 @@ class KeywordIndex:
                     hits[(exact, True)] = matching
         # Shapes looked for: the shape-gated keywords were not (see __init__).
         doc.set_index(self._searched if shaped is None else self._simd_searched, hits, shaped)
+
+
+def latin1(text: str) -> bytes | None:
+    """The bytes Hyperscan reads for ``text``: each character as one byte, ``?`` for those
+    beyond Latin-1; None when it holds a character of _FOLDS_TO_ASCII (see the module
+    docstring). Compiled where it is built: Python's "replace" handler is slow on the
+    wide strings that one emoji makes of a whole notebook's text."""
+    native = compiled()
+    if native is not None:
+        result: bytes | None = native.latin1(text)
+        return result
+    if any(c in text for c in _FOLDS_TO_ASCII):
+        return None
+    return text.encode("latin-1", "replace")
 
 
 def _use_hyperscan(keywords: list[str]) -> bool:
@@ -189,12 +204,11 @@ class _SimdLiterals:
             setattr(self._local, name, scratch)
         return scratch
 
-    def find(self, text: str) -> tuple[dict[str, list[int]], frozenset[str] | None] | None:
-        """Hits by keyword and the detectors whose shape matched (None when no detector
-        has shapes: then none was looked for); None when there are
-        so many hits that a Python call per hit costs more than the automaton (a
-        100 MB line of keywords)."""
-        data = text.encode("latin-1", "replace")
+    def find(self, data: bytes) -> tuple[dict[str, list[int]], frozenset[str] | None] | None:
+        """Hits by keyword in ``data`` (see :func:`latin1`) and the detectors whose shape
+        matched (None when no detector has shapes: then none was looked for); None when
+        there are so many hits that a Python call per hit costs more than the automaton
+        (a 100 MB line of keywords)."""
         found = self._keyword_hits(data) if self._database is not None else {}
         if found is None:
             return None

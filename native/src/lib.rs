@@ -11,6 +11,8 @@
 
 use std::collections::HashSet;
 
+mod text;
+
 use pyo3::ffi;
 use pyo3::once_cell::GILOnceCell;
 use pyo3::prelude::*;
@@ -771,5 +773,6 @@ fn _native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(init, m)?)?;
     m.add_function(wrap_pyfunction!(cells, m)?)?;
     m.add_function(wrap_pyfunction!(cell, m)?)?;
+    m.add_function(wrap_pyfunction!(text::latin1, m)?)?;
     Ok(())
 }

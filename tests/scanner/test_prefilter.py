@@ -71,11 +71,34 @@ def test_a_flood_of_hits_goes_to_the_automaton_with_the_same_result(
     monkeypatch.setattr(prefilter, "_MAX_CALLBACKS", 3)
     text = "pass key SK aws " * 20
     index = KeywordIndex(KEYWORDS)
-    assert index._simd is not None and index._simd.find(text) is None, "no fallback"
+    assert index._simd is not None and index._simd.find(text.encode()) is None, "no fallback"
     flooded, plain = _doc(text), _doc(text)
     index.fill(flooded)
     for keyword, case_sensitive in KEYWORDS:
         assert flooded.hits(keyword, case_sensitive) == plain.hits(keyword, case_sensitive)
+
+
+_TEXT_CHARS = st.one_of(
+    st.characters(max_codepoint=0x17F),  # Latin-1, and the folding LONG S, DOTLESS I, I WITH DOT
+    st.sampled_from("\u212a\u0130\u017f\u0131\u0100\uffff\U0001f600\ud800"),
+    st.characters(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(_TEXT_CHARS, max_size=60))
+def test_latin1_compiled_is_the_python_encoding(text: str) -> None:
+    """What Hyperscan reads: the compiled copy gives Python's encoding, ``?`` for each
+    character beyond Latin-1 (a lone surrogate too), and None where a character folds to
+    ASCII; whatever the str's width."""
+    from jupyter_secrets.scanner import content, prefilter
+
+    folds = any(c in text for c in prefilter._FOLDS_TO_ASCII)
+    expected = None if folds else text.encode("latin-1", "replace")
+    native = content.compiled()
+    if native is not None:
+        assert native.latin1(text) == expected
+    assert prefilter.latin1(text) == expected
 
 
 def test_engine_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
