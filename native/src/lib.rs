@@ -774,5 +774,7 @@ fn _native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cells, m)?)?;
     m.add_function(wrap_pyfunction!(cell, m)?)?;
     m.add_function(wrap_pyfunction!(text::latin1, m)?)?;
+    m.add_function(wrap_pyfunction!(text::names_around, m)?)?;
+    m.add_function(wrap_pyfunction!(text::near_any, m)?)?;
     Ok(())
 }

@@ -56,6 +56,8 @@ PLANTS: dict[str, Callable[[], str]] = {
         [
             f'aws_access_key_id = "{F.aws()}"\naws_secret_access_key = "{aws_secret_key(F)}"',
             f"{F.aws()}\n{aws_secret_key(F)}",  # a bare pair: the id names the secret
+            f"{F.aws()}",  # at the very start of the text, alone
+            f"key=\u00e9{F.aws()}.",  # Latin-1 before it, punctuation after
             f"AWS_SECRET_ACCESS_KEY={aws_secret_key(F)}",  # a .env line, unquoted
             f"**aws_secret_key**: `{aws_secret_key(F)}`",
             f"my_aws_login_token = '{aws_secret_key(F)}'",  # the plugin's own form
@@ -131,6 +133,14 @@ def _near_misses() -> list[str]:
         "TwIlIo_token = ",
         "SK" + hex_token(F, 31),
         "AKIA" + F.rand(string.ascii_uppercase + string.digits, 15),
+        # A key id glued into a longer run (base64 of silence reads "ACCAAAAA..."):
+        "x" + F.aws(),
+        "+" + F.aws(),
+        "/ACCA" + "A" * 16,
+        F.aws() + "Q",
+        "ACCA" + "A" * 40,
+        "\u20ac" + F.aws(),  # beyond Latin-1 before it: Hyperscan reads "?"
+        F.aws() + "e",  # lower case after it: the id ends there
         F.rand(string.ascii_letters + string.digits, 39),
         F.rand(URLSAFE, 43),
         "aws_secret_access_key = ",

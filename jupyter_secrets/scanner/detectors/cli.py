@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..document import Document
+from ..textscan import near_any
 from . import Candidate, Detector
 from .context import PYTHON, SHELL, STRING, Place, Places
 from .context import places as shared_places
@@ -204,14 +205,18 @@ class CommandLineCredentials(Detector):
         text = doc.text
         for keyword in self.keywords:
             named = keyword in _NAME_KEYWORDS
-            for pos in doc.hits(keyword):
+            hits = doc.hits(keyword)
+            if named and hits:
+                # Cheap first: a flag has a dash before its name, a NAME= word an '='
+                # after it, a setting's name a setting word before it (most hits of
+                # "token" and "key" have none of them), all looked for in one pass.
+                hits = near_any(text, hits, _NAMED_BEFORE, _NAMED_AFTER)
+            for pos in hits:
                 if named:
-                    # Cheap first: a flag has a dash before its name, a NAME= word an
-                    # '=' after it (most hits of "token" and "key" have neither).
                     if (
                         text.rfind("-", max(0, pos - 40), pos) == -1
                         and text.find("=", pos, pos + 40) == -1
-                        and not _setting_before(text, max(0, pos - 120), pos)
+                        and not _setting_before(text, max(0, pos - _SETTING_REACH), pos)
                     ):
                         continue
                     if not _named_here(text, pos):
@@ -467,6 +472,12 @@ def _setting_before(text: str, start: int, end: int) -> bool:
 
 #: The literal each branch of _SETTING_BEFORE starts with.
 _SETTING_LITERALS = ("set", "config", "modify")
+#: How far before a hit its setting's words are looked for.
+_SETTING_REACH = 120
+#: What a named hit needs near it before its checks run (see find): textscan.near_any's
+#: literals and reaches, implied by those checks.
+_NAMED_BEFORE = ((b"-", 40), *((w.encode(), _SETTING_REACH) for w in _SETTING_LITERALS))
+_NAMED_AFTER = ((b"=", 40),)
 
 
 def _sets(text: str, command: Command, index: int) -> bool:

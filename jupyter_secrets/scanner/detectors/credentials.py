@@ -9,6 +9,7 @@ import string
 from collections.abc import Iterator
 
 from ..document import Document
+from ..textscan import names_around
 from . import Candidate, Detector, RegexDetector
 from .context import PYTHON, Place, Places
 from .context import places as shared_places
@@ -306,13 +307,9 @@ def credential_name(name: str) -> str | None:
     return None
 
 
-# Names start only at a word start (the lookbehind), so a failed match costs
-# one name length, not a backtracking retry at every character.
-# The detector starts from each keyword hit, widens it to the whole name
-# around it, then matches what follows the name (and, for unquoted values,
-# what precedes it on the line): cost per keyword hit, not per word.
-_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
-_NAME_START = frozenset(string.ascii_letters + "_")
+# The detector starts from each keyword hit, widens it to the whole name around it
+# (textscan.names_around), then matches what follows the name (and, for unquoted
+# values, what precedes it on the line): cost per keyword hit, not per word.
 # ``\\"`` too: JSON written inside a string literal ("{\\"pwd\\": \\"x\\"}").
 _QUOTED_TAIL = re.compile(
     r"\\?[\"']?\]?"
@@ -456,40 +453,27 @@ class PasswordAssignment(Detector):
 
     def find(self, doc: Document) -> Iterator[Candidate]:
         text = doc.text
-        size = len(text)
-        done: set[int] = set()
         places = shared_places(doc)
-        for keyword in self.keywords[:-1]:  # names; "identified" is SQL, below
-            for pos in doc.hits(keyword):
-                start = pos
-                while start > 0 and pos - start < _MAX_NAME and text[start - 1] in _NAME_CHARS:
-                    start -= 1
-                while start < pos and text[start] not in _NAME_START:
-                    start += 1
-                if start in done:
-                    continue
-                done.add(start)
-                end = pos + len(keyword)
-                while end < size and end - start < _MAX_NAME and text[end] in _NAME_CHARS:
-                    end += 1
-                kind = credential_name(text[start:end])
-                phrase = False
-                head = start
-                bare = end - start in (3, 5) and text[start:end].lower() in ("key", "token")
-                if bare and text[start - 1 : start] == " ":
-                    # Prose names are phrases: "API key", "access token"; "first token"
-                    # and "next token" are a language model's, not credentials.
-                    word = _PREV_WORD_RE.search(text, max(0, start - 22), start - 1)
-                    if word is not None:
-                        before = word.group(0).lower()
-                        if kind is not None and before in _NOT_SECRET_SEGMENTS:
-                            continue
-                        if kind is None:
-                            kind = credential_name(f"{before}_{text[start:end]}")
-                            phrase = kind is not None
-                            head = word.start() if phrase else start
-                if kind is not None:
-                    yield from self._values(doc, places, start, end, kind, phrase, head)
+        names = [(len(k), doc.hits(k)) for k in self.keywords[:-1]]  # "identified": below
+        for start, end in names_around(text, names, _MAX_NAME):
+            kind = credential_name(text[start:end])
+            phrase = False
+            head = start
+            bare = end - start in (3, 5) and text[start:end].lower() in ("key", "token")
+            if bare and text[start - 1 : start] == " ":
+                # Prose names are phrases: "API key", "access token"; "first token"
+                # and "next token" are a language model's, not credentials.
+                word = _PREV_WORD_RE.search(text, max(0, start - 22), start - 1)
+                if word is not None:
+                    before = word.group(0).lower()
+                    if kind is not None and before in _NOT_SECRET_SEGMENTS:
+                        continue
+                    if kind is None:
+                        kind = credential_name(f"{before}_{text[start:end]}")
+                        phrase = kind is not None
+                        head = word.start() if phrase else start
+            if kind is not None:
+                yield from self._values(doc, places, start, end, kind, phrase, head)
         for pos in doc.hits("identified"):
             found = self._sql_identified(text, pos)
             if found is not None:

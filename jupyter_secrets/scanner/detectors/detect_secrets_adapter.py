@@ -128,9 +128,11 @@ class AWSKeys(DetectSecretsPlugin):
     # What each way of finding one needs, loosened (case, quotes, lazy repeats): a key
     # id (a bare secret key is only read next to one); the plugin's secret after "aws"
     # and a credential word, quoted; a secret key after its name. A bare 40-character
-    # run is in most hashes and base64, so it cannot be the gate.
+    # run is in most hashes and base64, so it cannot be the gate. A key id stands alone
+    # (every rule checks the characters around it): base64 of silence, "ACCAAAAA...",
+    # has the id's shape inside a longer run.
     shapes = (
-        r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}",
+        r"(?:^|[^A-Za-z0-9+/])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?:[^A-Z0-9]|$)",
         r"(?i)aws.{0,20}(?:key|pwd|pw|password|pass|token).{0,20}['\"][0-9a-z/+]{40}['\"]",
         r"(?i)aws_?secret(?:_?access)?_?key[\\\"'`*\]]{0,3}[ \t]*[=:|][ \t]*[\\\"'`*]{0,3}"
         r"[a-z0-9/+]{40}",

@@ -1,0 +1,89 @@
+"""Loops over keyword hits that detectors run tens of thousands of times per folder.
+
+Each function here is written twice: in Python (the reference, used where the
+compiled module is not built) and in ``native/`` (Rust, over the str's own code
+units, so offsets stay the str's). A property test holds the two to the same
+answers. Both answer questions that need no Unicode semantics: every character
+they look for is ASCII.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+
+from .content import compiled
+
+NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
+NAME_START = frozenset(string.ascii_letters + "_")
+
+
+def names_around(
+    text: str, keywords: Sequence[tuple[int, Sequence[int]]], max_name: int
+) -> list[tuple[int, int]]:
+    """For each hit of each ``(keyword length, hits)``, in order, the name that holds it:
+    the run of NAME_CHARS around it (at most ``max_name`` characters back, and on until
+    the run is ``max_name`` long), starting at its first NAME_START character. A name
+    is given once, at its first hit."""
+    native = compiled()
+    if native is not None:
+        spans: list[tuple[int, int]] = native.names_around(text, keywords, max_name)
+        return spans
+    return python_names_around(text, keywords, max_name)
+
+
+def python_names_around(
+    text: str, keywords: Sequence[tuple[int, Sequence[int]]], max_name: int
+) -> list[tuple[int, int]]:
+    """names_around in Python: the reference the compiled one is held to."""
+    size = len(text)
+    done: set[int] = set()
+    found: list[tuple[int, int]] = []
+    for length, hits in keywords:
+        for pos in hits:
+            start = pos
+            while start > 0 and pos - start < max_name and text[start - 1] in NAME_CHARS:
+                start -= 1
+            while start < pos and text[start] not in NAME_START:
+                start += 1
+            if start in done:
+                continue
+            done.add(start)
+            end = pos + length
+            while end < size and end - start < max_name and text[end] in NAME_CHARS:
+                end += 1
+            found.append((start, end))
+    return found
+
+
+def near_any(
+    text: str,
+    hits: Sequence[int],
+    before: Sequence[tuple[bytes, int]],
+    after: Sequence[tuple[bytes, int]] = (),
+) -> list[int]:
+    """The hits with one of the ASCII literals ``before`` wholly inside the ``reach``
+    characters before them, or one of ``after`` wholly inside the ``reach`` characters
+    from them on, each given as ``(literal, reach)``."""
+    native = compiled()
+    if native is not None:
+        kept: list[int] = native.near_any(text, hits, before, after)
+        return kept
+    return python_near_any(text, hits, before, after)
+
+
+def python_near_any(
+    text: str,
+    hits: Sequence[int],
+    before: Sequence[tuple[bytes, int]],
+    after: Sequence[tuple[bytes, int]] = (),
+) -> list[int]:
+    """near_any in Python: the reference the compiled one is held to."""
+    wanted_before = [(literal.decode("ascii"), reach) for literal, reach in before]
+    wanted_after = [(literal.decode("ascii"), reach) for literal, reach in after]
+    return [
+        pos
+        for pos in hits
+        if any(text.find(lit, max(0, pos - reach), pos) != -1 for lit, reach in wanted_before)
+        or any(text.find(lit, pos, pos + reach) != -1 for lit, reach in wanted_after)
+    ]

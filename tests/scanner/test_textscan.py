@@ -1,0 +1,80 @@
+"""The compiled hit loops (native/src/text.rs) answer as their Python references do.
+
+The texts mix the characters the loops look for with characters of every width
+(a str is stored one, two or four bytes per character, and the compiled loops read
+those units), and hits are any offsets of the text, its ends included.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jupyter_secrets.scanner import content, textscan
+
+NATIVE = content.compiled()
+needs_native = pytest.mark.skipif(NATIVE is None, reason="the compiled module is not built here")
+
+CHARS = st.sampled_from([*"aZ_9.-=- \n\t\"'setconfigmodify", "é", "\u20ac", "\U0001f600", "\x00"])
+TEXTS = st.text(CHARS, max_size=80)
+
+
+@st.composite
+def _text_and_hits(draw: st.DrawFn) -> tuple[str, list[int]]:
+    text = draw(TEXTS)
+    hits = draw(st.lists(st.integers(0, len(text)), max_size=12))
+    return text, sorted(hits)
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(data=_text_and_hits(), lengths=st.lists(st.integers(0, 6), min_size=1, max_size=3),
+       max_name=st.integers(1, 30))  # fmt: skip
+def test_names_around_compiled_is_the_reference(
+    data: tuple[str, list[int]], lengths: list[int], max_name: int
+) -> None:
+    text, hits = data
+    # A keyword's hits end inside the text: cut each to what fits its length.
+    keywords = [(n, [h for h in hits if h + n <= len(text)]) for n in lengths]
+    assert NATIVE.names_around(text, keywords, max_name) == textscan.python_names_around(
+        text, keywords, max_name
+    )
+
+
+LITERALS = st.lists(
+    st.tuples(
+        st.sampled_from([b"-", b"=", b"set", b"config", b"modify", b"e-"]), st.integers(0, 50)
+    ),
+    max_size=4,
+)
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(data=_text_and_hits(), before=LITERALS, after=LITERALS)
+def test_near_any_compiled_is_the_reference(
+    data: tuple[str, list[int]], before: list[tuple[bytes, int]], after: list[tuple[bytes, int]]
+) -> None:
+    text, hits = data
+    assert NATIVE.near_any(text, hits, before, after) == textscan.python_near_any(
+        text, hits, before, after
+    )
+
+
+def test_near_any_reads_whole_literals_inside_the_reach() -> None:
+    text = "aws configure set token"
+    pos = text.index("token")
+    assert textscan.python_near_any(text, [pos], [(b"set", 4)]) == [pos]  # "set " before it
+    assert textscan.python_near_any(text, [pos], [(b"set", 3)]) == []  # "et ": cut by the reach
+    assert textscan.near_any(text, [pos], [(b"set", 3)]) == []
+    assert textscan.near_any(text, [0], [], [(b"con", 8)]) == [0]
+    assert textscan.near_any(text, [0], [], [(b"con", 6)]) == []
+
+
+def test_names_around_widens_to_the_whole_name_once() -> None:
+    text = "x = MY_API_TOKEN; my.token-2 = 1"
+    first = text.index("TOKEN")
+    second = text.index("token")
+    spans = textscan.names_around(text, [(5, [first, second]), (3, [text.index("API")])], 80)
+    assert [text[s:e] for s, e in spans] == ["MY_API_TOKEN", "my.token-2"]
