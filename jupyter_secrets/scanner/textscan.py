@@ -62,7 +62,7 @@ def near_any(
     before: Sequence[tuple[bytes, int]],
     after: Sequence[tuple[bytes, int]] = (),
 ) -> list[int]:
-    """The hits with one of the ASCII literals ``before`` wholly inside the ``reach``
+    """The hits with one of the (non-empty) ASCII literals ``before`` wholly inside the ``reach``
     characters before them, or one of ``after`` wholly inside the ``reach`` characters
     from them on, each given as ``(literal, reach)``."""
     native = compiled()
@@ -79,11 +79,63 @@ def python_near_any(
     after: Sequence[tuple[bytes, int]] = (),
 ) -> list[int]:
     """near_any in Python: the reference the compiled one is held to."""
-    wanted_before = [(literal.decode("ascii"), reach) for literal, reach in before]
-    wanted_after = [(literal.decode("ascii"), reach) for literal, reach in after]
+    wanted_before = [(literal.decode("ascii"), reach) for literal, reach in before if literal]
+    wanted_after = [(literal.decode("ascii"), reach) for literal, reach in after if literal]
     return [
         pos
         for pos in hits
         if any(text.find(lit, max(0, pos - reach), pos) != -1 for lit, reach in wanted_before)
         or any(text.find(lit, pos, pos + reach) != -1 for lit, reach in wanted_after)
     ]
+
+
+def words_that_may_name(
+    text: str,
+    hits: Sequence[int],
+    setting_words: Sequence[bytes],
+    reach: int,
+    max_word: int,
+    env_before: bytes,
+) -> list[int]:
+    """The hits whose word (the run of NAME_CHARS around the hit, at most ``max_word``
+    characters each way) starts with "-" (a flag), or is followed by "=" with one of
+    ``env_before``, or nothing, before it (``NAME=``), or has one of the ASCII
+    ``setting_words`` wholly inside the ``reach`` characters before it."""
+    native = compiled()
+    if native is not None:
+        kept: list[int] = native.words_that_may_name(
+            text, hits, setting_words, reach, max_word, env_before
+        )
+        return kept
+    return python_words_that_may_name(text, hits, setting_words, reach, max_word, env_before)
+
+
+def python_words_that_may_name(
+    text: str,
+    hits: Sequence[int],
+    setting_words: Sequence[bytes],
+    reach: int,
+    max_word: int,
+    env_before: bytes,
+) -> list[int]:
+    """words_that_may_name in Python: the reference the compiled one is held to."""
+    words = [w.decode("ascii") for w in setting_words if w]
+    before = env_before.decode("ascii")
+    size = len(text)
+    kept = []
+    for pos in hits:
+        if pos >= size:
+            continue
+        start = pos
+        while start > 0 and pos - start < max_word and text[start - 1] in NAME_CHARS:
+            start -= 1
+        end = pos
+        while end < size and end - pos < max_word and text[end] in NAME_CHARS:
+            end += 1
+        if (
+            text[start] == "-"
+            or (text[end : end + 1] == "=" and (start == 0 or text[start - 1] in before))
+            or any(text.find(w, max(0, start - reach), start) != -1 for w in words)
+        ):
+            kept.append(pos)
+    return kept

@@ -776,5 +776,6 @@ fn _native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(text::latin1, m)?)?;
     m.add_function(wrap_pyfunction!(text::names_around, m)?)?;
     m.add_function(wrap_pyfunction!(text::near_any, m)?)?;
+    m.add_function(wrap_pyfunction!(text::words_that_may_name, m)?)?;
     Ok(())
 }

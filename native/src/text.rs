@@ -121,28 +121,82 @@ pub fn names_around(
     })
 }
 
-/// Whether `literal` (ASCII) lies wholly inside `units[start..end]`.
-fn holds<T: Copy + Into<u32>>(units: &[T], literal: &[u8], start: usize, end: usize) -> bool {
-    let end = end.min(units.len());
-    if literal.is_empty() || end < start + literal.len() {
-        return false;
-    }
-    (start..=end - literal.len())
-        .any(|i| literal.iter().enumerate().all(|(j, &b)| units[i + j].into() == b as u32))
+/// ASCII literals to look for near a position, each with its reach, found in one pass
+/// over the reach: a table of their first characters turns most characters away.
+struct Near {
+    literals: Vec<(Vec<u32>, usize)>,
+    first: [bool; 128],
+    reach: usize,
 }
 
-fn near_of<T: Copy + Into<u32>>(
-    units: &[T],
-    hits: &[usize],
-    before: &[(Vec<u8>, usize)],
-    after: &[(Vec<u8>, usize)],
-) -> Vec<usize> {
+impl Near {
+    fn new(literals: &[(&[u8], usize)]) -> Near {
+        let mut first = [false; 128];
+        let mut kept = Vec::new();
+        for (literal, reach) in literals {
+            // An empty or non-ASCII literal is never wholly found (as str.find of a
+            // literal no str holds as ASCII bytes would have it).
+            if literal.is_empty() || !literal.is_ascii() {
+                continue;
+            }
+            first[literal[0] as usize] = true;
+            kept.push((literal.iter().map(|&b| u32::from(b)).collect::<Vec<u32>>(), *reach));
+        }
+        let reach = kept.iter().map(|(_, r)| *r).max().unwrap_or(0);
+        Near { literals: kept, first, reach }
+    }
+
+    fn matches_at<T: Copy + Into<u32>>(units: &[T], literal: &[u32], at: usize) -> bool {
+        at + literal.len() <= units.len()
+            && literal.iter().enumerate().all(|(j, &c)| units[at + j].into() == c)
+    }
+
+    /// Whether a literal lies wholly inside the `reach` characters before `pos`.
+    fn before<T: Copy + Into<u32>>(&self, units: &[T], pos: usize) -> bool {
+        let pos = pos.min(units.len());
+        for at in pos.saturating_sub(self.reach)..pos {
+            let c: u32 = units[at].into();
+            if c >= 128 || !self.first[c as usize] {
+                continue;
+            }
+            for (literal, reach) in &self.literals {
+                if literal[0] == c
+                    && at >= pos.saturating_sub(*reach)
+                    && at + literal.len() <= pos
+                    && Self::matches_at(units, literal, at)
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether a literal lies wholly inside the `reach` characters from `pos` on.
+    fn after<T: Copy + Into<u32>>(&self, units: &[T], pos: usize) -> bool {
+        let stop = (pos + self.reach).min(units.len());
+        for at in pos..stop {
+            let c: u32 = units[at].into();
+            if c >= 128 || !self.first[c as usize] {
+                continue;
+            }
+            for (literal, reach) in &self.literals {
+                if literal[0] == c
+                    && at + literal.len() <= (pos + reach).min(units.len())
+                    && Self::matches_at(units, literal, at)
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+fn near_of<T: Copy + Into<u32>>(units: &[T], hits: &[usize], before: &Near, after: &Near) -> Vec<usize> {
     hits.iter()
         .copied()
-        .filter(|&pos| {
-            before.iter().any(|(lit, reach)| holds(units, lit, pos.saturating_sub(*reach), pos))
-                || after.iter().any(|(lit, reach)| holds(units, lit, pos, pos + reach))
-        })
+        .filter(|&pos| before.before(units, pos) || after.after(units, pos))
         .collect()
 }
 
@@ -153,12 +207,71 @@ fn near_of<T: Copy + Into<u32>>(
 pub fn near_any(
     text: &PyString,
     hits: Vec<usize>,
-    before: Vec<(Vec<u8>, usize)>,
-    after: Vec<(Vec<u8>, usize)>,
+    before: Vec<(&PyBytes, usize)>,
+    after: Vec<(&PyBytes, usize)>,
 ) -> PyResult<Vec<usize>> {
+    fn bytes<'a>(given: &[(&'a PyBytes, usize)]) -> Vec<(&'a [u8], usize)> {
+        given.iter().map(|(b, r)| (b.as_bytes(), *r)).collect()
+    }
+    let (before, after) = (Near::new(&bytes(&before)), Near::new(&bytes(&after)));
     Ok(match units(text)? {
         Units::One(u) => near_of(u, &hits, &before, &after),
         Units::Two(u) => near_of(u, &hits, &before, &after),
         Units::Four(u) => near_of(u, &hits, &before, &after),
+    })
+}
+
+fn may_name_of<T: Copy + Into<u32>>(
+    units: &[T],
+    hits: &[usize],
+    settings: &Near,
+    max_word: usize,
+    env_before: &[u8],
+) -> Vec<usize> {
+    let at = |i: usize| -> u32 { units[i].into() };
+    let size = units.len();
+    hits.iter()
+        .copied()
+        .filter(|&pos| {
+            if pos >= size {
+                return false;
+            }
+            let mut start = pos;
+            while start > 0 && pos - start < max_word && is_name_char(at(start - 1)) {
+                start -= 1;
+            }
+            let mut end = pos;
+            while end < size && end - pos < max_word && is_name_char(at(end)) {
+                end += 1;
+            }
+            at(start) == u32::from(b'-')
+                || (end < size
+                    && at(end) == u32::from(b'=')
+                    && (start == 0 || env_before.iter().any(|&b| u32::from(b) == at(start - 1))))
+                || settings.before(units, start)
+        })
+        .collect()
+}
+
+/// The hits whose word (the run of name characters around the hit, at most
+/// `max_word` each way) starts with "-", or is followed by "=" with one of
+/// `env_before` (or nothing) before it, or has one of `setting_words` wholly inside
+/// the `reach` characters before it (as `textscan.words_that_may_name`).
+#[pyfunction]
+pub fn words_that_may_name(
+    text: &PyString,
+    hits: Vec<usize>,
+    setting_words: Vec<&PyBytes>,
+    reach: usize,
+    max_word: usize,
+    env_before: &PyBytes,
+) -> PyResult<Vec<usize>> {
+    let env_before = env_before.as_bytes();
+    let settings: Vec<(&[u8], usize)> = setting_words.iter().map(|w| (w.as_bytes(), reach)).collect();
+    let settings = Near::new(&settings);
+    Ok(match units(text)? {
+        Units::One(u) => may_name_of(u, &hits, &settings, max_word, env_before),
+        Units::Two(u) => may_name_of(u, &hits, &settings, max_word, env_before),
+        Units::Four(u) => may_name_of(u, &hits, &settings, max_word, env_before),
     })
 }

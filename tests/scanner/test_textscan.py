@@ -78,3 +78,57 @@ def test_names_around_widens_to_the_whole_name_once() -> None:
     second = text.index("token")
     spans = textscan.names_around(text, [(5, [first, second]), (3, [text.index("API")])], 80)
     assert [text[s:e] for s, e in spans] == ["MY_API_TOKEN", "my.token-2"]
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(
+    data=_text_and_hits(),
+    words=st.lists(st.sampled_from([b"set", b"config", b"modify", b"-"]), max_size=3),
+    reach=st.integers(0, 30),
+    max_word=st.integers(1, 20),
+    env_before=st.sampled_from([b"", b" \t\n\"'", b"!([,;&|`"]),
+)
+def test_words_that_may_name_compiled_is_the_reference(
+    data: tuple[str, list[int]], words: list[bytes], reach: int, max_word: int, env_before: bytes
+) -> None:
+    text, hits = data
+    assert NATIVE.words_that_may_name(
+        text, hits, words, reach, max_word, env_before
+    ) == textscan.python_words_that_may_name(text, hits, words, reach, max_word, env_before)
+
+
+NAMED_PARTS = st.sampled_from(
+    ["token", "key", "pass", "secret", "pwd", "credentials", "-", "--", "=", " ", "\n", "_",
+     "api", "set", "config", "modify", "aws configure set ", "export ", "é", "\U0001f600", "x",
+     "tokenizer", "max_tokens", '"', "(", "!"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(NAMED_PARTS, max_size=16))
+def test_the_cli_prefilter_keeps_every_hit_its_checks_would_keep(parts: list[str]) -> None:
+    """cli_credentials looks at a named hit only when the cheap check and _named_here
+    both hold; its compiled prefilter (near_any, then words_that_may_name) must keep
+    every such hit, or a command-line credential goes unread."""
+    from jupyter_secrets.scanner.detectors import cli
+
+    text = "".join(parts)
+    for keyword in sorted(cli._NAME_KEYWORDS):
+        hits = [i for i in range(len(text)) if text.lower().startswith(keyword, i)]
+        wanted = [
+            pos
+            for pos in hits
+            if (
+                text.rfind("-", max(0, pos - 40), pos) != -1
+                or text.find("=", pos, pos + 40) != -1
+                or cli._setting_before(text, max(0, pos - cli._SETTING_REACH), pos)
+            )
+            and cli._named_here(text, pos)
+        ]
+        kept = textscan.near_any(text, hits, cli._NAMED_BEFORE, cli._NAMED_AFTER)
+        kept = textscan.words_that_may_name(
+            text, kept, cli._SETTING_WORDS_ASCII, cli._SETTING_REACH, cli._MAX_WORD,
+            cli._ENV_BEFORE_ASCII,
+        )  # fmt: skip
+        assert set(wanted) <= set(kept), f"{keyword!r}: a named hit was dropped"

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..document import Document
-from ..textscan import near_any
+from ..textscan import NAME_CHARS, near_any, words_that_may_name
 from . import Candidate, Detector
 from .context import PYTHON, SHELL, STRING, Place, Places
 from .context import places as shared_places
@@ -211,6 +211,11 @@ class CommandLineCredentials(Detector):
                 # after it, a setting's name a setting word before it (most hits of
                 # "token" and "key" have none of them), all looked for in one pass.
                 hits = near_any(text, hits, _NAMED_BEFORE, _NAMED_AFTER)
+                # And what _named_here needs of the word around the hit (most "key=" and
+                # "token" hits are in "tokenizer = ..." and "max_tokens=").
+                hits = words_that_may_name(
+                    text, hits, _SETTING_WORDS_ASCII, _SETTING_REACH, _MAX_WORD, _ENV_BEFORE_ASCII
+                )
             for pos in hits:
                 if named:
                     if (
@@ -420,10 +425,13 @@ class CommandLineCredentials(Detector):
 
 
 _NAME_KEYWORDS = frozenset({"pass", "pwd", "token", "key", "secret", "credentials"})
-_WORD_RUN = re.compile(r"[A-Za-z0-9_.\-]{0,80}")
-_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+#: The most characters of a word on each side of a keyword hit.
+_MAX_WORD = 80
+_WORD_RUN = re.compile(rf"[A-Za-z0-9_.\-]{{0,{_MAX_WORD}}}")
+_WORD_CHARS = NAME_CHARS
 _OPTION_AFTER = re.compile(r"[\s\"',\[]-")
 _ENV_BEFORE = frozenset(" \t\n\"'!([,;&|`")
+_ENV_BEFORE_ASCII = "".join(sorted(_ENV_BEFORE)).encode("ascii")
 
 
 def _named_here(text: str, pos: int) -> bool:
@@ -433,9 +441,9 @@ def _named_here(text: str, pos: int) -> bool:
     run = _WORD_RUN.match(text, pos)
     end = run.end() if run is not None else pos
     start = pos
-    while start > 0 and pos - start < 80 and text[start - 1] in _WORD_CHARS:
+    while start > 0 and pos - start < _MAX_WORD and text[start - 1] in _WORD_CHARS:
         start -= 1
-    if _setting_before(text, max(0, start - 120), start):
+    if _setting_before(text, max(0, start - _SETTING_REACH), start):
         return credential_name(text[start:end]) is not None  # aws configure set NAME V
     if text[end : end + 1] != "=" and text.rfind("-", max(0, pos - 80), pos) == -1:
         return False  # no '=' after it and no dash before it: a dict key, prose
@@ -474,9 +482,10 @@ def _setting_before(text: str, start: int, end: int) -> bool:
 _SETTING_LITERALS = ("set", "config", "modify")
 #: How far before a hit its setting's words are looked for.
 _SETTING_REACH = 120
+_SETTING_WORDS_ASCII = tuple(w.encode("ascii") for w in _SETTING_LITERALS)
 #: What a named hit needs near it before its checks run (see find): textscan.near_any's
 #: literals and reaches, implied by those checks.
-_NAMED_BEFORE = ((b"-", 40), *((w.encode(), _SETTING_REACH) for w in _SETTING_LITERALS))
+_NAMED_BEFORE = ((b"-", 40), *((w, _SETTING_REACH) for w in _SETTING_WORDS_ASCII))
 _NAMED_AFTER = ((b"=", 40),)
 
 
