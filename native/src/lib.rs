@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 
+mod code;
 mod text;
 
 use pyo3::ffi;
@@ -777,5 +778,6 @@ fn _native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(text::names_around, m)?)?;
     m.add_function(wrap_pyfunction!(text::near_any, m)?)?;
     m.add_function(wrap_pyfunction!(text::words_that_may_name, m)?)?;
+    m.add_function(wrap_pyfunction!(code::code_tokens, m)?)?;
     Ok(())
 }

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from jupyter_secrets.scanner import content
 from jupyter_secrets.scanner.detectors.credentials import UriCredentials
 from jupyter_secrets.scanner.detectors.tokens import TwilioKey
 from jupyter_secrets.scanner.document import Document, Origin
@@ -190,3 +192,30 @@ def test_code_tokens_are_the_unguarded_patterns_tokens(parts: list[str]) -> None
         return [(m.lastgroup, m.span(), m.groupdict()) for m in pattern.finditer(text)]
 
     assert tokens(context._CODE_TOKEN) == tokens(plain)
+
+
+_CODE_PARTS = st.lists(
+    st.sampled_from(
+        ['"', "'", '"""', "'''", "\\", "\n", "#", "!", "%", "%%", " ", "\t", "=", "x", "r",
+         "b", "f", "t", "rb", "Fr", "bR", "rrr", "_", "a1", "ls -l", "x = !", "é", "\u20ac",
+         "\U0001f600", "a\u00e9 = !ls", "\r", "\\\n"]
+    ),
+    max_size=30,
+)  # fmt: skip
+
+
+@pytest.mark.skipif(content.compiled() is None, reason="the compiled module is not built here")
+@settings(max_examples=2000, deadline=None)
+@given(_CODE_PARTS)
+def test_compiled_code_tokens_are_the_regex_tokens(parts: list[str]) -> None:
+    """native/src/code.rs reads a code segment as _CODE_TOKEN does: every string literal
+    (its body and prefix), comment and shell line, or hands the segment back."""
+    from jupyter_secrets.scanner.detectors import context
+
+    text = "".join(parts)
+    native = content.compiled().code_tokens(text, 7)
+    reference = context._python_tokens(text, 7)
+    if native is None:  # handed back: only a line's \\w* beyond ASCII may do that
+        assert any(ord(c) > 127 for c in text)
+        return
+    assert tuple(native) == reference
