@@ -101,10 +101,12 @@ def iter_files(paths: list[str]) -> Iterator[str]:
 
 def build_scanner(args: argparse.Namespace) -> Any:
     from ..scanner import Baseline, KnownValues, Scanner, dbcache
+    from ..scanner.detectors.detect_secrets_adapter import defer_requests
 
     # The command line starts often (a hook per commit): keep its compiled pattern
     # databases. Servers never do (see .dbcache).
     dbcache.enable(dbcache.default_directory())
+    defer_requests()
 
     baseline = None
     if args.baseline:

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import importlib
 import re
+import sys
 import threading
+import types
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -51,14 +54,66 @@ def _plugin(module: str, cls: str) -> Any:
     key = f"{module}:{cls}"
     with _LOCK:
         if key not in _PLUGINS:
-            from detect_secrets.settings import transient_settings  # noqa: PLC0415 (detect-secrets loads its plugins (70 ms) on first use)
+            with _requests_deferred():
+                from detect_secrets.settings import transient_settings  # noqa: PLC0415 (detect-secrets loads its plugins (70 ms) on first use)
 
-            with transient_settings({"plugins_used": [{"name": cls}], "filters_used": []}):
-                plugin_cls = getattr(
-                    importlib.import_module(f"detect_secrets.plugins.{module}"), cls
-                )
-                _PLUGINS[key] = plugin_cls()
+                with transient_settings({"plugins_used": [{"name": cls}], "filters_used": []}):
+                    plugin_cls = getattr(
+                        importlib.import_module(f"detect_secrets.plugins.{module}"), cls
+                    )
+                    _PLUGINS[key] = plugin_cls()
         return _PLUGINS[key]
+
+
+# detect-secrets imports requests (0.1 s, a third of a command-line start) for verify(),
+# which the adapter never calls. A process that owns its imports, the command line,
+# lets its modules hold a stand-in that imports the real one on first use instead.
+_defer_requests = False
+
+
+def defer_requests() -> None:
+    """Import detect-secrets without requests from now on (see _DeferredRequests); for
+    the command line only: a server's other threads may import requests meanwhile."""
+    global _defer_requests
+    _defer_requests = True
+
+
+class _DeferredRequests(types.ModuleType):
+    """``requests`` as detect-secrets' modules see it when imported deferred: any
+    attribute read imports the real module and reads it there. While they are being
+    imported, ``requests.Response`` (read by return annotations) is a stand-in class."""
+
+    def __init__(self) -> None:
+        super().__init__("requests")
+        self._importing = True
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if name == "Response" and self.__dict__.get("_importing"):
+            return _AnnotationOnly
+        if sys.modules.get("requests") is self:
+            del sys.modules["requests"]  # the real one from here on
+        return getattr(importlib.import_module("requests"), name)
+
+
+class _AnnotationOnly:
+    """Stands for requests.Response in annotations made while it was deferred."""
+
+
+@contextlib.contextmanager
+def _requests_deferred() -> Iterator[None]:
+    if not _defer_requests or "requests" in sys.modules:
+        yield
+        return
+    stand_in = _DeferredRequests()
+    sys.modules["requests"] = stand_in
+    try:
+        yield
+    finally:
+        stand_in._importing = False
+        if sys.modules.get("requests") is stand_in:
+            del sys.modules["requests"]
 
 
 class DetectSecretsPlugin(Detector):
