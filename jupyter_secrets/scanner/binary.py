@@ -23,6 +23,8 @@ import sys
 import zlib
 from typing import NamedTuple, overload
 
+from .native import MODULE
+
 #: Mimetypes whose payload is base64 of a binary format.
 BINARY_MIMES = frozenset(
     {
@@ -96,9 +98,28 @@ def _strict_base64(payload: str) -> _Base64View | None:
     None; decoded only where they are read.
 
     A glance at the head first turns prose away cheaply. All but the last group is
-    checked by one translate (a quarter of the cost of decoding); the last group and
-    its padding are decoded strictly, which is what decides about padding.
+    checked against the alphabet (in one compiled pass where native/ is built, else by
+    a translate, a quarter of the cost of decoding); the last group and its padding are
+    decoded strictly, which is what decides about padding.
     """
+    prepared = MODULE.base64_payload(payload) if MODULE is not None else _prepared(payload)
+    if prepared is None:
+        return None
+    data, aligned = prepared
+    try:
+        if sys.version_info >= (3, 11):
+            last = binascii.a2b_base64(data[aligned:], strict_mode=True)
+        else:
+            last = base64.b64decode(data[aligned:], validate=True)  # 3.10: no strict_mode
+    except (binascii.Error, ValueError):
+        return None
+    return _Base64View(data, aligned, last)
+
+
+def _prepared(payload: str) -> tuple[bytes, int] | None:
+    """``payload`` as ASCII base64 in the standard alphabet without line breaks, padded
+    to whole groups, and the length of its groups before the last one; None unless it
+    starts like base64, is ASCII, and those groups hold only the alphabet (no "=")."""
     if _B64_HEAD.match(payload) is None:
         return None
     try:
@@ -112,26 +133,20 @@ def _strict_base64(payload: str) -> _Base64View | None:
     data += b"=" * (-len(data) % 4)
     body = len(data.rstrip(b"="))
     aligned = max(0, (body - 1) // 4 * 4)  # every group before the last one
-    head = data[:aligned]
-    if head.translate(None, _ALPHABET):
+    if data[:aligned].translate(None, _ALPHABET):
         return None  # a character outside the alphabet, or "=" inside
-    try:
-        if sys.version_info >= (3, 11):
-            last = binascii.a2b_base64(data[aligned:], strict_mode=True)
-        else:
-            last = base64.b64decode(data[aligned:], validate=True)  # 3.10: no strict_mode
-    except (binascii.Error, ValueError):
-        return None
-    return _Base64View(head, last)
+    return data, aligned
 
 
 class _Base64View:
-    """The bytes of aligned, padding-free base64 ``head`` followed by ``last``,
-    decoded only where they are read (slices and single bytes, as ``bytes`` gives)."""
+    """The bytes of the aligned, padding-free base64 groups of ``data`` before ``aligned``
+    followed by ``last``, decoded only where they are read (slices and single bytes, as
+    ``bytes`` gives)."""
 
-    def __init__(self, head: bytes, last: bytes) -> None:
-        self._head = head
-        self._head_length = len(head) // 4 * 3
+    def __init__(self, data: bytes, aligned: int, last: bytes) -> None:
+        self._head = data  # its groups before ``aligned``
+        self._aligned = aligned
+        self._head_length = aligned // 4 * 3
         self._last = last
         self._length = self._head_length + len(last)
 
@@ -164,7 +179,7 @@ class _Base64View:
         return out
 
     def whole(self) -> bytes:
-        return binascii.a2b_base64(self._head) + self._last
+        return binascii.a2b_base64(self._head[: self._aligned]) + self._last
 
 
 def _sniff(raw: bytes) -> str | None:

@@ -21,7 +21,6 @@ Walks are iterative: no nesting depth can raise RecursionError.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 from .binary import BINARY_MIMES, MIN_BASE64, classify
 from .document import KIND_CODE, KIND_MARKDOWN, KIND_OUTPUT, KIND_RAW, KIND_TEXT, Origin
 from .finding import LOCATION_METADATA, LOCATION_OUTPUT, LOCATION_SOURCE
+from .native import MODULE
 
 ALLOW_TAG = "allow-secret"
 #: A pointer's last element when the leaf is a dict key itself, not its value.
@@ -447,17 +447,11 @@ def json_text(value: Any) -> str:
 # does not handle itself (a key that is no string, a lone surrogate) it hands back to
 # _cell, cell by cell. Without it, or with JUPYTER_SECRETS_NATIVE=0, _cell walks.
 
-ENV_NATIVE = "JUPYTER_SECRETS_NATIVE"
 
-
-def _load_native() -> Any:
-    if os.environ.get(ENV_NATIVE, "1") == "0":
+def _init_native() -> Any:
+    if MODULE is None:
         return None
-    try:
-        from . import _native as native  # type: ignore[attr-defined]  # noqa: PLC0415
-    except ImportError:
-        return None
-    native.init(
+    MODULE.init(
         {
             "origin_type": Origin,
             "classify": classify,
@@ -478,10 +472,10 @@ def _load_native() -> Any:
             "kind_output": KIND_OUTPUT,
         }
     )
-    return native
+    return MODULE
 
 
-_native = _load_native()
+_native = _init_native()
 
 
 def compiled() -> Any:
