@@ -23,8 +23,6 @@ import sys
 import zlib
 from typing import NamedTuple, overload
 
-from .native import MODULE
-
 #: Mimetypes whose payload is base64 of a binary format.
 BINARY_MIMES = frozenset(
     {
@@ -98,11 +96,11 @@ def _strict_base64(payload: str) -> _Base64View | None:
     None; decoded only where they are read.
 
     A glance at the head first turns prose away cheaply. All but the last group is
-    checked against the alphabet (in one compiled pass where native/ is built, else by
-    a translate, a quarter of the cost of decoding); the last group and its padding are
-    decoded strictly, which is what decides about padding.
+    checked against the alphabet by one translate (a quarter of the cost of decoding;
+    a compiled loop of table lookups was slower than these C passes); the last group
+    and its padding are decoded strictly, which is what decides about padding.
     """
-    prepared = MODULE.base64_payload(payload) if MODULE is not None else _prepared(payload)
+    prepared = _prepared(payload)
     if prepared is None:
         return None
     data, aligned = prepared

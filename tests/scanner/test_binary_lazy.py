@@ -11,13 +11,11 @@ import struct
 import sys
 import zlib
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jupyter_secrets.scanner import binary
 from jupyter_secrets.scanner.binary import TEXT, Verdict, classify
-from jupyter_secrets.scanner.native import MODULE
 
 
 def _reference(value: str, mime: str | None) -> Verdict:
@@ -156,20 +154,3 @@ def test_the_image_data_is_not_decoded(monkeypatch: object) -> None:
     verdict = classify(base64.b64encode(image).decode(), "image/png")
     assert verdict == Verdict(True, ("Comment: hello",))
     assert decoded and max(decoded) < 100, decoded
-
-
-_B64_PARTS = st.sampled_from(
-    ["QUJD", "ab", "A", "+/", "-_", "=", "==", "\n", "\r\n", " ", "é", "\u20ac", "*", "0000",
-     "AAAAAAAAAAAAAAAA", "iVBORw0KGgo"]
-)  # fmt: skip
-
-
-@pytest.mark.skipif(MODULE is None, reason="the compiled module is not built here")
-@settings(max_examples=1500, deadline=None)
-@given(st.lists(_B64_PARTS, max_size=24))
-def test_compiled_base64_preparation_is_the_python_one(parts: list[str]) -> None:
-    """native/'s one-pass base64_payload gives _prepared's bytes and aligned length,
-    or refuses where it does, for every spelling (padding anywhere, both alphabets,
-    line breaks, characters beyond ASCII)."""
-    payload = "".join(parts)
-    assert MODULE.base64_payload(payload) == binary._prepared(payload)
