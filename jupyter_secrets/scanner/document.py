@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 from collections.abc import Iterable, KeysView
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -44,6 +45,10 @@ class Origin(NamedTuple):
     #: else); None for sources and text outputs. The last element is
     #: ``content.KEY`` when the text is a dict key.
     pointer: tuple[str | int, ...] | None = None
+
+
+_ORIGIN = operator.itemgetter(0)
+_TEXT = operator.itemgetter(1)
 
 
 @dataclass(slots=True)
@@ -83,11 +88,16 @@ class Document:
 
     @classmethod
     def build(cls, path: str, pieces: Iterable[tuple[Origin, str]]) -> Document:
-        kept = [piece for piece in pieces if piece[1]]
-        origins = [origin for origin, _ in kept]
-        texts = [text for _, text in kept]
+        # map, filter and accumulate run in C: a notebook has hundreds of thousands of pieces.
+        kept = list(filter(_TEXT, pieces))
+        origins = list(map(_ORIGIN, kept))
+        texts = list(map(_TEXT, kept))
         gap = len(SEPARATOR)
-        starts = list(itertools.accumulate((len(t) + gap for t in texts), initial=0))
+        starts = list(
+            itertools.accumulate(
+                map(operator.add, map(len, texts), itertools.repeat(gap)), initial=0
+            )
+        )
         starts.pop()
         doc = cls(path, origins, texts, SEPARATOR.join(texts))
         doc._starts = starts

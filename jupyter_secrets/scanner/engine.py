@@ -95,6 +95,7 @@ class Scanner:
             (d, frozenset((keyword, d.case_sensitive) for keyword in d.keywords))
             for d in self.detectors
         ]
+        self._gates = _Gates(self._detector_keys)
         self._keywords = KeywordIndex(
             ((keyword, d.case_sensitive) for d in self.detectors for keyword in d.keywords),
             {d.name: d.shapes for d in self.detectors if d.shapes} if shape_gate else None,
@@ -290,16 +291,7 @@ class Scanner:
         candidates: list[Candidate] = []
         text = doc.text
         verdicts: dict[tuple[str, bool], bool] = {}  # per scan only: values stay short-lived
-        present = doc.present_keywords()  # complete for what the index holds (see KeywordIndex)
-        shaped = doc.shaped
-        for detector, keys in self._detector_keys:
-            if shaped is not None and detector.shapes:
-                # Its shapes gate it (its own keywords may not be indexed: see
-                # KeywordIndex); where a shape is but no keyword, it finds nothing.
-                if detector.name not in shaped:
-                    continue
-            elif keys and keys.isdisjoint(present):
-                continue  # a detector only looks near its keywords: none here
+        for detector in self._gates.open(doc):
             for cand in detector.find(doc):
                 key = (text[cand.start : cand.end], detector.generic)
                 rejected = verdicts.get(key)
@@ -398,6 +390,46 @@ class Scanner:
                 "raise the limit (--max-bytes) or exclude the file",
                 kind="too_large",
             )
+
+
+class _Gates:
+    """Which detectors read a document, in their order: a detector only looks near its
+    keywords, so one without a keyword hit in the document is not asked; where the
+    prefilter looked for shapes, a detector with shapes is asked only when one of them
+    is there (its own keywords may not be indexed: see KeywordIndex), and then even
+    without a keyword (it finds nothing). Worked out from the keywords present, not
+    by asking every detector: a folder has thousands of small files."""
+
+    def __init__(self, detector_keys: list[tuple[Detector, frozenset[tuple[str, bool]]]]) -> None:
+        self._detectors = [d for d, _ in detector_keys]
+        #: Detectors without keywords (and, for _unshaped_always, without shapes).
+        self._always = [i for i, (_, keys) in enumerate(detector_keys) if not keys]
+        self._unshaped_always = [i for i in self._always if not self._detectors[i].shapes]
+        self._by_keyword: dict[tuple[str, bool], list[int]] = {}
+        self._unshaped_by_keyword: dict[tuple[str, bool], list[int]] = {}
+        for index, (detector, keys) in enumerate(detector_keys):
+            for key in keys:
+                self._by_keyword.setdefault(key, []).append(index)
+                if not detector.shapes:
+                    self._unshaped_by_keyword.setdefault(key, []).append(index)
+        self._shaped = {d.name: i for i, d in enumerate(self._detectors) if d.shapes}
+
+    def open(self, doc: Document) -> list[Detector]:
+        # The index is complete for every keyword a gate here reads (see KeywordIndex).
+        shaped = doc.shaped
+        if shaped is None:
+            chosen = set(self._always)
+            by_keyword = self._by_keyword
+        else:
+            chosen = set(self._unshaped_always)
+            chosen.update(self._shaped[name] for name in shaped if name in self._shaped)
+            by_keyword = self._unshaped_by_keyword
+        for key in doc.present_keywords():
+            found = by_keyword.get(key)
+            if found is not None:
+                chosen.update(found)
+        detectors = self._detectors
+        return [detectors[i] for i in sorted(chosen)]
 
 
 def _shape_gated_keywords(detectors: list[Detector]) -> set[tuple[str, bool]]:

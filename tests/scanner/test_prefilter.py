@@ -163,3 +163,34 @@ def test_cell_cache_key_covers_image_payloads_too() -> None:
     tagged = cell(b"two" * 1000, f"key {secret}\n")
     tagged["metadata"] = {"tags": ["allow-secret"]}
     assert scanner.scan_cell(tagged, 0) == [] and len(calls) == 4, "tags must be in the key"
+
+
+_GATE_SCANNER = Scanner(hash_key=b"k")
+_GATE_WORDS = sorted({k for d in _GATE_SCANNER.detectors for k in d.keywords} | {"SK", "AC"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*_GATE_WORDS, " ", "\n", "x", "\u017f"]), max_size=12),
+    st.booleans(),
+)
+def test_gates_open_the_detectors_the_per_detector_test_would(
+    words: list[str], shapes_known: bool
+) -> None:
+    """The engine picks the detectors to run from the keywords present; it must pick
+    exactly those that asking each detector in turn picked (keywords, then shapes where
+    the prefilter looked for them), in the same order."""
+    doc = _doc(" ".join(words))
+    _GATE_SCANNER._keywords.fill(doc)
+    if not shapes_known:
+        doc.shaped = None
+    present = doc.present_keywords()
+    expected = []
+    for detector, keys in _GATE_SCANNER._detector_keys:
+        if doc.shaped is not None and detector.shapes:
+            if detector.name not in doc.shaped:
+                continue
+        elif keys and keys.isdisjoint(present):
+            continue
+        expected.append(detector.name)
+    assert [d.name for d in _GATE_SCANNER._gates.open(doc)] == expected
