@@ -661,9 +661,27 @@ impl<'py> Walker<'py> {
         Ok(Some(label))
     }
 
-    /// `content.json_text`: unescaped `"key": "value"` lines of a JSON output.
+    /// `content.json_text`: unescaped `"key": "value"` lines of a JSON output, written into
+    /// one buffer (a Plotly figure has hundreds of thousands of leaves).
     fn json_text(&self, value: &'py PyAny) -> Walk<String> {
-        let mut lines: Vec<String> = Vec::new();
+        fn line(out: &mut String, key: Option<&str>, shown: &str, quoted: bool) {
+            if !out.is_empty() {
+                out.push('\n'); // no line is empty: each holds a quote at least
+            }
+            if let Some(k) = key {
+                out.push('"');
+                out.push_str(k);
+                out.push_str("\": ");
+            }
+            if quoted {
+                out.push('"');
+            }
+            out.push_str(shown);
+            if quoted {
+                out.push('"');
+            }
+        }
+        let mut out = String::new();
         let mut stack: Vec<(&PyAny, Option<&str>)> = vec![(value, None)];
         while let Some((item, key)) = stack.pop() {
             if is_dict(item) {
@@ -678,20 +696,30 @@ impl<'py> Walker<'py> {
                     stack.push((list.get_item(index)?, key));
                 }
             } else if is_str(item) {
-                let text = text_of(item)?;
-                lines.push(match key {
-                    Some(k) => format!("\"{}\": \"{}\"", k, text),
-                    None => format!("\"{}\"", text),
-                });
-            } else if let Some(k) = key {
-                if !item.is_none() {
-                    // Python's own str() of a number or a boolean (1e-05, True).
-                    let shown = item.str()?;
-                    lines.push(format!("\"{}\": {}", k, shown.to_str()?));
+                line(&mut out, key, text_of(item)?, true);
+            } else if key.is_some() && !item.is_none() {
+                // Python's own str() of a number or a boolean (1e-05, True); an int that
+                // fits 64 bits reads the same in Rust's decimal.
+                if PyBool::is_type_of(item) {
+                    line(&mut out, key, if item.is_true()? { "True" } else { "False" }, false);
+                } else if let Some(n) = exact_i64(item) {
+                    line(&mut out, key, &n.to_string(), false);
+                } else {
+                    line(&mut out, key, item.str()?.to_str()?, false);
                 }
             }
         }
-        Ok(lines.join("\n"))
+        Ok(out)
+    }
+}
+
+/// The value of an exact `int` that fits 64 bits (tried only on those: a failed
+/// extraction makes an exception, and a figure has thousands of floats).
+fn exact_i64(item: &PyAny) -> Option<i64> {
+    if PyLong::is_exact_type_of(item) {
+        item.extract::<i64>().ok()
+    } else {
+        None
     }
 }
 
