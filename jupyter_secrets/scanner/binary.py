@@ -23,6 +23,8 @@ import sys
 import zlib
 from typing import NamedTuple, overload
 
+from .native import MODULE
+
 #: Mimetypes whose payload is base64 of a binary format.
 BINARY_MIMES = frozenset(
     {
@@ -96,19 +98,30 @@ def _strict_base64(payload: str) -> _Base64View | None:
     None; decoded only where they are read.
 
     A glance at the head first turns prose away cheaply. All but the last group is
-    checked against the alphabet by one translate (a quarter of the cost of decoding;
-    a compiled loop of table lookups was slower than these C passes); the last group
-    and its padding are decoded strictly, which is what decides about padding.
+    checked against the alphabet: for plain base64 (most images: one line, and nbformat's
+    line break at the end) in one compiled pass over the str itself, which binascii then
+    reads as it is (ASCII); else by the steps of :func:`_prepared`. The last group and its padding are decoded strictly, which is
+    what decides about padding.
     """
-    prepared = _prepared(payload)
-    if prepared is None:
+    plain = MODULE.base64_head(payload) if MODULE is not None else (-1, -1)
+    if plain is None:
         return None
-    data, aligned = prepared
+    aligned, end = plain
+    data: str | bytes
+    if aligned >= 0:
+        data = payload
+        tail: str | bytes = payload[aligned:end] + "=" * (-end % 4)
+    else:
+        prepared = _prepared(payload)
+        if prepared is None:
+            return None
+        data, aligned = prepared
+        tail = data[aligned:]
     try:
         if sys.version_info >= (3, 11):
-            last = binascii.a2b_base64(data[aligned:], strict_mode=True)
+            last = binascii.a2b_base64(tail, strict_mode=True)
         else:
-            last = base64.b64decode(data[aligned:], validate=True)  # 3.10: no strict_mode
+            last = base64.b64decode(tail, validate=True)  # 3.10: no strict_mode
     except (binascii.Error, ValueError):
         return None
     return _Base64View(data, aligned, last)
@@ -141,7 +154,7 @@ class _Base64View:
     followed by ``last``, decoded only where they are read (slices and single bytes, as
     ``bytes`` gives)."""
 
-    def __init__(self, data: bytes, aligned: int, last: bytes) -> None:
+    def __init__(self, data: str | bytes, aligned: int, last: bytes) -> None:
         self._head = data  # its groups before ``aligned``
         self._aligned = aligned
         self._head_length = aligned // 4 * 3

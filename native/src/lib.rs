@@ -807,5 +807,6 @@ fn _native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(text::near_any, m)?)?;
     m.add_function(wrap_pyfunction!(text::words_that_may_name, m)?)?;
     m.add_function(wrap_pyfunction!(code::code_tokens, m)?)?;
+    m.add_function(wrap_pyfunction!(text::base64_head, m)?)?;
     Ok(())
 }

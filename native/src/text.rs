@@ -275,3 +275,43 @@ pub fn words_that_may_name(
         Units::Four(u) => may_name_of(u, &hits, &settings, max_word, env_before),
     })
 }
+
+/// For `binary._strict_base64`: `(aligned, end)` when the payload is plain standard
+/// base64 (only `A-Za-z0-9+/=`, at least 16 long, no "=" among its first 16), save line
+/// breaks at its end (as nbformat writes images), whose groups before the last one
+/// hold no "=": `end` is where the line breaks start, `aligned` the length of those
+/// groups. None when such a payload has "=" there (it is no strict base64); `(-1, -1)`
+/// for anything else (line breaks inside, the URL-safe alphabet, other characters),
+/// which the Python steps read. One pass the compiler vectorizes, and no copy.
+#[pyfunction]
+pub fn base64_head(payload: &PyString) -> PyResult<Option<(isize, isize)>> {
+    const ELSEWHERE: Option<(isize, isize)> = Some((-1, -1));
+    let units = match units(payload)? {
+        Units::One(u) => u,
+        _ => return Ok(ELSEWHERE),
+    };
+    let end = units.len() - units.iter().rev().take_while(|&&c| c == b'\n' || c == b'\r').count();
+    let units = &units[..end];
+    if end < 16 {
+        return Ok(ELSEWHERE);
+    }
+    let plain = units.chunks(256).all(|chunk| {
+        chunk.iter().fold(true, |ok, &c| {
+            ok & ((c.wrapping_sub(b'0') < 10)
+                | ((c | 0x20).wrapping_sub(b'a') < 26)
+                | (c == b'+')
+                | (c == b'/')
+                | (c == b'='))
+        })
+    });
+    if !plain || units[..16].contains(&b'=') {
+        return Ok(ELSEWHERE);
+    }
+    let trailing = units.iter().rev().take_while(|&&c| c == b'=').count();
+    let body = end - trailing;
+    let aligned = if body == 0 { 0 } else { (body - 1) / 4 * 4 };
+    if units[..aligned].contains(&b'=') {
+        return Ok(None);
+    }
+    Ok(Some((aligned as isize, end as isize)))
+}

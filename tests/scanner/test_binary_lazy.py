@@ -11,10 +11,11 @@ import struct
 import sys
 import zlib
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_secrets.scanner import binary
+from jupyter_secrets.scanner import binary, native
 from jupyter_secrets.scanner.binary import TEXT, Verdict, classify
 
 
@@ -154,3 +155,30 @@ def test_the_image_data_is_not_decoded(monkeypatch: object) -> None:
     verdict = classify(base64.b64encode(image).decode(), "image/png")
     assert verdict == Verdict(True, ("Comment: hello",))
     assert decoded and max(decoded) < 100, decoded
+
+
+_B64_PARTS = st.sampled_from(
+    ["QUJD", "ab", "A", "+/", "-_", "=", "==", "\n", "\r\n", " ", "é", "\u20ac", "*", "0000",
+     "AAAAAAAAAAAAAAAA", "iVBORw0KGgo", "AAAA" * 8, "QUJDRA==\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_B64_PARTS, max_size=24))
+def test_the_compiled_base64_pass_reads_what_the_python_steps_read(parts: list[str]) -> None:
+    """Plain base64 is checked in one compiled pass over the str; anything else goes
+    through _prepared. Either way the same payloads are refused, and the accepted
+    ones hold the same bytes (padding anywhere, both alphabets, line breaks, characters
+    beyond ASCII)."""
+    if native.MODULE is None:
+        pytest.skip("the compiled module is not built here")
+    payload = "".join(parts)
+
+    def read(view: binary._Base64View | None) -> tuple[int, bytes] | None:
+        return None if view is None else (len(view), view.whole())
+
+    compiled = read(binary._strict_base64(payload))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(binary, "MODULE", None)
+        reference = read(binary._strict_base64(payload))
+    assert compiled == reference
