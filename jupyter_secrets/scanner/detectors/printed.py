@@ -10,6 +10,8 @@ a possible credential.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -110,12 +112,11 @@ class PrintedCredential(Detector):
 
 def _code_sources(doc: Document, keywords: tuple[str, ...]) -> Iterator[Segment]:
     """The code cell sources that hold a keyword (each once, in document order)."""
-    current_end = -1
-    for pos in sorted(p for keyword in keywords for p in doc.hits(keyword)):
-        if pos < current_end:
-            continue  # the segment of the previous hit
-        segment = doc.segment_at(pos)
-        current_end = segment.end
+    hits = sorted(itertools.chain.from_iterable(doc.hits(keyword) for keyword in keywords))
+    at = 0
+    while at < len(hits):
+        segment = doc.segment_at(hits[at])
+        at = bisect.bisect_left(hits, segment.end, at + 1)  # past this segment's hits
         origin = segment.origin
         if (
             origin.kind == KIND_CODE
