@@ -73,9 +73,12 @@ def test_palette_command_shows_policy_dialog(
     palette_input = lab_page.locator(".lm-CommandPalette-input")
     item = lab_page.locator(".lm-CommandPalette-item", has_text="Show Secrets Policy")
     header = lab_page.locator(".lm-CommandPalette-header", has_text="Secrets")
-    # On a loaded machine a key press can land before the shell has focus, and the palette
-    # can close or re-render under the click (the item detached, one clean-clone run): the
-    # whole open-fill-click sequence is retried, never a fixed wait.
+    dialog = lab_page.locator(".jp-Dialog")
+    # On a loaded machine a key press can land before the shell has focus, the palette
+    # can close or re-render under the click (the item detached, one clean-clone run),
+    # and the dialog waits on the server's policy: the whole open-fill-click sequence is
+    # retried until the dialog shows (a click that a re-render swallowed opens none;
+    # another clean-clone run), never a fixed wait.
     for attempt in range(3):
         try:
             lab_page.keyboard.press("Control+Shift+C")
@@ -84,13 +87,13 @@ def test_palette_command_shows_policy_dialog(
             expect(item).to_have_count(1, timeout=20_000)
             expect(header).to_have_count(1, timeout=20_000)  # in the Secrets category
             item.click(timeout=15_000)
+            expect(dialog).to_be_visible(timeout=20_000)
             break
         except (PlaywrightTimeout, AssertionError):
             if attempt == 2:
                 raise
             lab_page.keyboard.press("Escape")
-    dialog = lab_page.locator(".jp-Dialog")
-    expect(dialog).to_be_visible()
+            expect(dialog).to_have_count(0, timeout=10_000)  # a late dialog is closed first
     body = dialog.locator(".jp-Dialog-body")
     expect(body.locator("p").first).to_have_text(status)
     if secrets_server_present:  # the dialog says what the policy does and what set it
