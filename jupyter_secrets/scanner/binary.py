@@ -100,8 +100,8 @@ def _strict_base64(payload: str) -> _Base64View | None:
     A glance at the head first turns prose away cheaply. All but the last group is
     checked against the alphabet: for plain base64 (most images: one line, and nbformat's
     line break at the end) in one compiled pass over the str itself, which binascii then
-    reads as it is (ASCII); else by the steps of :func:`_prepared`. The last group and its padding are decoded strictly, which is
-    what decides about padding.
+    reads as it is (ASCII); else by the steps of :func:`_prepared`. The last group and
+    its padding are decoded strictly, which is what decides about padding.
     """
     plain = MODULE.base64_head(payload) if MODULE is not None else (-1, -1)
     if plain is None:

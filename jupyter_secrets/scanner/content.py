@@ -478,11 +478,6 @@ def _init_native() -> Any:
 _native = _init_native()
 
 
-def compiled() -> Any:
-    """The compiled module (its walk and its text passes), or None where it is not used."""
-    return _native
-
-
 def native_walk() -> bool:
     """Whether the compiled walk is in use."""
     return _native is not None

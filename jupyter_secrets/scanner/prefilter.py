@@ -37,8 +37,8 @@ from typing import Any
 import ahocorasick
 
 from . import dbcache
-from .content import compiled
 from .document import Document
+from .native import MODULE
 
 hyperscan: Any
 try:
@@ -154,9 +154,8 @@ def latin1(text: str) -> bytes | None:
     beyond Latin-1; None when it holds a character of _FOLDS_TO_ASCII (see the module
     docstring). Compiled where it is built: Python's "replace" handler is slow on the
     wide strings that one emoji makes of a whole notebook's text."""
-    native = compiled()
-    if native is not None:
-        result: bytes | None = native.latin1(text)
+    if MODULE is not None:
+        result: bytes | None = MODULE.latin1(text)
         return result
     if any(c in text for c in _FOLDS_TO_ASCII):
         return None

@@ -1,41 +1,30 @@
 """Loops over keyword hits that detectors run tens of thousands of times per folder.
 
-Each function here is written twice: in Python (the reference, used where the
-compiled module is not built) and in ``native/`` (Rust, over the str's own code
-units, so offsets stay the str's). A property test holds the two to the same
-answers. Both answer questions that need no Unicode semantics: every character
-they look for is ASCII.
+Each function here is written twice: in Python (``python_*``, the reference, used
+where the compiled module is not built) and in ``native/`` (Rust, over the str's own
+code units, so offsets stay the str's); the public name is bound to one of them once,
+at import. A property test holds the two to the same answers. Both answer
+questions that need no Unicode semantics: every character they look for is ASCII.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from .content import compiled
+from .native import MODULE
 
 NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
 NAME_START = frozenset(string.ascii_letters + "_")
 
 
-def names_around(
+def python_names_around(
     text: str, keywords: Sequence[tuple[int, Sequence[int]]], max_name: int
 ) -> list[tuple[int, int]]:
     """For each hit of each ``(keyword length, hits)``, in order, the name that holds it:
     the run of NAME_CHARS around it (at most ``max_name`` characters back, and on until
     the run is ``max_name`` long), starting at its first NAME_START character. A name
     is given once, at its first hit."""
-    native = compiled()
-    if native is not None:
-        spans: list[tuple[int, int]] = native.names_around(text, keywords, max_name)
-        return spans
-    return python_names_around(text, keywords, max_name)
-
-
-def python_names_around(
-    text: str, keywords: Sequence[tuple[int, Sequence[int]]], max_name: int
-) -> list[tuple[int, int]]:
-    """names_around in Python: the reference the compiled one is held to."""
     size = len(text)
     done: set[int] = set()
     found: list[tuple[int, int]] = []
@@ -56,29 +45,15 @@ def python_names_around(
     return found
 
 
-def near_any(
-    text: str,
-    hits: Sequence[int],
-    before: Sequence[tuple[bytes, int]],
-    after: Sequence[tuple[bytes, int]] = (),
-) -> list[int]:
-    """The hits with one of the (non-empty) ASCII literals ``before`` wholly inside the ``reach``
-    characters before them, or one of ``after`` wholly inside the ``reach`` characters
-    from them on, each given as ``(literal, reach)``."""
-    native = compiled()
-    if native is not None:
-        kept: list[int] = native.near_any(text, hits, before, after)
-        return kept
-    return python_near_any(text, hits, before, after)
-
-
 def python_near_any(
     text: str,
     hits: Sequence[int],
     before: Sequence[tuple[bytes, int]],
-    after: Sequence[tuple[bytes, int]] = (),
+    after: Sequence[tuple[bytes, int]],
 ) -> list[int]:
-    """near_any in Python: the reference the compiled one is held to."""
+    """The hits with one of the (non-empty) ASCII literals ``before`` wholly inside the
+    ``reach`` characters before them, or one of ``after`` wholly inside the ``reach``
+    characters from them on, each given as ``(literal, reach)``."""
     wanted_before = [(literal.decode("ascii"), reach) for literal, reach in before if literal]
     wanted_after = [(literal.decode("ascii"), reach) for literal, reach in after if literal]
     return [
@@ -89,7 +64,7 @@ def python_near_any(
     ]
 
 
-def words_that_may_name(
+def python_words_that_may_name(
     text: str,
     hits: Sequence[int],
     setting_words: Sequence[bytes],
@@ -101,24 +76,6 @@ def words_that_may_name(
     characters each way) starts with "-" (a flag), or is followed by "=" with one of
     ``env_before``, or nothing, before it (``NAME=``), or has one of the ASCII
     ``setting_words`` wholly inside the ``reach`` characters before it."""
-    native = compiled()
-    if native is not None:
-        kept: list[int] = native.words_that_may_name(
-            text, hits, setting_words, reach, max_word, env_before
-        )
-        return kept
-    return python_words_that_may_name(text, hits, setting_words, reach, max_word, env_before)
-
-
-def python_words_that_may_name(
-    text: str,
-    hits: Sequence[int],
-    setting_words: Sequence[bytes],
-    reach: int,
-    max_word: int,
-    env_before: bytes,
-) -> list[int]:
-    """words_that_may_name in Python: the reference the compiled one is held to."""
     words = [w.decode("ascii") for w in setting_words if w]
     before = env_before.decode("ascii")
     size = len(text)
@@ -139,3 +96,16 @@ def python_words_that_may_name(
         ):
             kept.append(pos)
     return kept
+
+
+NamesAround = Callable[[str, Sequence[tuple[int, Sequence[int]]], int], list[tuple[int, int]]]
+NearAny = Callable[
+    [str, Sequence[int], Sequence[tuple[bytes, int]], Sequence[tuple[bytes, int]]], list[int]
+]
+WordsThatMayName = Callable[[str, Sequence[int], Sequence[bytes], int, int, bytes], list[int]]
+
+names_around: NamesAround = MODULE.names_around if MODULE is not None else python_names_around
+near_any: NearAny = MODULE.near_any if MODULE is not None else python_near_any
+words_that_may_name: WordsThatMayName = (
+    MODULE.words_that_may_name if MODULE is not None else python_words_that_may_name
+)

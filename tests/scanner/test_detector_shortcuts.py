@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from jupyter_secrets.scanner import content
+from jupyter_secrets.scanner import native
 from jupyter_secrets.scanner.detectors.credentials import UriCredentials
 from jupyter_secrets.scanner.detectors.tokens import TwilioKey
 from jupyter_secrets.scanner.document import Document, Origin
@@ -204,7 +204,7 @@ _CODE_PARTS = st.lists(
 )  # fmt: skip
 
 
-@pytest.mark.skipif(content.compiled() is None, reason="the compiled module is not built here")
+@pytest.mark.skipif(native.MODULE is None, reason="the compiled module is not built here")
 @settings(max_examples=2000, deadline=None)
 @given(_CODE_PARTS)
 def test_compiled_code_tokens_are_the_regex_tokens(parts: list[str]) -> None:
@@ -213,9 +213,9 @@ def test_compiled_code_tokens_are_the_regex_tokens(parts: list[str]) -> None:
     from jupyter_secrets.scanner.detectors import context
 
     text = "".join(parts)
-    native = content.compiled().code_tokens(text, 7)
+    tokens = native.MODULE.code_tokens(text, 7)
     reference = context._python_tokens(text, 7)
-    if native is None:  # handed back: only a line's \\w* beyond ASCII may do that
+    if tokens is None:  # handed back: only a line's \\w* beyond ASCII may do that
         assert any(ord(c) > 127 for c in text)
         return
-    assert tuple(native) == reference
+    assert tuple(tokens) == reference

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_secrets.scanner import content, textscan
+from jupyter_secrets.scanner import native, textscan
 
-NATIVE = content.compiled()
+NATIVE = native.MODULE
 needs_native = pytest.mark.skipif(NATIVE is None, reason="the compiled module is not built here")
 
 CHARS = st.sampled_from([*"aZ_9.-=- \n\t\"'setconfigmodify", "é", "\u20ac", "\U0001f600", "\x00"])
@@ -65,9 +65,9 @@ def test_near_any_compiled_is_the_reference(
 def test_near_any_reads_whole_literals_inside_the_reach() -> None:
     text = "aws configure set token"
     pos = text.index("token")
-    assert textscan.python_near_any(text, [pos], [(b"set", 4)]) == [pos]  # "set " before it
-    assert textscan.python_near_any(text, [pos], [(b"set", 3)]) == []  # "et ": cut by the reach
-    assert textscan.near_any(text, [pos], [(b"set", 3)]) == []
+    assert textscan.python_near_any(text, [pos], [(b"set", 4)], []) == [pos]  # "set " before it
+    assert textscan.python_near_any(text, [pos], [(b"set", 3)], []) == []  # "et ": cut by reach
+    assert textscan.near_any(text, [pos], [(b"set", 3)], []) == []
     assert textscan.near_any(text, [0], [], [(b"con", 8)]) == [0]
     assert textscan.near_any(text, [0], [], [(b"con", 6)]) == []
 

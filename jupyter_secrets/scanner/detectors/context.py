@@ -20,8 +20,8 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from ..content import compiled
 from ..document import KIND_CODE, Document, Segment
+from ..native import MODULE
 
 #: Python code outside string literals and comments.
 PYTHON = "python"
@@ -120,8 +120,7 @@ def _scan_code(text: str, base: int) -> _CodeMap:
     """The code map of a code segment ``text`` starting at offset ``base``: compiled where
     it is built (native/src/code.rs, held to _python_tokens by a property test), about
     a hundred times sooner than the regex."""
-    native = compiled()
-    found = native.code_tokens(text, base) if native is not None else None
+    found = MODULE.code_tokens(text, base) if MODULE is not None else None
     strings, comments, shell = found if found is not None else _python_tokens(text, base)
     return _CodeMap(
         strings,
