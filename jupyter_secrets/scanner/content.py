@@ -231,7 +231,7 @@ def _cell(cell: Any, cell_index: int | None, out: list[Piece]) -> None:
                     output_index, allowed,
                 )  # fmt: skip
                 _output(output, (*base, "outputs", output_index), where, out)
-        elif (key == "cell_type" and value in _CELL_TYPES) or _trivial(key, value):
+        elif (key == "cell_type" and _one_of(value, _CELL_TYPES)) or _trivial(key, value):
             continue
         else:
             _key_and_value(key, value, base, other, out)
@@ -270,7 +270,7 @@ def _output(output: Any, base: Pointer, cell: Origin, out: list[Piece]) -> None:
             for mime, payload in value.items():
                 _mime(str(mime), payload, (*base, "data", mime), origin, generic, out)
         elif (
-            (key == "output_type" and value in _OUTPUT_TYPES)
+            (key == "output_type" and _one_of(value, _OUTPUT_TYPES))
             or (key == "name" and value in ("stdout", "stderr"))
             or _trivial(key, value)
         ):
@@ -385,6 +385,12 @@ def _label(item: dict[Any, Any]) -> str | None:
             if words:
                 return "_".join(words.split())
     return None
+
+
+def _one_of(value: Any, names: frozenset[str]) -> bool:
+    """Whether a field holds one of nbformat's names; a list or dict there (a hostile
+    or broken notebook) is no name, and is scanned as the value it is."""
+    return isinstance(value, str) and value in names
 
 
 def _trivial(key: Any, value: Any) -> bool:

@@ -346,15 +346,12 @@ impl<'py> Walker<'py> {
         Err(Back)
     }
 
-    /// Whether `value in frozenset(names)`: a list or dict there is Python's TypeError.
+    /// `content._one_of`: the value is a string, and one of `names`.
     fn member(value: &PyAny, names: &[&str]) -> Walk<bool> {
         if is_str(value) {
             return Ok(names.contains(&text_of(value)?));
         }
-        if is_scalar(value) {
-            return Ok(false);
-        }
-        Err(Back)
+        Ok(false)
     }
 
     fn cell(&self, cell: &'py PyAny, index: &'py PyAny) -> Walk<()> {

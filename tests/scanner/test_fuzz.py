@@ -66,20 +66,21 @@ def test_arbitrary_bytes_as_notebook_and_text(data: bytes) -> None:
         assert "fuzz.txt" in str(exc)
 
 
+#: nbformat's names, and any other value where a walk expects one (a list there once
+#: raised TypeError out of the scan).
+cell_types = st.sampled_from(["code", "markdown", "raw", "other"]) | json_values
+output_types = st.sampled_from(["stream", "error", "display_data", "execute_result", "x"])
 cell_like = st.fixed_dictionaries(
-    {"cell_type": st.sampled_from(["code", "markdown", "raw", "other"])},
+    {"cell_type": cell_types},
     optional={
         "source": st.one_of(
             st.text(max_size=60), st.lists(st.text(max_size=20), max_size=4), json_values
         ),
         "outputs": st.lists(
             st.fixed_dictionaries(
-                {
-                    "output_type": st.sampled_from(
-                        ["stream", "error", "display_data", "execute_result", "x"]
-                    )
-                },
+                {"output_type": output_types | json_values},
                 optional={
+                    "name": st.sampled_from(["stdout", "stderr"]) | json_values,
                     "text": json_values,
                     "data": st.dictionaries(
                         st.sampled_from(

@@ -165,7 +165,7 @@ def test_the_compiled_walk_gives_the_python_walks_pieces(cell: Any, index: int |
             "source": "x",
             "outputs": [{"output_type": "stream", "text": ["lone \udcff", "\n"]}],
         },
-        {"cell_type": ["code"], "source": "x"},  # Python's TypeError, raised again
+        {"cell_type": ["code"], "source": "x"},  # no type: scanned as a value
         {"cell_type": "code", "source": "x", "outputs": [{"output_type": ("a", "tuple")}]},
     ],
     ids=["split-keyword", "int-key", "lone-surrogate", "unhashable-type", "tuple-value"],
