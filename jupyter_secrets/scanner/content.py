@@ -105,6 +105,23 @@ def notebook_pieces_skipping(nb: Any, weigh: Callable[[Any], int]) -> tuple[list
     return _notebook(nb, weigh)
 
 
+def notebook_pieces_from_json(
+    data: bytes, weigh: Callable[[Any], int]
+) -> tuple[list[Piece], bool] | None:
+    """``notebook_pieces_skipping(loads_checked(data), weigh)`` with the cells parsed and
+    walked in one compiled pass (no Python object for a line, a number or an image
+    that no piece needs); None where that parse declines (anything but strict JSON
+    without a repeated key: see native/src/json.rs) or is not built, and the caller
+    parses as before."""
+    if _native is None:
+        return None
+    out: list[Piece] = []
+    rest = _native.notebook(data, out)
+    if rest is None:
+        return None
+    return out, _top_level(rest, out, weigh)
+
+
 def _notebook(nb: Any, weigh: Callable[[Any], int] | None) -> tuple[list[Piece], bool]:
     out: list[Piece] = []
     cells = nb.get("cells") if isinstance(nb, dict) else None

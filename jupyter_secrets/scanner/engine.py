@@ -11,7 +11,7 @@ import os
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -21,9 +21,11 @@ from .baseline import Baseline
 from .coarse import CoarseCheck
 from .confidence import grade
 from .content import (
+    Piece,
     cell_pieces,
     leaf_pieces,
     notebook_pieces,
+    notebook_pieces_from_json,
     notebook_pieces_skipping,
     top_level_pieces,
 )
@@ -125,27 +127,44 @@ class Scanner:
         keep only the last one, while the file keeps both), is scanned as
         raw text with its string literals unescaped.
         """
+        skipping = self._coarse is not None and not self.known and not self._track
         if isinstance(nb, (str, bytes)):
             self._check_size(len(nb), path)
+            if skipping and isinstance(nb, bytes):
+                assert self._coarse is not None
+                walked = notebook_pieces_from_json(nb, self._coarse.weigh)
+                if walked is not None:
+                    data = nb
+                    return self._scan_skipping(walked, lambda: loads_checked(data), path)
             try:
                 nb = loads_checked(nb)
             except ValueError:
                 return self.scan_text(nb, path, json_literals=True)
-        if self._coarse is not None and not self.known and not self._track:
-            pieces, skipped = notebook_pieces_skipping(nb, self._coarse.weigh)
-            doc = Document.build(path, pieces)
-            if not skipped:
-                return self._finish(self.scan_document(doc))
-            direct = self._direct_findings(doc)
-            if not direct:
-                return []
-            # A skipped part holds no candidate of its own (it is clear) and no context
-            # a candidate elsewhere needs (detectors read their own segment), but it may
-            # hold an echo: those are looked for in the whole notebook.
-            return self._finish(
-                direct + track_echoes(Document.build(path, notebook_pieces(nb)), direct)
-            )
+        if skipping:
+            assert self._coarse is not None
+            parsed = nb
+            walked = notebook_pieces_skipping(parsed, self._coarse.weigh)
+            return self._scan_skipping(walked, lambda: parsed, path)
         return self._finish(self.scan_document(Document.build(path, notebook_pieces(nb))))
+
+    def _scan_skipping(
+        self, walked: tuple[list[Piece], bool], parsed: Callable[[], Any], path: str
+    ) -> list[Finding]:
+        """Findings of a notebook's pieces, less the parts the coarse check skipped
+        (``walked``); ``parsed`` gives the whole notebook should echoes be looked for."""
+        pieces, skipped = walked
+        doc = Document.build(path, pieces)
+        if not skipped:
+            return self._finish(self.scan_document(doc))
+        direct = self._direct_findings(doc)
+        if not direct:
+            return []
+        # A skipped part holds no candidate of its own (it is clear) and no context
+        # a candidate elsewhere needs (detectors read their own segment), but it may
+        # hold an echo: those are looked for in the whole notebook.
+        return self._finish(
+            direct + track_echoes(Document.build(path, notebook_pieces(parsed())), direct)
+        )
 
     def scan_text(
         self, text: str | bytes, path: str = "", *, json_literals: bool | None = None

@@ -1,24 +1,31 @@
-//! The cell walk of `jupyter_secrets.scanner.content`, compiled.
+//! The notebook walk of `jupyter_secrets.scanner.content`, compiled.
 //!
 //! `cells(cells, out)` appends to `out` exactly the pieces that the Python
 //! `_cell` appends for each cell, in the same order (a property test holds the
-//! two to it). Whatever this walk does not handle itself (a key that is no
-//! string, a lone surrogate, an error raised by a Python helper) sends that
-//! one cell back to the Python walk, after taking back what it appended: the
-//! result is the Python walk's, only sooner. Decisions that need Python's own
-//! string semantics (`classify`, labels, ANSI stripping, number formatting)
-//! are asked of the Python functions themselves, and only where they apply.
+//! two to it). `notebook(data, out)` does the same for a notebook's JSON text,
+//! parsed here (json.rs) instead of by jiter first: the walk reads either
+//! through `value::Value`. Whatever this walk does not handle itself (a key
+//! that is no string, a lone surrogate, an error raised by a Python helper)
+//! sends that one cell back to the Python walk, after taking back what it
+//! appended: the result is the Python walk's, only sooner. Decisions that need
+//! Python's own string semantics (`classify`, labels, ANSI stripping, number
+//! formatting) are asked of the Python functions themselves, and only where
+//! they apply.
 
 use std::collections::HashSet;
 
 mod code;
+mod json;
 mod text;
+mod value;
 
 use pyo3::ffi;
 use pyo3::once_cell::GILOnceCell;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PyList, PyLong, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFrozenSet, PyList, PyString, PyTuple, PyType};
 use pyo3::{AsPyPointer, PyTypeInfo};
+
+use value::{str_len, text_of, Kind, Parsed, Value};
 
 /// Python objects and constants of `content.py`, given once by `init`.
 struct Toolkit {
@@ -46,7 +53,6 @@ struct Toolkit {
     data_word: PyObject,
     empty: PyObject,
     newline: PyObject,
-    data_prefix: PyObject,
     magic_prefix: PyObject,
     /// Dict keys looked up in every cell, made once so that their hash is kept.
     id_key: PyObject,
@@ -55,8 +61,6 @@ struct Toolkit {
     tags_key: PyObject,
     model_name_key: PyObject,
     label_keys: Vec<PyObject>,
-    /// The name a PasswordModel widget gives the strings below it.
-    widget_name: PyObject,
 }
 
 static TOOLKIT: GILOnceCell<Toolkit> = GILOnceCell::new();
@@ -64,7 +68,7 @@ static TOOLKIT: GILOnceCell<Toolkit> = GILOnceCell::new();
 /// A cell goes back to the Python walk: something here is not handled (a key that is
 /// no string, a lone surrogate), or a Python helper raised (the Python walk of the
 /// cell raises it again, or not). Either way the answer is the same, so no reason is kept.
-struct Back;
+pub(crate) struct Back;
 
 impl From<PyErr> for Back {
     fn from(_: PyErr) -> Self {
@@ -72,7 +76,7 @@ impl From<PyErr> for Back {
     }
 }
 
-type Walk<T> = Result<T, Back>;
+pub(crate) type Walk<T> = Result<T, Back>;
 
 const VALUE_KEYS: [&str; 6] = [
     "value",
@@ -144,7 +148,6 @@ fn init(py: Python<'_>, kit: &PyDict) -> PyResult<()> {
         data_word: text("data"),
         empty: text(""),
         newline: text("\n"),
-        data_prefix: text("data:"),
         magic_prefix: text("%%"),
         id_key: text("id"),
         cell_type_key: text("cell_type"),
@@ -152,7 +155,6 @@ fn init(py: Python<'_>, kit: &PyDict) -> PyResult<()> {
         tags_key: text("tags"),
         model_name_key: text("model_name"),
         label_keys: LABEL_KEYS.iter().map(|k| text(k)).collect(),
-        widget_name: text("password"),
     };
     let _ = TOOLKIT.set(py, toolkit);
     Ok(())
@@ -169,32 +171,6 @@ struct Head<'py> {
     output_index: &'py PyAny,
     allowed: &'py PyAny,
     magic: &'py PyAny,
-}
-
-fn is_str(value: &PyAny) -> bool {
-    PyString::is_type_of(value)
-}
-
-fn is_dict(value: &PyAny) -> bool {
-    PyDict::is_type_of(value)
-}
-
-fn is_list(value: &PyAny) -> bool {
-    PyList::is_type_of(value)
-}
-
-fn is_scalar(value: &PyAny) -> bool {
-    value.is_none() || PyLong::is_type_of(value) || PyFloat::is_type_of(value)
-}
-
-fn text_of(value: &PyAny) -> Walk<&str> {
-    let s: &PyString = value.downcast().map_err(|_| Back)?;
-    s.to_str().map_err(|_| Back) // a lone surrogate: Python's walk
-}
-
-/// The length of a str in code points, as Python's len().
-fn str_len(value: &PyAny) -> isize {
-    unsafe { ffi::PyUnicode_GetLength(value.as_ptr()) }
 }
 
 fn starts_with(value: &PyAny, prefix: &PyAny) -> Walk<bool> {
@@ -261,6 +237,17 @@ impl<'py> Walker<'py> {
         self.push(origin, PyString::new(self.py, text))
     }
 
+    /// `"key": "value"`, as the Python walk shows a string under its name.
+    fn push_named(&self, origin: &PyAny, name: &str, text: &str) -> Walk<()> {
+        let mut shown = String::with_capacity(name.len() + text.len() + 6);
+        shown.push('"');
+        shown.push_str(name);
+        shown.push_str("\": \"");
+        shown.push_str(text);
+        shown.push('"');
+        self.push_str(origin, &shown)
+    }
+
     fn tuple(&self, base: &[&'py PyAny], more: &[&'py PyAny]) -> &'py PyAny {
         let made = PyTuple::new(self.py, base.iter().chain(more.iter()).copied().collect::<Vec<_>>());
         unsafe { untrack(made.as_ptr()) };
@@ -294,28 +281,13 @@ impl<'py> Walker<'py> {
         mime.map_or(false, |m| self.kit.binary_mimes.contains(m))
     }
 
-    fn join(&self, separator: &'py PyAny, list: &'py PyAny) -> Walk<&'py PyAny> {
-        unsafe {
-            let joined = ffi::PyUnicode_Join(separator.as_ptr(), list.as_ptr());
-            if joined.is_null() {
-                return Err(Back);
-            }
-            Ok(self.py.from_owned_ptr(joined))
-        }
-    }
-
     /// nbformat text: a string, or a list of strings joined; None for anything else.
-    fn lines_text(&self, value: &'py PyAny) -> Walk<Option<&'py PyAny>> {
-        if is_str(value) {
-            return Ok(Some(value));
+    fn lines_text<V: Value<'py>>(&self, value: V) -> Walk<Option<&'py PyAny>> {
+        match value.kind() {
+            Kind::Str => Ok(Some(value.py_str(self.py)?)),
+            Kind::List => value.joined(self.py, self.obj(&self.kit.empty), ""),
+            _ => Ok(None),
         }
-        if is_list(value) {
-            let list: &PyList = value.downcast().map_err(|_| Back)?;
-            if list.iter().all(is_str) {
-                return Ok(Some(self.join(self.obj(&self.kit.empty), value)?));
-            }
-        }
-        Ok(None)
     }
 
     fn strip_ansi(&self, text: &'py PyAny) -> Walk<&'py PyAny> {
@@ -330,53 +302,51 @@ impl<'py> Walker<'py> {
     }
 
     /// `content._trivial`: a known field holding no text at all.
-    fn trivial(&self, key: &str, value: &PyAny) -> Walk<bool> {
+    fn trivial<V: Value<'py>>(&self, key: &str, value: V) -> Walk<bool> {
         if !self.known(key) {
             return Ok(false);
         }
-        if is_scalar(value) {
-            return Ok(true);
+        match value.kind() {
+            Kind::Scalar => Ok(true),
+            Kind::Dict | Kind::List => Ok(value.len()? == 0),
+            Kind::Str => Ok(false),
+            Kind::Other => Err(Back),
         }
-        if is_dict(value) || is_list(value) {
-            return Ok(value.len()? == 0);
-        }
-        if is_str(value) {
-            return Ok(false);
-        }
-        Err(Back)
     }
 
     /// `content._one_of`: the value is a string, and one of `names`.
-    fn member(value: &PyAny, names: &[&str]) -> Walk<bool> {
-        if is_str(value) {
-            return Ok(names.contains(&text_of(value)?));
+    fn member<V: Value<'py>>(value: V, names: &[&str]) -> Walk<bool> {
+        if value.kind() == Kind::Str {
+            return Ok(names.contains(&value.text()?));
         }
         Ok(false)
     }
 
-    fn cell(&self, cell: &'py PyAny, index: &'py PyAny) -> Walk<()> {
+    fn cell<V: Value<'py>>(&self, cell: V, index: &'py PyAny) -> Walk<()> {
         let kit = self.kit;
-        let cell: &PyDict = cell.downcast().map_err(|_| Back)?;
+        if cell.kind() != Kind::Dict {
+            return Err(Back);
+        }
         let base: Vec<&PyAny> = if index.is_none() {
             vec![]
         } else {
             vec![self.obj(&kit.cells_word), index]
         };
-        let cell_id = match cell.get_item(self.obj(&kit.id_key)) {
-            Some(id) if is_str(id) => id,
+        let cell_id = match cell.get("id", self.obj(&kit.id_key))? {
+            Some(id) if id.kind() == Kind::Str => id.py_str(self.py)?,
             _ => self.none(),
         };
-        let allowed = cell_allowed(kit, cell)?;
-        let kind = match cell.get_item(self.obj(&kit.cell_type_key)) {
-            Some(t) if is_str(t) => {
-                let t = text_of(t)?;
+        let allowed = self.cell_allowed(cell)?;
+        let kind = match cell.get("cell_type", self.obj(&kit.cell_type_key))? {
+            Some(t) if t.kind() == Kind::Str => {
+                let t = t.text()?;
                 kit.kinds
                     .iter()
                     .find(|(name, _)| name == t)
                     .map(|(_, k)| self.obj(k))
                     .unwrap_or_else(|| self.obj(&kit.kind_raw))
             }
-            Some(t) if !is_scalar(t) => return Err(Back), // str() of it
+            Some(t) if t.kind() != Kind::Scalar => return Err(Back), // str() of it
             _ => self.obj(&kit.kind_raw),
         };
         let other = Head {
@@ -389,8 +359,8 @@ impl<'py> Walker<'py> {
             allowed: self.flag(allowed),
             magic: self.flag(false),
         };
-        for (key, value) in cell.iter() {
-            let name = text_of(key)?;
+        for (key, value) in cell.entries()? {
+            let name = key.text()?;
             if name == "source" {
                 if let Some(text) = self.lines_text(value)? {
                     let head = Head {
@@ -405,19 +375,16 @@ impl<'py> Walker<'py> {
                     continue;
                 }
                 let head = Head { location: self.obj(&kit.source), kind, ..other };
-                self.leaves(value, self.tuple(&base, &[key]), &head, None)?;
-            } else if name == "outputs" && is_list(value) {
-                let outputs: &PyList = value.downcast().map_err(|_| Back)?;
-                for (output_index, output) in outputs.iter().enumerate() {
+                self.leaves(value, self.tuple(&base, &[key.py_str(self.py)?]), &head, None)?;
+            } else if name == "outputs" && value.kind() == Kind::List {
+                for (output_index, output) in value.items()?.into_iter().enumerate() {
                     let number = self.int(output_index);
                     let where_ = Head { output_index: number, ..other };
                     let mut pointer = base.clone();
                     pointer.extend([self.obj(&kit.outputs_word), number]);
                     self.output(output, &pointer, &where_)?;
                 }
-            } else if (name == "cell_type" && Self::member(value, &CELL_TYPES)?)
-                || self.trivial(name, value)?
-            {
+            } else if (name == "cell_type" && Self::member(value, &CELL_TYPES)?) || self.trivial(name, value)? {
                 continue;
             } else {
                 self.key_and_value(key, name, value, &base, &other)?;
@@ -426,7 +393,7 @@ impl<'py> Walker<'py> {
         Ok(())
     }
 
-    fn output(&self, output: &'py PyAny, base: &[&'py PyAny], cell: &Head<'py>) -> Walk<()> {
+    fn output<V: Value<'py>>(&self, output: V, base: &[&'py PyAny], cell: &Head<'py>) -> Walk<()> {
         let kit = self.kit;
         let out_head = Head {
             location: self.obj(&kit.output),
@@ -436,17 +403,14 @@ impl<'py> Walker<'py> {
             ..*cell
         };
         let generic = out_head;
-        if !is_dict(output) {
+        if output.kind() != Kind::Dict {
             return self.leaves(output, self.tuple(base, &[]), &generic, None);
         }
-        let output: &PyDict = output.downcast().map_err(|_| Back)?;
-        for (key, value) in output.iter() {
-            let name = text_of(key)?;
+        for (key, value) in output.entries()? {
+            let name = key.text()?;
             if matches!(name, "text" | "ename" | "evalue" | "traceback") {
-                if name == "traceback" && is_list(value) {
-                    let list: &PyList = value.downcast().map_err(|_| Back)?;
-                    if list.iter().all(is_str) {
-                        let text = self.join(self.obj(&kit.newline), value)?;
+                if name == "traceback" && value.kind() == Kind::List {
+                    if let Some(text) = value.joined(self.py, self.obj(&kit.newline), "\n")? {
                         let head = Head { field: self.obj(&kit.field_traceback), ..out_head };
                         let origin = self.origin(&head, self.none())?;
                         self.push(origin, self.strip_ansi(text)?)?;
@@ -454,23 +418,23 @@ impl<'py> Walker<'py> {
                     }
                 } else if name != "traceback" {
                     if let Some(text) = self.lines_text(value)? {
-                        let head = Head { field: PyTuple::new(self.py, [key]), ..out_head };
+                        let head = Head { field: PyTuple::new(self.py, [key.py_str(self.py)?]), ..out_head };
                         let origin = self.origin(&head, self.none())?;
                         let shown = if name == "text" { text } else { self.strip_ansi(text)? };
                         self.push(origin, shown)?;
                         continue;
                     }
                 }
-                self.leaves(value, self.tuple(base, &[key]), &generic, None)?;
-            } else if name == "data" && is_dict(value) {
-                let data: &PyDict = value.downcast().map_err(|_| Back)?;
-                for (mime, payload) in data.iter() {
+                self.leaves(value, self.tuple(base, &[key.py_str(self.py)?]), &generic, None)?;
+            } else if name == "data" && value.kind() == Kind::Dict {
+                for (mime, payload) in value.entries()? {
+                    let mime_key = mime.py_str(self.py)?;
                     let mut pointer = base.to_vec();
-                    pointer.extend([self.obj(&kit.data_word), mime]);
-                    self.mime(mime, payload, &pointer, &out_head)?;
+                    pointer.extend([self.obj(&kit.data_word), mime_key]);
+                    self.mime(mime_key, payload, &pointer, &out_head)?;
                 }
             } else if (name == "output_type" && Self::member(value, &OUTPUT_TYPES)?)
-                || (name == "name" && is_str(value) && matches!(text_of(value)?, "stdout" | "stderr"))
+                || (name == "name" && value.kind() == Kind::Str && matches!(value.text()?, "stdout" | "stderr"))
                 || self.trivial(name, value)?
             {
                 continue;
@@ -481,13 +445,7 @@ impl<'py> Walker<'py> {
         Ok(())
     }
 
-    fn mime(
-        &self,
-        mime_key: &'py PyAny,
-        payload: &'py PyAny,
-        pointer: &[&'py PyAny],
-        out_head: &Head<'py>,
-    ) -> Walk<()> {
+    fn mime<V: Value<'py>>(&self, mime_key: &'py PyAny, payload: V, pointer: &[&'py PyAny], out_head: &Head<'py>) -> Walk<()> {
         let mime = text_of(mime_key)?;
         // origin(field) and generic._replace(field=field) are the same head.
         let head = Head {
@@ -508,7 +466,7 @@ impl<'py> Walker<'py> {
                 let origin = self.origin(&head, self.tuple(pointer, &[]))?;
                 self.push(origin, extra)?;
             }
-        } else if (is_dict(payload) || is_list(payload)) && mime.ends_with("json") {
+        } else if matches!(payload.kind(), Kind::Dict | Kind::List) && mime.ends_with("json") {
             let origin = self.origin(&head, self.none())?;
             let text = self.json_text(payload)?;
             self.push_str(origin, &text)?;
@@ -519,148 +477,151 @@ impl<'py> Walker<'py> {
     }
 
     /// `binary.classify`'s verdict, computed here when its own first test says "text".
-    fn classify(
+    fn classify<V: Value<'py>>(
         &self,
-        text: &'py PyAny,
+        text: V,
         mime_obj: Option<&'py PyAny>,
         mime: Option<&str>,
     ) -> Walk<(bool, Vec<&'py PyAny>)> {
-        if !self.binary_mime(mime)
-            && !starts_with(text, self.obj(&self.kit.data_prefix))?
-            && str_len(text) < self.kit.min_base64
-        {
+        if !self.binary_mime(mime) && !text.text()?.starts_with("data:") && text.shorter_than(self.kit.min_base64)? {
             return Ok((false, vec![]));
         }
         let verdict = self
             .kit
             .classify
             .as_ref(self.py)
-            .call1((text, mime_obj.unwrap_or_else(|| self.none())))?;
+            .call1((text.py_str(self.py)?, mime_obj.unwrap_or_else(|| self.none())))?;
         let binary = verdict.get_item(0)?.is_true()?;
         let texts: Vec<&PyAny> = verdict.get_item(1)?.iter()?.collect::<PyResult<_>>()?;
         Ok((binary, texts))
     }
 
-    fn key_and_value(
+    fn key_and_value<V: Value<'py>>(
         &self,
-        key: &'py PyAny,
-        name: &str,
-        value: &'py PyAny,
+        key: V,
+        name: &'py str,
+        value: V,
         base: &[&'py PyAny],
         origin: &Head<'py>,
     ) -> Walk<()> {
-        if is_str(value) {
-            if str_len(value) < self.kit.min_base64 {
-                let o = self.origin(origin, self.tuple(base, &[key]))?;
-                return self.push_str(o, &format!("\"{}\": \"{}\"", name, text_of(value)?));
+        let key_obj = key.py_str(self.py)?;
+        if value.kind() == Kind::Str {
+            if value.shorter_than(self.kit.min_base64)? {
+                let o = self.origin(origin, self.tuple(base, &[key_obj]))?;
+                return self.push_named(o, name, value.text()?);
             }
         } else if !self.known(name) {
-            let o = self.origin(origin, self.tuple(base, &[key, self.obj(&self.kit.key_marker)]))?;
-            self.push_str(o, name)?;
+            let o = self.origin(origin, self.tuple(base, &[key_obj, self.obj(&self.kit.key_marker)]))?;
+            self.push(o, key_obj)?;
         }
-        self.leaves(value, self.tuple(base, &[key]), origin, Some(key))
+        self.leaves(value, self.tuple(base, &[key_obj]), origin, Some(name))
     }
 
     /// `content._leaves` without `skip` (cells are never skipped in part).
-    fn leaves(
-        &self,
-        value: &'py PyAny,
-        pointer: &'py PyAny,
-        head: &Head<'py>,
-        key: Option<&'py PyAny>,
-    ) -> Walk<()> {
-        if !(is_str(value) || is_dict(value) || is_list(value)) {
-            return if is_scalar(value) { Ok(()) } else { Err(Back) };
+    fn leaves<V: Value<'py>>(&self, value: V, pointer: &'py PyAny, head: &Head<'py>, key: Option<&'py str>) -> Walk<()> {
+        match value.kind() {
+            Kind::Str => {}
+            Kind::Dict | Kind::List => {
+                if value.len()? == 0 {
+                    return Ok(());
+                }
+            }
+            Kind::Scalar => return Ok(()),
+            Kind::Other => return Err(Back),
         }
-        if !is_str(value) && value.len()? == 0 {
-            return Ok(());
-        }
-        // (item, pointer, the name its text is shown under, mime, name given by an ancestor);
-        // names are Python strs.
-        type Entry<'a> = (&'a PyAny, &'a PyAny, Option<&'a PyAny>, Option<&'a PyAny>, Option<&'a PyAny>);
-        let mut stack: Vec<Entry<'py>> = vec![(value, pointer, key, None, None)];
+        // (item, pointer, the name its text is shown under, mime (a key), name given by
+        // an ancestor)
+        type Entry<'a, V> = (V, &'a PyAny, Option<&'a str>, Option<(&'a str, V)>, Option<&'a str>);
+        let mut stack: Vec<Entry<'py, V>> = vec![(value, pointer, key, None, None)];
         while let Some((item, where_, key, mime, given)) = stack.pop() {
-            if is_str(item) {
-                let leaf = self.origin(head, where_)?;
-                let mime_text = match mime {
-                    Some(m) => Some(text_of(m)?),
-                    None => None,
-                };
-                let (binary, texts) = self.classify(item, mime, mime_text)?;
-                if !binary {
-                    match key {
-                        Some(k) => {
-                            self.push_str(leaf, &format!("\"{}\": \"{}\"", text_of(k)?, text_of(item)?))?
+            match item.kind() {
+                Kind::Str => {
+                    let leaf = self.origin(head, where_)?;
+                    let mime_obj = match mime {
+                        Some((text, node)) if self.binary_mime(Some(text)) || !item.shorter_than(self.kit.min_base64)? || item.text()?.starts_with("data:") => {
+                            Some(node.py_str(self.py)?)
                         }
-                        None => self.push(leaf, item)?,
+                        _ => None,
+                    };
+                    let (binary, texts) = self.classify(item, mime_obj, mime.map(|(text, _)| text))?;
+                    if !binary {
+                        match key {
+                            Some(k) => self.push_named(leaf, k, item.text()?)?,
+                            None => self.push(leaf, item.py_str(self.py)?)?,
+                        }
+                    }
+                    for extra in texts {
+                        self.push(leaf, extra)?;
                     }
                 }
-                for extra in texts {
-                    self.push(leaf, extra)?;
-                }
-            } else if is_dict(item) {
-                let dict: &PyDict = item.downcast().map_err(|_| Back)?;
-                // `_label(item) or given or key`, of which only the truth is used.
-                let nonempty = |name: Option<&'py PyAny>| name.filter(|n| str_len(n) > 0);
-                let label = nonempty(self.label(dict)?).or(nonempty(given)).or(nonempty(key));
-                let passed = match dict.get_item(self.obj(&self.kit.model_name_key)) {
-                    Some(m) if is_str(m) && text_of(m)? == "PasswordModel" => {
-                        Some(self.obj(&self.kit.widget_name))
+                Kind::Dict => {
+                    // `_label(item) or given or key`, of which only the truth is used.
+                    let nonempty = |name: Option<&'py str>| name.filter(|n| !n.is_empty());
+                    let label = nonempty(self.label(item)?).or(nonempty(given)).or(nonempty(key));
+                    let passed = match item.get("model_name", self.obj(&self.kit.model_name_key))? {
+                        Some(m) if m.kind() == Kind::Str && m.text()? == "PasswordModel" => Some("password"),
+                        _ => given,
+                    };
+                    for (child_key, child) in item.entries()?.into_iter().rev() {
+                        let name = child_key.text()?;
+                        let child_mime = if name.contains('/') { Some((name, child_key)) } else { mime };
+                        let key_obj = child_key.py_str(self.py)?;
+                        let child_pointer = self.extend(where_, &[key_obj])?;
+                        if child.kind() == Kind::Str {
+                            let shown = match label {
+                                Some(l) if VALUE_KEYS.contains(&name) => l,
+                                _ => name,
+                            };
+                            stack.push((child, child_pointer, Some(shown), child_mime, None));
+                            continue;
+                        }
+                        if !self.known(name) {
+                            let key_pointer = self.extend(where_, &[key_obj, self.obj(&self.kit.key_marker)])?;
+                            let o = self.origin(head, key_pointer)?;
+                            self.push(o, key_obj)?;
+                        }
+                        stack.push((child, child_pointer, Some(name), child_mime, passed));
                     }
-                    _ => given,
-                };
-                let children: Vec<(&PyAny, &PyAny)> = dict.iter().collect();
-                for (child_key, child) in children.into_iter().rev() {
-                    let name = text_of(child_key)?;
-                    let child_mime = if name.contains('/') { Some(child_key) } else { mime };
-                    let child_pointer = self.extend(where_, &[child_key])?;
-                    if is_str(child) {
-                        let shown = match label {
-                            Some(l) if VALUE_KEYS.contains(&name) => l,
-                            _ => child_key,
-                        };
-                        stack.push((child, child_pointer, Some(shown), child_mime, None));
-                        continue;
-                    }
-                    if !self.known(name) {
-                        let key_pointer = self.extend(where_, &[child_key, self.obj(&self.kit.key_marker)])?;
-                        let o = self.origin(head, key_pointer)?;
-                        self.push(o, child_key)?;
-                    }
-                    stack.push((child, child_pointer, Some(child_key), child_mime, passed));
                 }
-            } else if is_list(item) {
-                let list: &PyList = item.downcast().map_err(|_| Back)?;
-                for index in (0..list.len()).rev() {
-                    let child = list.get_item(index)?;
-                    let child_pointer = self.extend(where_, &[self.int(index)])?;
-                    stack.push((child, child_pointer, key, mime, given));
+                Kind::List => {
+                    for (index, child) in item.items()?.into_iter().enumerate().rev() {
+                        let child_pointer = self.extend(where_, &[self.int(index)])?;
+                        stack.push((child, child_pointer, key, mime, given));
+                    }
                 }
-            } else if !is_scalar(item) {
-                return Err(Back);
+                Kind::Scalar => {}
+                Kind::Other => return Err(Back),
             }
         }
         Ok(())
     }
 
-    /// `content._label`, asked of Python only where a label field holds a string.
-    fn label(&self, dict: &PyDict) -> Walk<Option<&'py PyAny>> {
-        if !self.kit.label_keys.iter().any(|k| dict.get_item(k.as_ref(self.py)).map_or(false, is_str)) {
-            return Ok(None);
+    /// `content._label`, asked of Python only where a label field holds a string (with
+    /// a dict of just those fields: all it reads).
+    fn label<V: Value<'py>>(&self, dict: V) -> Walk<Option<&'py str>> {
+        let mut fields: Option<&PyDict> = None;
+        for (name, key) in LABEL_KEYS.iter().zip(self.kit.label_keys.iter()) {
+            if let Some(text) = dict.get(name, key.as_ref(self.py))? {
+                if text.kind() == Kind::Str {
+                    let made = *fields.get_or_insert_with(|| PyDict::new(self.py));
+                    made.set_item(key.as_ref(self.py), text.py_str(self.py)?)?;
+                }
+            }
         }
-        let label = self.kit.label.as_ref(self.py).call1((dict,))?;
+        let fields = match fields {
+            Some(fields) => fields,
+            None => return Ok(None),
+        };
+        let label = self.kit.label.as_ref(self.py).call1((fields,))?;
         if label.is_none() {
             return Ok(None);
         }
-        if !is_str(label) {
-            return Err(Back);
-        }
-        Ok(Some(label))
+        Ok(Some(text_of(label)?))
     }
 
     /// `content.json_text`: unescaped `"key": "value"` lines of a JSON output, written into
     /// one buffer (a Plotly figure has hundreds of thousands of leaves).
-    fn json_text(&self, value: &'py PyAny) -> Walk<String> {
+    fn json_text<V: Value<'py>>(&self, value: V) -> Walk<String> {
         fn line(out: &mut String, key: Option<&str>, shown: &str, quoted: bool) {
             if !out.is_empty() {
                 out.push('\n'); // no line is empty: each holds a quote at least
@@ -679,68 +640,54 @@ impl<'py> Walker<'py> {
             }
         }
         let mut out = String::new();
-        let mut stack: Vec<(&PyAny, Option<&str>)> = vec![(value, None)];
+        let mut stack: Vec<(V, Option<&str>)> = vec![(value, None)];
         while let Some((item, key)) = stack.pop() {
-            if is_dict(item) {
-                let dict: &PyDict = item.downcast().map_err(|_| Back)?;
-                let children: Vec<(&PyAny, &PyAny)> = dict.iter().collect();
-                for (k, v) in children.into_iter().rev() {
-                    stack.push((v, Some(text_of(k)?)));
+            match item.kind() {
+                Kind::Dict => {
+                    for (k, v) in item.entries()?.into_iter().rev() {
+                        stack.push((v, Some(k.text()?)));
+                    }
                 }
-            } else if is_list(item) {
-                let list: &PyList = item.downcast().map_err(|_| Back)?;
-                for index in (0..list.len()).rev() {
-                    stack.push((list.get_item(index)?, key));
+                Kind::List => {
+                    for child in item.items()?.into_iter().rev() {
+                        stack.push((child, key));
+                    }
                 }
-            } else if is_str(item) {
-                line(&mut out, key, text_of(item)?, true);
-            } else if key.is_some() && !item.is_none() {
-                // Python's own str() of a number or a boolean (1e-05, True); an int that
-                // fits 64 bits reads the same in Rust's decimal.
-                if PyBool::is_type_of(item) {
-                    line(&mut out, key, if item.is_true()? { "True" } else { "False" }, false);
-                } else if let Some(n) = exact_i64(item) {
-                    line(&mut out, key, &n.to_string(), false);
-                } else {
-                    line(&mut out, key, item.str()?.to_str()?, false);
+                Kind::Str => line(&mut out, key, item.text()?, true),
+                _ if key.is_some() => {
+                    if let Some(shown) = item.scalar_text()? {
+                        line(&mut out, key, &shown, false);
+                    }
                 }
+                _ => {}
             }
         }
         Ok(out)
     }
-}
 
-/// The value of an exact `int` that fits 64 bits (tried only on those: a failed
-/// extraction makes an exception, and a figure has thousands of floats).
-fn exact_i64(item: &PyAny) -> Option<i64> {
-    if PyLong::is_exact_type_of(item) {
-        item.extract::<i64>().ok()
-    } else {
-        None
-    }
-}
-
-/// `content.cell_allowed`: the cell's tags hold "allow-secret".
-fn cell_allowed(kit: &Toolkit, cell: &PyDict) -> Walk<bool> {
-    let py = cell.py();
-    let metadata = match cell.get_item(kit.metadata_key.as_ref(py)) {
-        Some(m) if is_dict(m) => m.downcast::<PyDict>().map_err(|_| Back)?,
-        _ => return Ok(false),
-    };
-    let tags = match metadata.get_item(kit.tags_key.as_ref(py)) {
-        Some(t) if is_list(t) => t.downcast::<PyList>().map_err(|_| Back)?,
-        _ => return Ok(false),
-    };
-    for tag in tags.iter() {
-        if is_str(tag) {
-            if text_of(tag)? == "allow-secret" {
-                return Ok(true);
+    /// `content.cell_allowed`: the cell's tags hold "allow-secret".
+    fn cell_allowed<V: Value<'py>>(&self, cell: V) -> Walk<bool> {
+        let metadata = match cell.get("metadata", self.obj(&self.kit.metadata_key))? {
+            Some(m) if m.kind() == Kind::Dict => m,
+            _ => return Ok(false),
+        };
+        let tags = match metadata.get("tags", self.obj(&self.kit.tags_key))? {
+            Some(t) if t.kind() == Kind::List => t,
+            _ => return Ok(false),
+        };
+        for tag in tags.items()? {
+            match tag.kind() {
+                Kind::Str => {
+                    if tag.text()? == "allow-secret" {
+                        return Ok(true);
+                    }
+                }
+                Kind::Other => return Err(Back),
+                _ => {}
             }
-        } else if !(is_scalar(tag) || is_list(tag) || is_dict(tag)) {
-            return Err(Back);
         }
+        Ok(false)
     }
-    Ok(false)
 }
 
 /// `content._MIME_RE.fullmatch`: `[a-z]{1,20}/[A-Za-z0-9.+-]{1,80}`.
@@ -757,17 +704,26 @@ fn mime_shaped(mime: &str) -> bool {
 }
 
 /// Walk one cell, or hand it to the Python walk with `out` as it was.
-fn walk_cell(py: Python<'_>, kit: &Toolkit, out: &PyList, cell: &PyAny, index: &PyAny) -> PyResult<()> {
+fn walk_cell<'py, V: Value<'py>>(
+    py: Python<'py>,
+    kit: &'py Toolkit,
+    out: &'py PyList,
+    cell: V,
+    index: &'py PyAny,
+) -> PyResult<()> {
     let mark = out.len();
     let walked = {
         // The objects this cell's walk makes are released when it ends, not at the call's.
+        // None of them leaves this block but through `out`, which holds its own references:
+        // so the pool's token may stand for the caller's lifetime, as `cell`'s needs.
         let pool = unsafe { py.new_pool() };
-        let walker = Walker { py: pool.python(), kit, out };
+        let py: Python<'py> = unsafe { std::mem::transmute(pool.python()) };
+        let walker = Walker { py, kit, out };
         walker.cell(cell, index).is_ok()
     };
     if !walked {
         out.as_sequence().del_slice(mark, usize::MAX)?;
-        kit.python_cell.as_ref(py).call1((cell, index, out))?;
+        kit.python_cell.as_ref(py).call1((cell.python(py)?, index, out))?;
     }
     Ok(())
 }
@@ -794,11 +750,46 @@ fn cell(py: Python<'_>, cell: &PyAny, cell_index: &PyAny, out: &PyList) -> PyRes
     walk_cell(py, toolkit(py)?, out, cell, cell_index)
 }
 
+/// A notebook's JSON text parsed and its cells walked into `out` in one pass, as
+/// `cells(loads_checked(data)["cells"], out)` would; what is returned is the rest of
+/// the notebook (every top-level entry but a list of cells) as Python objects, for the
+/// Python walk of the top level. None, with `out` untouched, where the parse declines
+/// (see json.rs): the caller then parses as before.
+#[pyfunction]
+fn notebook<'py>(py: Python<'py>, data: &PyBytes, out: &PyList) -> PyResult<Option<&'py PyAny>> {
+    let kit = toolkit(py)?;
+    let doc = match json::parse(data.as_bytes()) {
+        Some(doc) => doc,
+        None => return Ok(None),
+    };
+    let root = Parsed { doc: &doc, id: doc.root };
+    if root.kind() != Kind::Dict {
+        return Ok(None);
+    }
+    let rest = PyDict::new(py);
+    for (key, value) in root.entries().map_err(|_| declined())? {
+        let name = key.text().map_err(|_| declined())?;
+        if name == "cells" && value.kind() == Kind::List {
+            for (index, cell) in value.items().map_err(|_| declined())?.into_iter().enumerate() {
+                walk_cell(py, kit, out, cell, index.into_py(py).into_ref(py))?;
+            }
+        } else {
+            rest.set_item(key.python(py)?, value.python(py)?)?;
+        }
+    }
+    Ok(Some(rest))
+}
+
+fn declined() -> PyErr {
+    pyo3::exceptions::PyValueError::new_err("unreachable: a parsed document's key is a string")
+}
+
 #[pymodule]
 fn _native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(init, m)?)?;
     m.add_function(wrap_pyfunction!(cells, m)?)?;
     m.add_function(wrap_pyfunction!(cell, m)?)?;
+    m.add_function(wrap_pyfunction!(notebook, m)?)?;
     m.add_function(wrap_pyfunction!(text::latin1, m)?)?;
     m.add_function(wrap_pyfunction!(text::names_around, m)?)?;
     m.add_function(wrap_pyfunction!(text::near_any, m)?)?;
