@@ -36,31 +36,43 @@ pub fn units<'a>(text: &'a PyString) -> PyResult<Units<'a>> {
 /// match to ASCII: KELVIN SIGN, I WITH DOT ABOVE, LONG S, DOTLESS I (all beyond Latin-1).
 const FOLDS_TO_ASCII: [u32; 4] = [0x212A, 0x0130, 0x017F, 0x0131];
 
-fn narrowed<T: Copy + Into<u32>>(wide: &[T]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(wide.len());
-    for &unit in wide {
+/// `wide` narrowed into `out` (one byte per unit, "?" beyond Latin-1); false when it
+/// holds a character of FOLDS_TO_ASCII. Written without a branch per unit, so that the
+/// loop is vectorised: most of a notebook's text is wide (one emoji makes it so).
+fn narrow_into<T: Copy + Into<u32>>(wide: &[T], out: &mut [u8]) -> bool {
+    let mut folds = false;
+    for (byte, &unit) in out.iter_mut().zip(wide) {
         let code: u32 = unit.into();
-        if code <= 0xFF {
-            out.push(code as u8);
-        } else if FOLDS_TO_ASCII.contains(&code) {
-            return None;
-        } else {
-            out.push(b'?');
-        }
+        *byte = if code <= 0xFF { code as u8 } else { b'?' };
+        folds |= code == FOLDS_TO_ASCII[0] || code == FOLDS_TO_ASCII[1] || code == FOLDS_TO_ASCII[2] || code == FOLDS_TO_ASCII[3];
     }
-    Some(out)
+    !folds
 }
 
 /// `text.encode("latin-1", "replace")`, or None when `text` holds a character of
 /// FOLDS_TO_ASCII (the prefilter then leaves the text to its other engine).
 #[pyfunction]
 pub fn latin1<'py>(py: Python<'py>, text: &'py PyString) -> PyResult<Option<&'py PyBytes>> {
-    let bytes = match units(text)? {
-        Units::One(narrow) => return Ok(Some(PyBytes::new(py, narrow))),
-        Units::Two(wide) => narrowed(wide),
-        Units::Four(wide) => narrowed(wide),
+    let units = units(text)?;
+    if let Units::One(narrow) = units {
+        return Ok(Some(PyBytes::new(py, narrow)));
+    }
+    let size = match units {
+        Units::Two(wide) => wide.len(),
+        Units::Four(wide) => wide.len(),
+        Units::One(_) => unreachable!(),
     };
-    Ok(bytes.map(|b| PyBytes::new(py, &b)))
+    let mut clear = true;
+    // Written straight into the bytes object: no copy of the copy.
+    let made = PyBytes::new_with(py, size, |out| {
+        clear = match units {
+            Units::Two(wide) => narrow_into(wide, out),
+            Units::Four(wide) => narrow_into(wide, out),
+            Units::One(_) => unreachable!(),
+        };
+        Ok(())
+    })?;
+    Ok(if clear { Some(made) } else { None })
 }
 
 fn is_name_char(code: u32) -> bool {
