@@ -15,6 +15,7 @@
 use std::collections::HashSet;
 
 mod code;
+mod image;
 mod json;
 mod text;
 mod value;
@@ -456,6 +457,16 @@ impl<'py> Walker<'py> {
             let origin = self.origin(&head, self.tuple(pointer, &[self.obj(&self.kit.key_marker)]))?;
             self.push_str(origin, mime)?;
         }
+        if mime == "image/png" && payload.kind() == Kind::Str {
+            // Proven here, the payload never becomes a Python str (see image.rs).
+            if let Some(texts) = image::png_texts(payload.text()?.as_bytes()) {
+                for extra in texts {
+                    let origin = self.origin(&head, self.tuple(pointer, &[]))?;
+                    self.push_str(origin, &extra)?;
+                }
+                return Ok(());
+            }
+        }
         if let Some(text) = self.lines_text(payload)? {
             let (binary, texts) = self.classify(text, Some(mime_key), Some(mime))?;
             if !binary {
@@ -796,5 +807,6 @@ fn _native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(text::words_that_may_name, m)?)?;
     m.add_function(wrap_pyfunction!(code::code_tokens, m)?)?;
     m.add_function(wrap_pyfunction!(text::base64_head, m)?)?;
+    m.add_function(wrap_pyfunction!(image::png_texts_of, m)?)?;
     Ok(())
 }

@@ -297,15 +297,39 @@ pub fn words_that_may_name(
 /// which the Python steps read. One pass the compiler vectorizes, and no copy.
 #[pyfunction]
 pub fn base64_head(payload: &PyString) -> PyResult<Option<(isize, isize)>> {
-    const ELSEWHERE: Option<(isize, isize)> = Some((-1, -1));
-    let units = match units(payload)? {
-        Units::One(u) => u,
-        _ => return Ok(ELSEWHERE),
-    };
+    Ok(match units(payload)? {
+        Units::One(u) => match plain_base64_of(u) {
+            Plain::Yes(aligned, end) => Some((aligned as isize, end as isize)),
+            Plain::EqualsInside => None,
+            Plain::Elsewhere => Some((-1, -1)),
+        },
+        _ => Some((-1, -1)),
+    })
+}
+
+/// What `base64_head` tells of a one-byte-per-character payload.
+pub enum Plain {
+    /// `(aligned, end)`
+    Yes(usize, usize),
+    /// plain, but with "=" before its last group: no strict base64
+    EqualsInside,
+    /// anything else: the Python steps read it
+    Elsewhere,
+}
+
+/// `(aligned, end)` of plain base64 (see `base64_head`), else None.
+pub fn plain_base64(units: &[u8]) -> Option<(usize, usize)> {
+    match plain_base64_of(units) {
+        Plain::Yes(aligned, end) => Some((aligned, end)),
+        _ => None,
+    }
+}
+
+pub fn plain_base64_of(units: &[u8]) -> Plain {
     let end = units.len() - units.iter().rev().take_while(|&&c| c == b'\n' || c == b'\r').count();
     let units = &units[..end];
     if end < 16 {
-        return Ok(ELSEWHERE);
+        return Plain::Elsewhere;
     }
     let plain = units.chunks(256).all(|chunk| {
         chunk.iter().fold(true, |ok, &c| {
@@ -317,13 +341,13 @@ pub fn base64_head(payload: &PyString) -> PyResult<Option<(isize, isize)>> {
         })
     });
     if !plain || units[..16].contains(&b'=') {
-        return Ok(ELSEWHERE);
+        return Plain::Elsewhere;
     }
     let trailing = units.iter().rev().take_while(|&&c| c == b'=').count();
     let body = end - trailing;
     let aligned = if body == 0 { 0 } else { (body - 1) / 4 * 4 };
     if units[..aligned].contains(&b'=') {
-        return Ok(None);
+        return Plain::EqualsInside;
     }
-    Ok(Some((aligned as isize, end as isize)))
+    Plain::Yes(aligned, end)
 }
