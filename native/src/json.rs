@@ -36,7 +36,9 @@ pub enum Node {
 }
 
 pub struct Doc<'a> {
-    input: &'a str,
+    /// Valid UTF-8 wherever a node's span lies: each string beyond ASCII is checked
+    /// as it is read (anything else beyond ASCII is no JSON).
+    input: &'a [u8],
     decoded: String,
     pub nodes: Vec<Node>,
     pub kids: Vec<u32>,
@@ -46,14 +48,19 @@ pub struct Doc<'a> {
 impl<'a> Doc<'a> {
     pub fn text(&self, start: u32, end: u32, decoded: bool) -> &str {
         let (start, end) = (start as usize, end as usize);
-        let whole = if decoded { &self.decoded } else { self.input };
-        debug_assert!(whole.is_char_boundary(start) && whole.is_char_boundary(end));
-        // The parser took both ends at a quote or an escape, ASCII: char boundaries.
-        unsafe { whole.get_unchecked(start..end) }
+        if decoded {
+            debug_assert!(self.decoded.is_char_boundary(start) && self.decoded.is_char_boundary(end));
+            // The parser took both ends at a quote or an escape, ASCII: char boundaries.
+            unsafe { self.decoded.get_unchecked(start..end) }
+        } else {
+            // Checked by the parser (Parser::run), or ASCII.
+            unsafe { std::str::from_utf8_unchecked(&self.input[start..end]) }
+        }
     }
 
     pub fn literal(&self, start: u32, end: u32) -> &str {
-        &self.input[start as usize..end as usize]
+        // A number's literal: ASCII by the grammar.
+        unsafe { std::str::from_utf8_unchecked(&self.input[start as usize..end as usize]) }
     }
 
     fn key_text(&self, id: u32) -> &str {
@@ -69,14 +76,13 @@ pub fn parse(data: &[u8]) -> Option<Doc<'_>> {
     if data.len() >= u32::MAX as usize {
         return None;
     }
-    let input = std::str::from_utf8(data).ok()?;
     // About one node per 90 bytes in real notebooks: room for most without a regrowth.
     let room = data.len() / 64 + 16;
     let mut parser = Parser {
         bytes: data,
         at: 0,
         doc: Doc {
-            input,
+            input: data,
             decoded: String::with_capacity(data.len() / 8),
             nodes: Vec::with_capacity(room),
             kids: Vec::with_capacity(room),
@@ -304,6 +310,9 @@ impl<'a> Parser<'a> {
         let (stop, mut wide) = special(self.bytes, start);
         match self.bytes.get(stop)? {
             b'"' => {
+                if wide && std::str::from_utf8(&self.bytes[start..stop]).is_err() {
+                    return None;
+                }
                 self.at = stop + 1;
                 let node = Node::Str { start: start as u32, end: stop as u32, decoded: false, ascii: !wide };
                 return Some(self.push(node));
@@ -312,7 +321,7 @@ impl<'a> Parser<'a> {
             _ => return None, // a control character
         }
         let from = self.doc.decoded.len();
-        self.doc.decoded.push_str(&self.doc.input[start..stop]);
+        self.run(start, stop, wide)?;
         self.at = stop;
         loop {
             match self.peek()? {
@@ -326,12 +335,21 @@ impl<'a> Parser<'a> {
             }
             let (run, more) = special(self.bytes, self.at);
             wide |= more;
-            self.doc.decoded.push_str(&self.doc.input[self.at..run]);
+            self.run(self.at, run, more)?;
             self.at = run;
         }
         self.at += 1;
         let end = self.doc.decoded.len();
         Some(self.push(Node::Str { start: from as u32, end: end as u32, decoded: true, ascii: !wide }))
+    }
+
+    /// A run of a string's bytes between escapes, into `decoded`: checked as UTF-8 when
+    /// it holds a byte beyond ASCII (`wide`).
+    fn run(&mut self, start: usize, stop: usize, wide: bool) -> Option<()> {
+        let bytes = &self.bytes[start..stop];
+        let text = if wide { std::str::from_utf8(bytes).ok()? } else { unsafe { std::str::from_utf8_unchecked(bytes) } };
+        self.doc.decoded.push_str(text);
+        Some(())
     }
 
     /// One escape at its backslash, decoded; a surrogate must come as a whole pair.
