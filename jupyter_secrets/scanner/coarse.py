@@ -116,6 +116,11 @@ class CoarseCheck:
             text = orjson.dumps(value)
         except TypeError:  # an integer beyond 64 bits, a key that is no string
             return -1
+        return self.weigh_text(text)
+
+    def weigh_text(self, text: bytes) -> int:
+        """``weigh`` of the value whose ``orjson.dumps`` is ``text`` (the compiled parse
+        writes that text itself, where it can: see native/src/json.rs)."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = hyperscan.Scratch(self._database)

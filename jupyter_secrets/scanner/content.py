@@ -106,20 +106,25 @@ def notebook_pieces_skipping(nb: Any, weigh: Callable[[Any], int]) -> tuple[list
 
 
 def notebook_pieces_from_json(
-    data: bytes, weigh: Callable[[Any], int]
+    data: bytes,
+    weigh: Callable[[Any], int],
+    weigh_text: Callable[[bytes], int] | None = None,
 ) -> tuple[list[Piece], bool] | None:
     """``notebook_pieces_skipping(loads_checked(data), weigh)`` with the cells parsed and
     walked in one compiled pass (no Python object for a line, a number or an image
     that no piece needs); None where that parse declines (anything but strict JSON
     without a repeated key: see native/src/json.rs) or is not built, and the caller
-    parses as before."""
+    parses as before. With ``weigh_text`` (``weigh`` of a value's ``orjson.dumps``
+    text), a top-level part that the compiled parse can write as that text itself, and
+    that it proves clear, is skipped before any Python object is made of it."""
     if _native is None:
         return None
     out: list[Piece] = []
-    rest = _native.notebook(data, out)
-    if rest is None:
+    found = _native.notebook(data, out, weigh_text)
+    if found is None:
         return None
-    return out, _top_level(rest, out, weigh)
+    rest, skipped = found
+    return out, _top_level(rest, out, weigh) or skipped
 
 
 def _notebook(nb: Any, weigh: Callable[[Any], int] | None) -> tuple[list[Piece], bool]:

@@ -132,7 +132,8 @@ class Scanner:
             self._check_size(len(nb), path)
             if skipping and isinstance(nb, bytes):
                 assert self._coarse is not None
-                walked = notebook_pieces_from_json(nb, self._coarse.weigh)
+                coarse = self._coarse
+                walked = notebook_pieces_from_json(nb, coarse.weigh, coarse.weigh_text)
                 if walked is not None:
                     data = nb
                     return self._scan_skipping(walked, lambda: loads_checked(data), path)

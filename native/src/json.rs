@@ -95,6 +95,92 @@ pub fn parse(data: &[u8]) -> Option<Doc<'_>> {
     Some(parser.doc)
 }
 
+/// `orjson.dumps({key: value})` for a key and value of `doc`, written from the input
+/// where that is the same text: strings without escapes (orjson escapes nothing such a
+/// string holds), integers within 64 bits. None for anything else (a string with an
+/// escape, a float, "-0", a larger integer), which Python dumps itself.
+pub fn compact_entry(doc: &Doc<'_>, key: u32, value: u32) -> Option<Vec<u8>> {
+    enum Step {
+        /// A value, after a comma when true.
+        Value(u32, bool),
+        /// An object's key and its colon, after a comma when true.
+        Key(u32, bool),
+        Close(u8),
+    }
+    let mut out = Vec::with_capacity(256);
+    out.push(b'{');
+    write_string(doc, key, &mut out)?;
+    out.push(b':');
+    let mut steps = vec![Step::Value(value, false)];
+    while let Some(step) = steps.pop() {
+        let id = match step {
+            Step::Close(bracket) => {
+                out.push(bracket);
+                continue;
+            }
+            Step::Key(id, comma) => {
+                if comma {
+                    out.push(b',');
+                }
+                write_string(doc, id, &mut out)?;
+                out.push(b':');
+                continue;
+            }
+            Step::Value(id, comma) => {
+                if comma {
+                    out.push(b',');
+                }
+                id
+            }
+        };
+        match doc.nodes[id as usize] {
+            Node::Null => out.extend_from_slice(b"null"),
+            Node::Bool(true) => out.extend_from_slice(b"true"),
+            Node::Bool(false) => out.extend_from_slice(b"false"),
+            Node::Number { start, end, int: true } => {
+                let literal = doc.literal(start, end);
+                if literal == "-0" || literal.parse::<i64>().is_err() {
+                    return None;
+                }
+                out.extend_from_slice(literal.as_bytes());
+            }
+            Node::Number { .. } => return None,
+            Node::Str { .. } => write_string(doc, id, &mut out)?,
+            Node::List { first, len } => {
+                out.push(b'[');
+                steps.push(Step::Close(b']'));
+                let kids = &doc.kids[first as usize..(first + len) as usize];
+                for (index, &kid) in kids.iter().enumerate().rev() {
+                    steps.push(Step::Value(kid, index > 0));
+                }
+            }
+            Node::Dict { first, len } => {
+                out.push(b'{');
+                steps.push(Step::Close(b'}'));
+                let kids = &doc.kids[first as usize..(first + 2 * len) as usize];
+                for (index, pair) in kids.chunks_exact(2).enumerate().rev() {
+                    steps.push(Step::Value(pair[1], false));
+                    steps.push(Step::Key(pair[0], index > 0));
+                }
+            }
+        }
+    }
+    out.push(b'}');
+    Some(out)
+}
+
+fn write_string(doc: &Doc<'_>, id: u32, out: &mut Vec<u8>) -> Option<()> {
+    match doc.nodes[id as usize] {
+        Node::Str { start, end, decoded: false, .. } => {
+            out.push(b'"');
+            out.extend_from_slice(&doc.input[start as usize..end as usize]);
+            out.push(b'"');
+            Some(())
+        }
+        _ => None,
+    }
+}
+
 enum Begun {
     Whole(u32),
     Opened,

@@ -764,10 +764,18 @@ fn cell(py: Python<'_>, cell: &PyAny, cell_index: &PyAny, out: &PyList) -> PyRes
 /// A notebook's JSON text parsed and its cells walked into `out` in one pass, as
 /// `cells(loads_checked(data)["cells"], out)` would; what is returned is the rest of
 /// the notebook (every top-level entry but a list of cells) as Python objects, for the
-/// Python walk of the top level. None, with `out` untouched, where the parse declines
-/// (see json.rs): the caller then parses as before.
+/// Python walk of the top level, and whether a part of it was skipped. With
+/// `weigh_text` (`CoarseCheck.weigh_text`), a top-level container whose `orjson.dumps`
+/// text this parse can write itself (json::compact_entry) and that it weighs clear is
+/// left out of the rest, as `content._top_level` would skip it. None, with `out`
+/// untouched, where the parse declines (see json.rs): the caller then parses as before.
 #[pyfunction]
-fn notebook<'py>(py: Python<'py>, data: &PyBytes, out: &PyList) -> PyResult<Option<&'py PyAny>> {
+fn notebook<'py>(
+    py: Python<'py>,
+    data: &PyBytes,
+    out: &'py PyList,
+    weigh_text: Option<&PyAny>,
+) -> PyResult<Option<(&'py PyAny, bool)>> {
     let kit = toolkit(py)?;
     let doc = match json::parse(data.as_bytes()) {
         Some(doc) => doc,
@@ -778,17 +786,44 @@ fn notebook<'py>(py: Python<'py>, data: &PyBytes, out: &PyList) -> PyResult<Opti
         return Ok(None);
     }
     let rest = PyDict::new(py);
+    let mut skipped = false;
     for (key, value) in root.entries().map_err(|_| declined())? {
         let name = key.text().map_err(|_| declined())?;
         if name == "cells" && value.kind() == Kind::List {
             for (index, cell) in value.items().map_err(|_| declined())?.into_iter().enumerate() {
                 walk_cell(py, kit, out, cell, index.into_py(py).into_ref(py))?;
             }
-        } else {
-            rest.set_item(key.python(py)?, value.python(py)?)?;
+            continue;
         }
+        if let (Some(weigh), Kind::Dict | Kind::List) = (weigh_text, value.kind()) {
+            if let Some(text) = json::compact_entry(&doc, key.id, value.id) {
+                if weigh.call1((PyBytes::new(py, &text),))?.extract::<i64>()? == 0 {
+                    skipped = true;
+                    continue;
+                }
+            }
+        }
+        rest.set_item(key.python(py)?, value.python(py)?)?;
     }
-    Ok(Some(rest))
+    Ok(Some((rest, skipped)))
+}
+
+/// For the tests: each top-level entry of `data` with its `json::compact_entry` text
+/// (None where it has none); None where the parse declines or the root is no object.
+#[pyfunction]
+fn compact_entries<'py>(py: Python<'py>, data: &PyBytes) -> Option<Vec<(String, Option<&'py PyBytes>)>> {
+    let doc = json::parse(data.as_bytes())?;
+    let root = Parsed { doc: &doc, id: doc.root };
+    if root.kind() != Kind::Dict {
+        return None;
+    }
+    let entries = root.entries().ok()?;
+    let mut found = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        let text = json::compact_entry(&doc, key.id, value.id);
+        found.push((key.text().ok()?.to_string(), text.map(|t| PyBytes::new(py, &t))));
+    }
+    Some(found)
 }
 
 fn declined() -> PyErr {
@@ -801,6 +836,7 @@ fn _native(_py: Python<'_>, m: &PyModule) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cells, m)?)?;
     m.add_function(wrap_pyfunction!(cell, m)?)?;
     m.add_function(wrap_pyfunction!(notebook, m)?)?;
+    m.add_function(wrap_pyfunction!(compact_entries, m)?)?;
     m.add_function(wrap_pyfunction!(text::latin1, m)?)?;
     m.add_function(wrap_pyfunction!(text::names_around, m)?)?;
     m.add_function(wrap_pyfunction!(text::near_any, m)?)?;

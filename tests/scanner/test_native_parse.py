@@ -20,6 +20,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,11 +31,13 @@ from tests.corpus.generate import generate
 
 from .carriers import CARRIERS
 from .fakes import Fakes
-from .test_native_walk import MIMES, TEXTS, needs_native
+from .test_native_walk import MIMES, NATIVE, TEXTS, needs_native
 
 F = Fakes(seed=31)
 SCANNER = Scanner(hash_key=b"parse")
-WEIGH = SCANNER._coarse.weigh if SCANNER._coarse is not None else (lambda _: -1)
+assert SCANNER._coarse is not None, "the coarse check needs Hyperscan, which the tests have"
+WEIGH = SCANNER._coarse.weigh
+WEIGH_TEXT = SCANNER._coarse.weigh_text
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -45,19 +48,35 @@ def _python(data: bytes) -> Any:
         return ValueError
 
 
-def _compiled(data: bytes) -> Any:
-    return content.notebook_pieces_from_json(data, WEIGH)
+def _compiled(data: bytes, weigh_text: Any = WEIGH_TEXT) -> Any:
+    return content.notebook_pieces_from_json(data, WEIGH, weigh_text)
 
 
 def _agree(data: bytes, *, must_answer: bool = False) -> None:
-    expected, got = _python(data), _compiled(data)
-    if expected is ValueError:
-        assert got is None, "the compiled parse accepted text that jiter refuses"
+    """The compiled way, as the engine calls it (top-level parts weighed from the text
+    it writes) and without that, against jiter and the Python walk."""
+    expected = _python(data)
+    for got in (_compiled(data), _compiled(data, None)):
+        if expected is ValueError:
+            assert got is None, "the compiled parse accepted text that jiter refuses"
+            continue
+        if must_answer:
+            assert got is not None, "the compiled parse declined strict JSON"
+        if got is not None:
+            assert got == expected
+    _compact_is_orjsons(data)
+
+
+def _compact_is_orjsons(data: bytes) -> None:
+    """Where the compiled parse writes a top-level entry's JSON text itself, it is
+    ``orjson.dumps({key: value})`` to the byte: what the coarse check weighs."""
+    entries = NATIVE.compact_entries(data)
+    if entries is None:
         return
-    if must_answer:
-        assert got is not None, "the compiled parse declined strict JSON"
-    if got is not None:
-        assert got == expected
+    nb = loads_checked(data)
+    for key, text in entries:
+        if text is not None:
+            assert text == orjson.dumps({key: nb[key]})
 
 
 # -- values and their serializations ----------------------------------------
@@ -166,6 +185,16 @@ def test_any_spelling_of_a_notebook(nb: dict[str, Any], seed: int) -> None:
     _agree(_dumps(nb, random.Random(seed)).encode("utf-8"), must_answer=True)
 
 
+@needs_native
+@PROPERTY
+@given(metadata=VALUES, widgets=VALUES, seed=st.integers(0, 2**32))
+def test_top_level_parts_the_compiled_parse_weighs(metadata: Any, widgets: Any, seed: int) -> None:
+    """Metadata, widget state and unknown keys at the top level: skipped or kept as the
+    Python walk does, whether the compiled parse wrote their text or Python dumped it."""
+    nb = {"cells": [], "metadata": {"widgets": widgets, "other": metadata}, "extra": [metadata]}
+    _agree(_dumps(nb, random.Random(seed)).encode("utf-8"), must_answer=True)
+
+
 #: Edits that break JSON where a parser must notice: quotes, escapes, brackets,
 #: control characters, bytes that are no UTF-8, surrogates alone, number syntax.
 _EDIT_TEXTS = ['"', "\\", ",", "]", "}", "{", "[", ":", "\x01", "\x1f", "\\u", "\\ud800", "\\udc00",
@@ -210,7 +239,8 @@ def test_a_repeated_key_is_declined(text: str) -> None:
 @pytest.mark.parametrize("depth", [1, 100, 148, 149, 150, 151, 199, 200, 201, 260])
 def test_deep_nesting(depth: int) -> None:
     """Declined from some depth on (jiter refuses about 200 levels), and never raised."""
-    for inner in ("[" * depth + '"password: hunter2xyz"' + "]" * depth, "[" * depth + "]" * depth):
+    leaf = '"password: hunter2xyz"'  # pragma: allowlist secret
+    for inner in ("[" * depth + leaf + "]" * depth, "[" * depth + "]" * depth):
         data = ('{"cells": [{"cell_type": "code", "source": "x", "metadata": {"a": '
                 + inner + "}}]}").encode()  # fmt: skip
         _agree(data, must_answer=depth < 140)
