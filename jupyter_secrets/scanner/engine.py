@@ -127,12 +127,12 @@ class Scanner:
         keep only the last one, while the file keeps both), is scanned as
         raw text with its string literals unescaped.
         """
-        skipping = self._coarse is not None and not self.known and not self._track
+        # Known values and tracked findings are looked for in every part: nothing skipped.
+        coarse = None if self.known or self._track else self._coarse
         if isinstance(nb, (str, bytes)):
             self._check_size(len(nb), path)
-            if skipping and isinstance(nb, bytes):
-                assert self._coarse is not None
-                coarse = self._coarse
+            if coarse is not None and isinstance(nb, bytes):
+                # Parsed and walked in one compiled pass, unless that parse declines.
                 walked = notebook_pieces_from_json(nb, coarse.weigh, coarse.weigh_text)
                 if walked is not None:
                     data = nb
@@ -141,10 +141,9 @@ class Scanner:
                 nb = loads_checked(nb)
             except ValueError:
                 return self.scan_text(nb, path, json_literals=True)
-        if skipping:
-            assert self._coarse is not None
+        if coarse is not None:
             parsed = nb
-            walked = notebook_pieces_skipping(parsed, self._coarse.weigh)
+            walked = notebook_pieces_skipping(parsed, coarse.weigh)
             return self._scan_skipping(walked, lambda: parsed, path)
         return self._finish(self.scan_document(Document.build(path, notebook_pieces(nb))))
 

@@ -327,7 +327,8 @@ impl<'py> Value<'py> for Parsed<'py> {
     }
 
     fn python(self, py: Python<'py>) -> PyResult<&'py PyAny> {
-        let back = |_| pyo3::exceptions::PyValueError::new_err("not a value");
+        // What this parse accepted, Python can hold: a failure here is a bug, raised.
+        let bug = |_: Back| pyo3::exceptions::PyValueError::new_err("a parsed value Python cannot hold");
         Ok(match self.node() {
             Node::Null => py.None().into_ref(py),
             Node::Bool(b) => PyBool::new(py, b),
@@ -336,17 +337,15 @@ impl<'py> Value<'py> for Parsed<'py> {
                 match literal.parse::<i64>() {
                     Ok(n) => n.into_py(py).into_ref(py),
                     Err(_) => {
-                        let text = CString::new(literal).map_err(|_| back(()))?;
+                        let text = CString::new(literal).map_err(|_| bug(Back))?;
                         unsafe {
                             py.from_owned_ptr_or_err(ffi::PyLong_FromString(text.as_ptr(), std::ptr::null_mut(), 10))?
                         }
                     }
                 }
             }
-            Node::Number { start, end, int: false } => {
-                PyFloat::new(py, double(self.doc.literal(start, end)).map_err(|_| back(()))?)
-            }
-            Node::Str { .. } => self.py_str(py).map_err(|_| back(()))?,
+            Node::Number { start, end, int: false } => PyFloat::new(py, double(self.doc.literal(start, end)).map_err(bug)?),
+            Node::Str { .. } => self.py_str(py).map_err(bug)?,
             Node::List { .. } => {
                 let list = PyList::empty(py);
                 for &id in self.kids() {

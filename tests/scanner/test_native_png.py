@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -64,14 +65,14 @@ def pngs(draw: Any) -> bytes:
     body += draw(st.sampled_from([b""] * 10 + [b"\x00", b"trailing text after the end"]))
     raw = head + _chunk(b"IHDR", b"\x00" * 13) + body
     cut = draw(st.integers(1, 6) | st.integers(0, 40))
-    return raw[: len(raw) - cut] if draw(st.integers(0, 2)) == 0 else raw
+    return bytes(raw[: len(raw) - cut] if draw(st.integers(0, 2)) == 0 else raw)
 
 
 def _wrap(text: str, width: int, newline: str) -> str:
     return newline.join(text[i : i + width] for i in range(0, len(text), width))
 
 
-SPELLINGS = {
+SPELLINGS: dict[str, Callable[[str], str]] = {
     "plain": lambda b: b,
     "trailing-newline": lambda b: b + "\n",
     "unpadded": lambda b: b.rstrip("="),
