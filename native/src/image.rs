@@ -12,7 +12,7 @@
 
 use pyo3::prelude::*;
 
-use crate::text::plain_base64;
+use crate::text::{aligned_groups, plain_base64};
 
 const PNG_MAGIC: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 
@@ -74,8 +74,8 @@ fn last_group(alphabet: &[u8], padding: usize) -> Option<([u8; 3], usize)> {
 /// module doc); None leaves the verdict to Python.
 pub fn png_texts(payload: &[u8]) -> Option<Vec<String>> {
     let unwrapped: Vec<u8>;
-    let units: &[u8] = match plain_base64(payload) {
-        Some((_, end)) => &payload[..end],
+    let (units, aligned): (&[u8], usize) = match plain_base64(payload) {
+        Some((aligned, end)) => (&payload[..end], aligned),
         None => {
             // Base64 in lines (76 characters each, as older writers wrapped images), read
             // as `binary._prepared` reads it: its line breaks taken out.
@@ -84,16 +84,11 @@ pub fn png_texts(payload: &[u8]) -> Option<Vec<String>> {
                 return None;
             }
             unwrapped = payload.iter().copied().filter(|&c| c != b'\n' && c != b'\r').collect();
-            &unwrapped
+            (&unwrapped, aligned_groups(&unwrapped)?)
         }
     };
     let end = units.len();
     let trailing = units.iter().rev().take_while(|&&c| c == b'=').count();
-    let body = end - trailing;
-    let aligned = if body == 0 { 0 } else { (body - 1) / 4 * 4 };
-    if units[..aligned].contains(&b'=') {
-        return None;
-    }
     let alphabet = &units[aligned..end - trailing];
     let added = (4 - end % 4) % 4;
     let (last, last_len) = last_group(alphabet, trailing + added)?;

@@ -468,7 +468,7 @@ impl<'py> Walker<'py> {
             }
         }
         if let Some(text) = self.lines_text(payload)? {
-            let (binary, texts) = self.classify(text, Some(mime_key), Some(mime))?;
+            let (binary, texts) = self.classify(text, Some((mime, mime_key)))?;
             if !binary {
                 let origin = self.origin(&head, self.none())?;
                 self.push(origin, text)?;
@@ -487,29 +487,26 @@ impl<'py> Walker<'py> {
         Ok(())
     }
 
-    /// `binary.classify`'s verdict, computed here when its own first test says "text".
-    fn classify<V: Value<'py>>(
-        &self,
-        text: V,
-        mime_obj: Option<&'py PyAny>,
-        mime: Option<&str>,
-    ) -> Walk<(bool, Vec<&'py PyAny>)> {
-        let data_uri = text.text()?.starts_with("data:");
-        if !self.binary_mime(mime) && !data_uri && text.shorter_than(self.kit.min_base64)? {
+    /// `binary.classify`'s verdict, computed here when its own first tests say "text";
+    /// `mime` is the mimetype's name and key, made a Python str only if Python is asked.
+    fn classify<V: Value<'py>, M: Value<'py>>(&self, text: V, mime: Option<(&str, M)>) -> Walk<(bool, Vec<&'py PyAny>)> {
+        let shown = text.text()?;
+        let data_uri = shown.starts_with("data:");
+        if !self.binary_mime(mime.map(|(name, _)| name)) && !data_uri && text.shorter_than(self.kit.min_base64)? {
             return Ok((false, vec![]));
         }
         // classify's next test, which says "text" at once for most long strings (HTML,
         // logs): outside a data: URI, base64 starts with 16 of its characters (_B64_HEAD).
-        let head = text.text()?.as_bytes();
+        let head = shown.as_bytes();
         let b64 = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'-');
         if !data_uri && (head.len() < 16 || !head[..16].iter().all(b64)) {
             return Ok((false, vec![]));
         }
-        let verdict = self
-            .kit
-            .classify
-            .as_ref(self.py)
-            .call1((text.py_str(self.py)?, mime_obj.unwrap_or_else(|| self.none())))?;
+        let mime_obj = match mime {
+            Some((_, key)) => key.py_str(self.py)?,
+            None => self.none(),
+        };
+        let verdict = self.kit.classify.as_ref(self.py).call1((text.py_str(self.py)?, mime_obj))?;
         let binary = verdict.get_item(0)?.is_true()?;
         let texts: Vec<&PyAny> = verdict.get_item(1)?.iter()?.collect::<PyResult<_>>()?;
         Ok((binary, texts))
@@ -556,13 +553,7 @@ impl<'py> Walker<'py> {
             match item.kind() {
                 Kind::Str => {
                     let leaf = self.origin(head, where_)?;
-                    let mime_obj = match mime {
-                        Some((text, node)) if self.binary_mime(Some(text)) || !item.shorter_than(self.kit.min_base64)? || item.text()?.starts_with("data:") => {
-                            Some(node.py_str(self.py)?)
-                        }
-                        _ => None,
-                    };
-                    let (binary, texts) = self.classify(item, mime_obj, mime.map(|(text, _)| text))?;
+                    let (binary, texts) = self.classify(item, mime)?;
                     if !binary {
                         match key {
                             Some(k) => self.push_named(leaf, k, item.text()?)?,

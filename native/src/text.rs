@@ -343,11 +343,20 @@ pub fn plain_base64_of(units: &[u8]) -> Plain {
     if !plain || units[..16].contains(&b'=') {
         return Plain::Elsewhere;
     }
+    match aligned_groups(units) {
+        Some(aligned) => Plain::Yes(aligned, end),
+        None => Plain::EqualsInside,
+    }
+}
+
+/// The length of the groups before the last one of base64 `units` (line breaks taken
+/// out), as `binary._prepared` counts it; None when "=" comes among them.
+pub fn aligned_groups(units: &[u8]) -> Option<usize> {
     let trailing = units.iter().rev().take_while(|&&c| c == b'=').count();
-    let body = end - trailing;
+    let body = units.len() - trailing;
     let aligned = if body == 0 { 0 } else { (body - 1) / 4 * 4 };
     if units[..aligned].contains(&b'=') {
-        return Plain::EqualsInside;
+        return None;
     }
-    Plain::Yes(aligned, end)
+    Some(aligned)
 }
